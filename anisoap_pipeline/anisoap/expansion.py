@@ -1,0 +1,92 @@
+"""Density coefficients <a n l m | rho_i> of every centre (numba, parallel).
+
+Each neighbour pair contributes the moments of one Gaussian
+(:mod:`.moments`); the projection on r^{2n} R_l^m is a fixed linear map of
+those moments (:mod:`.solid_harmonics`, paper Eqs. A23-A24). Because the map is
+linear, the moments of all neighbours of one species are summed first and
+contracted once per centre: <anlm|rho_i> = sum_k T^{nlm}_k sum_{j in a} M_k(ij)
+(paper Eq. 17, <nlm|rho_i> = sum_j <nlm|rho_ij>). Centres run in parallel
+(``prange``); each owns its scratch arrays, so no two threads write to the
+same memory.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .moments import gaussian_moments, gaussian_parameters
+
+__all__ = ["density_coefficients"]
+
+
+@njit(cache=True, parallel=True)
+def density_coefficients(
+    pair_ptr,
+    neighbors,
+    vectors,
+    precisions,
+    semiaxes_products,
+    species_index,
+    n_species,
+    inv_sigma2,
+    table,
+    row_ptr,
+    columns,
+    values,
+):
+    """Raw (non-orthonormalised) density coefficients of all centres.
+
+    Parameters
+    ----------
+    pair_ptr : int64 (n_centres + 1,)
+        Pairs of centre c are ``pair_ptr[c]:pair_ptr[c + 1]``.
+    neighbors : int64 (n_pairs,)
+        Global index of the neighbour of each pair.
+    vectors : float64 (n_pairs, 3)
+        r_ij = r_j + shift - r_i in Å.
+    precisions : float64 (n_particles, 3, 3)
+        A_j = R_j diag(1/a²) R_jᵀ of every particle.
+    semiaxes_products : float64 (n_particles,)
+    species_index : int64 (n_particles,)
+        Position of each particle's species in the sorted species list.
+    n_species : int
+    inv_sigma2 : float
+        1/σ² (GTO basis) or 0 (monomial basis).
+    table : int64 (n_monomials, 9)
+        Moment recurrence (:func:`.moments.moment_recurrence`).
+    row_ptr, columns, values :
+        CSR matrix T of :func:`.solid_harmonics.solid_harmonic_coefficients`.
+
+    Returns
+    -------
+    float64 (n_centres, n_species, n_rows)
+        Rows ordered (l, m, n) as in T. A centre without neighbours keeps zeros.
+    """
+    n_centres = pair_ptr.shape[0] - 1
+    n_monomials = table.shape[0]
+    n_rows = row_ptr.shape[0] - 1
+    out = np.zeros((n_centres, n_species, n_rows))
+    for c in prange(n_centres):
+        start = pair_ptr[c]
+        stop = pair_ptr[c + 1]
+        if start == stop:
+            continue
+        summed = np.zeros((n_species, n_monomials))
+        moments = np.zeros(n_monomials + 1)
+        covariance = np.empty((3, 3))
+        center = np.empty(3)
+        for p in range(start, stop):
+            j = neighbors[p]
+            prefactor = gaussian_parameters(
+                vectors[p], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
+            )
+            gaussian_moments(covariance, center, prefactor, table, moments)
+            s = species_index[j]
+            for f in range(n_monomials):
+                summed[s, f] += moments[f]
+        for s in range(n_species):
+            for row in range(n_rows):
+                total = 0.0
+                for t in range(row_ptr[row], row_ptr[row + 1]):
+                    total += values[t] * summed[s, columns[t]]
+                out[c, s, row] = total
+    return out

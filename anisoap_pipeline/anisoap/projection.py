@@ -1,0 +1,461 @@
+"""``EllipsoidalDensityProjection``: the AniSOAP featuriser (paper Sec. II, App. A).
+
+Each particle j is a normalised anisotropic Gaussian of semi-axes a_k = diameter_k / 2
+oriented by its body -> lab rotation R_j. The density around centre i,
+rho_i(r) = sum_j g_j(r - r_ij), is expanded on r^{l+2n} [exp(-r²/2σ²)] Y_l^m and
+the coefficients are Löwdin-orthonormalised; the rotationally invariant radial
+(nu = 1) and power (nu = 2, Eq. 17) spectra are built from them.
+"""
+
+import numbers
+
+import metatensor
+import numpy as np
+from metatensor import Labels, TensorBlock, TensorMap
+from scipy.spatial.transform import Rotation
+from tqdm.auto import tqdm
+
+from ..frames import get_diameters, get_quaternions, validate_frames
+from .expansion import density_coefficients
+from .moments import moment_recurrence
+from .neighbors import neighbor_pairs
+from .radial_basis import num_radial_functions, orthonormalization_matrix
+from .solid_harmonics import solid_harmonic_coefficients
+
+__all__ = ["EllipsoidalDensityProjection", "DensityCoefficients"]
+
+
+class DensityCoefficients:
+    """Orthonormalised density coefficients of a set of centres.
+
+    Attributes
+    ----------
+    values : list of ndarray
+        ``values[l]`` has shape (n_centres, 2l + 1, n_species * num_radial[l]);
+        the last axis runs over (neighbour type, n), neighbour type slowest.
+    system, atom, center_type : ndarray of int64, shape (n_centres,)
+        Frame index, atom index within its frame, and species of each centre.
+    species : tuple of int
+        Sorted neighbour species (columns of the last axis).
+    n_systems : int
+        Number of frames the centres come from.
+    """
+
+    def __init__(self, values, system, atom, center_type, species, n_systems):
+        self.values = values
+        self.system = system
+        self.atom = atom
+        self.center_type = center_type
+        self.species = tuple(int(s) for s in species)
+        self.n_systems = int(n_systems)
+
+    @classmethod
+    def concatenate(cls, parts):
+        """Join coefficients of consecutive frame chunks (system indices shifted)."""
+        offset, systems = 0, []
+        for part in parts:
+            systems.append(part.system + offset)
+            offset += part.n_systems
+        n_l = len(parts[0].values)
+        return cls(
+            [np.concatenate([p.values[l] for p in parts]) for l in range(n_l)],
+            np.concatenate(systems),
+            np.concatenate([p.atom for p in parts]),
+            np.concatenate([p.center_type for p in parts]),
+            parts[0].species,
+            offset,
+        )
+
+
+def _check_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_positive(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number (Å), got {value!r}")
+    return float(value)
+
+
+class EllipsoidalDensityProjection:
+    """AniSOAP density coefficients and invariants of ellipsoidal particles.
+
+    Numerically identical to anisoap 0.1.1 (golden data in
+    ``../shared/reference/anisoap-0.1.1``), with species handled channel by
+    channel, and computed by numba kernels parallel over centres.
+
+    Parameters
+    ----------
+    max_angular : int
+        Highest angular channel l (>= 0).
+    cutoff : float
+        Cutoff radius in Å: every periodic image j with |r_ij| < cutoff contributes
+        (no smoothing; only the neighbour's shape and orientation enter).
+    radial_gaussian_width : float, optional
+        σ of the GTO basis r^{l+2n} exp(-r²/2σ²), in Å. Required for ``"gto"``,
+        must be None for ``"monomial"``.
+    max_radial : None, int or sequence of int
+        None: n = 0 ... (max_angular - l) // 2 for each l; int N: n = 0 ... N for
+        every l; sequence: n = 0 ... max_radial[l] (anisoap 0.1.1 meaning).
+    radial_basis : {"gto", "monomial"}
+        ``"monomial"`` is r^{l+2n}, normalised on the cutoff sphere.
+    subtract_center_contribution : bool
+        Leave out the centre's own density (the (i, i) pair with zero shift).
+    basis_rcond : float
+        Overlap eigenvalues at or below this are dropped in the Löwdin step.
+    basis_tol : float
+        Allowed error ||S - (S^{-1/2})^{-2}|| of the orthonormalisation.
+    chunk_size : int
+        Frames featurised per numba call (bounds memory); results do not
+        depend on it.
+    show_progress : bool
+        Show a tqdm progress bar over chunks.
+
+    Raises
+    ------
+    ValueError
+        On any invalid hyperparameter, with the allowed values in the message.
+
+    Notes
+    -----
+    Theory: Lin et al., J. Chem. Phys. 161, 074112 (2024), Eqs. 1-17 and
+    Appendix A. The power spectrum block of channel l is
+    (-1)^l / sqrt(2l + 1) sum_m c_{q l m} c_{q' l m}, i.e. the Clebsch-Gordan
+    coupling to L = 0 of anisoap's ``cg_combine`` (Eq. 17 up to that factor).
+    """
+
+    def __init__(
+        self,
+        max_angular,
+        cutoff,
+        radial_gaussian_width=None,
+        max_radial=None,
+        radial_basis="gto",
+        subtract_center_contribution=False,
+        basis_rcond=0.0,
+        basis_tol=1e-8,
+        chunk_size=512,
+        show_progress=False,
+    ):
+        self.max_angular = _check_int("max_angular", max_angular, 0)
+        self.cutoff = _check_positive("cutoff", cutoff)
+        if radial_basis not in ("gto", "monomial"):
+            raise ValueError(f"radial_basis must be 'gto' or 'monomial', got {radial_basis!r}")
+        self.radial_basis = radial_basis
+        if radial_basis == "gto":
+            if radial_gaussian_width is None:
+                raise ValueError("radial_gaussian_width (Å) is required with radial_basis='gto'")
+            radial_gaussian_width = _check_positive("radial_gaussian_width", radial_gaussian_width)
+        elif radial_gaussian_width is not None:
+            raise ValueError(
+                "radial_gaussian_width applies only to radial_basis='gto'; "
+                "leave it None for 'monomial'"
+            )
+        self.radial_gaussian_width = radial_gaussian_width
+        if max_radial is not None and not isinstance(max_radial, numbers.Integral):
+            try:
+                max_radial = [_check_int("max_radial[l]", n, 0) for n in max_radial]
+            except TypeError:
+                raise ValueError(
+                    f"max_radial must be None, an int >= 0 or a list of max_angular + 1 "
+                    f"ints, got {max_radial!r}"
+                ) from None
+            if len(max_radial) != self.max_angular + 1:
+                raise ValueError(
+                    f"max_radial as a list needs one entry per l = 0 ... {self.max_angular} "
+                    f"({self.max_angular + 1} entries), got {len(max_radial)}"
+                )
+        elif max_radial is not None:
+            max_radial = _check_int("max_radial", max_radial, 0)
+        self.max_radial = max_radial
+        if not isinstance(subtract_center_contribution, (bool, np.bool_)):
+            raise ValueError(
+                f"subtract_center_contribution must be True or False, got {subtract_center_contribution!r}"
+            )
+        self.subtract_center_contribution = bool(subtract_center_contribution)
+        if not np.isfinite(basis_rcond) or basis_rcond < 0:
+            raise ValueError(f"basis_rcond must be a finite number >= 0, got {basis_rcond!r}")
+        self.basis_rcond = float(basis_rcond)
+        self.basis_tol = _check_positive("basis_tol", basis_tol)
+        self.chunk_size = _check_int("chunk_size", chunk_size, 1)
+        self.show_progress = bool(show_progress)
+
+    # ------------------------------------------------------------------ basis
+    @property
+    def num_radial(self):
+        """Number of radial functions per l, tuple of length max_angular + 1."""
+        return num_radial_functions(self.max_angular, self.max_radial)
+
+    def _basis(self):
+        if not hasattr(self, "_basis_cache"):
+            num_radial = self.num_radial
+            row_ptr, columns, values, max_degree = solid_harmonic_coefficients(
+                self.max_angular, num_radial
+            )
+            # R_l^m = sqrt(4π/(2l+1)) r^l Y_l^m: divide it out with the orthonormalisation
+            ortho = [
+                np.sqrt((2 * l + 1) / (4 * np.pi))
+                * orthonormalization_matrix(
+                    l,
+                    num_radial[l],
+                    self.radial_basis,
+                    self.cutoff,
+                    self.radial_gaussian_width,
+                    self.basis_rcond,
+                    self.basis_tol,
+                )
+                for l in range(self.max_angular + 1)
+            ]
+            self._basis_cache = (moment_recurrence(max_degree), row_ptr, columns, values, ortho)
+        return self._basis_cache
+
+    # ------------------------------------------------------------ computation
+    def compute_coefficients(self, frames, diameters=None, species=None):
+        """Orthonormalised density coefficients of every particle of every frame.
+
+        Parameters
+        ----------
+        frames : ase.Atoms or sequence of ase.Atoms
+            Ellipsoid frames (:mod:`anisoap_pipeline.frames` convention).
+        diameters : None, (3,) or per-particle array, optional
+            Supply or override ``c_diameter`` (full diameters, Å).
+        species : sequence of int, optional
+            Neighbour species channels; default: the species present in ``frames``.
+            Fix it when featurising a dataset in pieces so all pieces share columns.
+
+        Returns
+        -------
+        DensityCoefficients
+
+        Raises
+        ------
+        ValueError
+            Invalid frames (message names the frame and field), or a particle of
+            a species not in ``species``.
+        """
+        frames = validate_frames(frames, diameters=diameters)
+        if species is None:
+            species = np.unique(np.concatenate([f.numbers for f in frames]))
+        species = np.asarray(sorted(int(s) for s in species), dtype=np.int64)
+        starts = range(0, len(frames), self.chunk_size)
+        if self.show_progress:
+            starts = tqdm(starts, desc="AniSOAP", unit="chunk")
+        parts = [self._chunk(frames[s : s + self.chunk_size], s, species) for s in starts]
+        return DensityCoefficients.concatenate(parts)
+
+    def _chunk(self, frames, first_index, species):
+        table, row_ptr, columns, values, ortho = self._basis()
+        centers, neighbors, vectors = [], [], []
+        offset = 0
+        for k, frame in enumerate(frames):
+            unknown = set(frame.numbers.tolist()) - set(species.tolist())
+            if unknown:
+                raise ValueError(
+                    f"frame {first_index + k}: field 'numbers' holds species {sorted(unknown)} "
+                    f"not among the requested species {species.tolist()}"
+                )
+            i, j, d = neighbor_pairs(
+                frame.positions,
+                frame.cell.array,
+                bool(frame.pbc.all()),
+                self.cutoff,
+                self_pairs=not self.subtract_center_contribution,
+            )
+            centers.append(i + offset)
+            neighbors.append(j + offset)
+            vectors.append(d)
+            offset += len(frame)
+        centers = np.concatenate(centers)
+        n_particles = offset
+        pair_ptr = np.zeros(n_particles + 1, dtype=np.int64)
+        np.cumsum(np.bincount(centers, minlength=n_particles), out=pair_ptr[1:])
+
+        quaternions = np.concatenate([get_quaternions(f) for f in frames])
+        semiaxes = np.concatenate([get_diameters(f) for f in frames]) / 2.0
+        rotations = Rotation.from_quat(quaternions, scalar_first=True).as_matrix()
+        precisions = np.einsum("nab,nb,ncb->nac", rotations, 1.0 / semiaxes**2, rotations)
+        numbers_ = np.concatenate([f.numbers for f in frames]).astype(np.int64)
+        inv_sigma2 = 0.0 if self.radial_basis == "monomial" else self.radial_gaussian_width**-2
+
+        raw = density_coefficients(
+            pair_ptr,
+            np.concatenate(neighbors),
+            np.ascontiguousarray(np.concatenate(vectors)),
+            np.ascontiguousarray(precisions),
+            np.prod(semiaxes, axis=1),
+            np.searchsorted(species, numbers_),
+            len(species),
+            inv_sigma2,
+            table,
+            row_ptr,
+            columns,
+            values,
+        )
+        out, row = [], 0
+        for l, n_radial in enumerate(self.num_radial):
+            size = (2 * l + 1) * n_radial
+            block = raw[:, :, row : row + size].reshape(n_particles, len(species), 2 * l + 1, n_radial)
+            block = block.transpose(0, 2, 1, 3) @ ortho[l]
+            out.append(np.ascontiguousarray(block.reshape(n_particles, 2 * l + 1, -1)))
+            row += size
+        system = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
+        atom = np.concatenate([np.arange(len(f)) for f in frames])
+        return DensityCoefficients(out, system, atom, numbers_, species, len(frames))
+
+    # ------------------------------------------------------------- public API
+    def transform(self, frames, diameters=None, species=None):
+        """Orthonormalised density coefficients as a metatensor ``TensorMap``.
+
+        Parameters
+        ----------
+        frames, diameters, species
+            As in :meth:`compute_coefficients`.
+
+        Returns
+        -------
+        metatensor.TensorMap
+            Keys (``o3_lambda``, ``o3_sigma``, ``center_type``); samples
+            (``system``, ``atom``); components (``o3_mu``); properties
+            (``neighbor_type``, ``n``) — the labels of featomic 0.6's spherical
+            expansion. Values in the real-harmonic convention of anisoap 0.1.1.
+        """
+        return coefficients_to_tensormap(self.compute_coefficients(frames, diameters, species), self.num_radial)
+
+    def power_spectrum(self, frames, mean_over_samples=True, diameters=None, species=None):
+        """3-body (nu = 2) AniSOAP power spectrum (paper Eq. 17).
+
+        Parameters
+        ----------
+        frames, diameters, species
+            As in :meth:`compute_coefficients`.
+        mean_over_samples : bool
+            True: one row per frame, the mean over its centres. False: one row
+            per centre, as a ``TensorMap``.
+
+        Returns
+        -------
+        ndarray of shape (n_frames, n_features), or metatensor.TensorMap
+            Columns ordered center_type, then l, then (neighbour type, n), then
+            (neighbour type', n') (:meth:`feature_labels`). With several centre
+            types, each type's block is the mean over that type's centres (zero
+            for frames without such centres). The ``TensorMap`` has keys
+            (``center_type``), samples (``system``, ``atom``) and properties
+            (``o3_lambda``, ``neighbor_1_type``, ``n_1``, ``neighbor_2_type``, ``n_2``).
+        """
+        coefficients = self.compute_coefficients(frames, diameters, species)
+        return _invariants(coefficients, power_spectrum_values(coefficients), self._labels(coefficients, "power"), mean_over_samples)
+
+    def radial_spectrum(self, frames, mean_over_samples=True, diameters=None, species=None):
+        """2-body (nu = 1) invariants: the orthonormalised l = 0 coefficients.
+
+        Parameters and returns as :meth:`power_spectrum`; properties
+        (``neighbor_type``, ``n``).
+        """
+        coefficients = self.compute_coefficients(frames, diameters, species)
+        return _invariants(coefficients, coefficients.values[0][:, 0, :], self._labels(coefficients, "radial"), mean_over_samples)
+
+    def feature_labels(self, species, kind="power_spectrum", center_types=None):
+        """Labels of the columns of the averaged ndarray output.
+
+        Parameters
+        ----------
+        species : sequence of int
+            Neighbour species channels.
+        kind : {"power_spectrum", "radial_spectrum"}
+        center_types : sequence of int, optional
+            Centre species (default: ``species``).
+
+        Returns
+        -------
+        metatensor.Labels
+            Names (center_type, o3_lambda, neighbor_1_type, n_1, neighbor_2_type,
+            n_2) or (center_type, neighbor_type, n).
+        """
+        if kind not in ("power_spectrum", "radial_spectrum"):
+            raise ValueError(f"kind must be 'power_spectrum' or 'radial_spectrum', got {kind!r}")
+        species = sorted(int(s) for s in species)
+        center_types = species if center_types is None else sorted(int(s) for s in center_types)
+        properties = _property_values(species, self.num_radial, kind[:5] if kind == "power_spectrum" else "radial")
+        rows = [[t, *p] for t in center_types for p in properties]
+        names = ["center_type"] + (
+            ["o3_lambda", "neighbor_1_type", "n_1", "neighbor_2_type", "n_2"]
+            if kind == "power_spectrum"
+            else ["neighbor_type", "n"]
+        )
+        return Labels(names, np.array(rows, dtype=np.int32).reshape(-1, len(names)))
+
+    def _labels(self, coefficients, kind):
+        return _property_values(coefficients.species, self.num_radial, kind)
+
+
+def _property_values(species, num_radial, kind):
+    if kind == "radial":
+        return [[a, n] for a in species for n in range(num_radial[0])]
+    channels = [[(a, n) for a in species for n in range(nr)] for nr in num_radial]
+    return [[l, a, n, b, m] for l, ch in enumerate(channels) for (a, n) in ch for (b, m) in ch]
+
+
+def power_spectrum_values(coefficients):
+    """Per-centre power spectrum, (n_centres, n_features) (paper Eq. 17).
+
+    Block l is (-1)^l / sqrt(2l+1) sum_m c_{q l m} c_{q' l m} over all ordered
+    channel pairs (q, q'), q = (neighbour type, n).
+    """
+    blocks = [
+        ((-1) ** l / np.sqrt(2 * l + 1))
+        * np.einsum("cmq,cmr->cqr", c, c).reshape(len(c), -1)
+        for l, c in enumerate(coefficients.values)
+    ]
+    return np.concatenate(blocks, axis=1)
+
+
+def _invariants(coefficients, values, properties, mean_over_samples):
+    center_types = np.unique(coefficients.center_type)
+    if mean_over_samples:
+        columns = []
+        for t in center_types:
+            mask = coefficients.center_type == t
+            counts = np.bincount(coefficients.system[mask], minlength=coefficients.n_systems)
+            sums = np.zeros((coefficients.n_systems, values.shape[1]))
+            np.add.at(sums, coefficients.system[mask], values[mask])
+            columns.append(sums / np.maximum(counts, 1)[:, None])
+        return np.concatenate(columns, axis=1)
+    names = ["o3_lambda", "neighbor_1_type", "n_1", "neighbor_2_type", "n_2"] if len(properties[0]) == 5 else ["neighbor_type", "n"]
+    blocks = []
+    for t in center_types:
+        mask = coefficients.center_type == t
+        blocks.append(
+            TensorBlock(
+                values=np.ascontiguousarray(values[mask]),
+                samples=Labels(["system", "atom"], np.stack([coefficients.system[mask], coefficients.atom[mask]], axis=1).astype(np.int32)),
+                components=[],
+                properties=Labels(names, np.array(properties, dtype=np.int32)),
+            )
+        )
+    return TensorMap(Labels(["center_type"], center_types.reshape(-1, 1).astype(np.int32)), blocks)
+
+
+def coefficients_to_tensormap(coefficients, num_radial):
+    """``DensityCoefficients`` -> featomic-style spherical-expansion ``TensorMap``."""
+    keys, blocks = [], []
+    properties = [
+        Labels(["neighbor_type", "n"], np.array([[a, n] for a in coefficients.species for n in range(nr)], dtype=np.int32))
+        for nr in num_radial
+    ]
+    for l, values in enumerate(coefficients.values):
+        components = [Labels(["o3_mu"], np.arange(-l, l + 1, dtype=np.int32).reshape(-1, 1))]
+        for t in np.unique(coefficients.center_type):
+            mask = coefficients.center_type == t
+            keys.append([l, 1, t])
+            samples = np.stack([coefficients.system[mask], coefficients.atom[mask]], axis=1)
+            blocks.append(
+                TensorBlock(
+                    values=np.ascontiguousarray(values[mask]),
+                    samples=Labels(["system", "atom"], samples.astype(np.int32)),
+                    components=components,
+                    properties=properties[l],
+                )
+            )
+    return TensorMap(Labels(["o3_lambda", "o3_sigma", "center_type"], np.array(keys, dtype=np.int32)), blocks)
