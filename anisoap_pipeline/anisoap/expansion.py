@@ -32,6 +32,7 @@ def density_coefficients(
     row_ptr,
     columns,
     values,
+    n_tasks,
 ):
     """Raw (non-orthonormalised) density coefficients of all centres.
 
@@ -55,6 +56,9 @@ def density_coefficients(
         Moment recurrence (:func:`.moments.moment_recurrence`).
     row_ptr, columns, values :
         CSR matrix T of :func:`.solid_harmonics.solid_harmonic_coefficients`.
+    n_tasks : int
+        Contiguous blocks of centres shared out to the threads (a few per
+        thread balances the load; each block allocates its scratch once).
 
     Returns
     -------
@@ -65,28 +69,27 @@ def density_coefficients(
     n_monomials = table.shape[0]
     n_rows = row_ptr.shape[0] - 1
     out = np.zeros((n_centres, n_species, n_rows))
-    for c in prange(n_centres):
-        start = pair_ptr[c]
-        stop = pair_ptr[c + 1]
-        if start == stop:
-            continue
-        summed = np.zeros((n_species, n_monomials))
+    n_tasks = max(1, min(n_centres, n_tasks))
+    for task in prange(n_tasks):
+        summed = np.empty((n_species, n_monomials))
         moments = np.zeros(n_monomials + 1)
         covariance = np.empty((3, 3))
         center = np.empty(3)
-        for p in range(start, stop):
-            j = neighbors[p]
-            prefactor = gaussian_parameters(
-                vectors[p], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
-            )
-            gaussian_moments(covariance, center, prefactor, table, moments)
-            s = species_index[j]
-            for f in range(n_monomials):
-                summed[s, f] += moments[f]
-        for s in range(n_species):
-            for row in range(n_rows):
-                total = 0.0
-                for t in range(row_ptr[row], row_ptr[row + 1]):
-                    total += values[t] * summed[s, columns[t]]
-                out[c, s, row] = total
+        for c in range(task * n_centres // n_tasks, (task + 1) * n_centres // n_tasks):
+            summed[:, :] = 0.0
+            for p in range(pair_ptr[c], pair_ptr[c + 1]):
+                j = neighbors[p]
+                prefactor = gaussian_parameters(
+                    vectors[p], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
+                )
+                gaussian_moments(covariance, center, prefactor, table, moments)
+                s = species_index[j]
+                for f in range(n_monomials):
+                    summed[s, f] += moments[f]
+            for s in range(n_species):
+                for row in range(n_rows):
+                    total = 0.0
+                    for t in range(row_ptr[row], row_ptr[row + 1]):
+                        total += values[t] * summed[s, columns[t]]
+                    out[c, s, row] = total
     return out

@@ -9,7 +9,7 @@ the coefficients are Löwdin-orthonormalised; the rotationally invariant radial
 
 import numbers
 
-import metatensor
+import numba
 import numpy as np
 from metatensor import Labels, TensorBlock, TensorMap
 from scipy.spatial.transform import Rotation
@@ -292,6 +292,7 @@ class EllipsoidalDensityProjection:
             row_ptr,
             columns,
             values,
+            8 * numba.get_num_threads(),
         )
         out, row = [], 0
         for l, n_radial in enumerate(self.num_radial):
