@@ -1,0 +1,1 @@
+"""Dataset generators: Gay-Berne dimers, liquid-crystal phases, benzene crystals."""
