@@ -1,5 +1,6 @@
 """The AniSOAP featuriser: numba kernels behind a small featomic-like API."""
 
-from .projection import DensityCoefficients, EllipsoidalDensityProjection
+from .coefficients import DensityCoefficients, feature_labels
+from .projection import EllipsoidalDensityProjection
 
-__all__ = ["EllipsoidalDensityProjection", "DensityCoefficients"]
+__all__ = ["EllipsoidalDensityProjection", "DensityCoefficients", "feature_labels"]

@@ -11,60 +11,18 @@ import numbers
 
 import numba
 import numpy as np
-from metatensor import Labels, TensorBlock, TensorMap
 from scipy.spatial.transform import Rotation
 from tqdm.auto import tqdm
 
 from ..frames import get_diameters, get_quaternions, validate_frames
+from .coefficients import DensityCoefficients, feature_labels
 from .expansion import density_coefficients
 from .moments import moment_recurrence
 from .neighbors import neighbor_pairs
 from .radial_basis import num_radial_functions, orthonormalization_matrix
 from .solid_harmonics import solid_harmonic_coefficients
 
-__all__ = ["EllipsoidalDensityProjection", "DensityCoefficients"]
-
-
-class DensityCoefficients:
-    """Orthonormalised density coefficients of a set of centres.
-
-    Attributes
-    ----------
-    values : list of ndarray
-        ``values[l]`` has shape (n_centres, 2l + 1, n_species * num_radial[l]);
-        the last axis runs over (neighbour type, n), neighbour type slowest.
-    system, atom, center_type : ndarray of int64, shape (n_centres,)
-        Frame index, atom index within its frame, and species of each centre.
-    species : tuple of int
-        Sorted neighbour species (columns of the last axis).
-    n_systems : int
-        Number of frames the centres come from.
-    """
-
-    def __init__(self, values, system, atom, center_type, species, n_systems):
-        self.values = values
-        self.system = system
-        self.atom = atom
-        self.center_type = center_type
-        self.species = tuple(int(s) for s in species)
-        self.n_systems = int(n_systems)
-
-    @classmethod
-    def concatenate(cls, parts):
-        """Join coefficients of consecutive frame chunks (system indices shifted)."""
-        offset, systems = 0, []
-        for part in parts:
-            systems.append(part.system + offset)
-            offset += part.n_systems
-        n_l = len(parts[0].values)
-        return cls(
-            [np.concatenate([p.values[l] for p in parts]) for l in range(n_l)],
-            np.concatenate(systems),
-            np.concatenate([p.atom for p in parts]),
-            np.concatenate([p.center_type for p in parts]),
-            parts[0].species,
-            offset,
-        )
+__all__ = ["EllipsoidalDensityProjection"]
 
 
 def _check_int(name, value, minimum):
@@ -303,7 +261,7 @@ class EllipsoidalDensityProjection:
             row += size
         system = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
         atom = np.concatenate([np.arange(len(f)) for f in frames])
-        return DensityCoefficients(out, system, atom, numbers_, species, len(frames))
+        return DensityCoefficients(out, system, atom, numbers_, species, self.num_radial, len(frames))
 
     # ------------------------------------------------------------- public API
     def transform(self, frames, diameters=None, species=None):
@@ -320,9 +278,9 @@ class EllipsoidalDensityProjection:
             Keys (``o3_lambda``, ``o3_sigma``, ``center_type``); samples
             (``system``, ``atom``); components (``o3_mu``); properties
             (``neighbor_type``, ``n``) — the labels of featomic 0.6's spherical
-            expansion. Values in the real-harmonic convention of anisoap 0.1.1.
+            expansion. Real harmonics in the convention of anisoap 0.1.1.
         """
-        return coefficients_to_tensormap(self.compute_coefficients(frames, diameters, species), self.num_radial)
+        return self.compute_coefficients(frames, diameters, species).to_tensormap()
 
     def power_spectrum(self, frames, mean_over_samples=True, diameters=None, species=None):
         """3-body (nu = 2) AniSOAP power spectrum (paper Eq. 17).
@@ -338,24 +296,21 @@ class EllipsoidalDensityProjection:
         Returns
         -------
         ndarray of shape (n_frames, n_features), or metatensor.TensorMap
-            Columns ordered center_type, then l, then (neighbour type, n), then
-            (neighbour type', n') (:meth:`feature_labels`). With several centre
-            types, each type's block is the mean over that type's centres (zero
-            for frames without such centres). The ``TensorMap`` has keys
-            (``center_type``), samples (``system``, ``atom``) and properties
-            (``o3_lambda``, ``neighbor_1_type``, ``n_1``, ``neighbor_2_type``, ``n_2``).
+            See :meth:`DensityCoefficients.invariants`; columns as
+            :meth:`feature_labels`: center_type, then l, then (neighbour type,
+            n), then (neighbour type', n').
         """
         coefficients = self.compute_coefficients(frames, diameters, species)
-        return _invariants(coefficients, power_spectrum_values(coefficients), self._labels(coefficients, "power"), mean_over_samples)
+        return coefficients.invariants("power_spectrum", mean_over_samples)
 
     def radial_spectrum(self, frames, mean_over_samples=True, diameters=None, species=None):
         """2-body (nu = 1) invariants: the orthonormalised l = 0 coefficients.
 
-        Parameters and returns as :meth:`power_spectrum`; properties
-        (``neighbor_type``, ``n``).
+        Parameters and returns as :meth:`power_spectrum`; columns (center_type,
+        neighbor_type, n).
         """
         coefficients = self.compute_coefficients(frames, diameters, species)
-        return _invariants(coefficients, coefficients.values[0][:, 0, :], self._labels(coefficients, "radial"), mean_over_samples)
+        return coefficients.invariants("radial_spectrum", mean_over_samples)
 
     def feature_labels(self, species, kind="power_spectrum", center_types=None):
         """Labels of the columns of the averaged ndarray output.
@@ -371,92 +326,5 @@ class EllipsoidalDensityProjection:
         Returns
         -------
         metatensor.Labels
-            Names (center_type, o3_lambda, neighbor_1_type, n_1, neighbor_2_type,
-            n_2) or (center_type, neighbor_type, n).
         """
-        if kind not in ("power_spectrum", "radial_spectrum"):
-            raise ValueError(f"kind must be 'power_spectrum' or 'radial_spectrum', got {kind!r}")
-        species = sorted(int(s) for s in species)
-        center_types = species if center_types is None else sorted(int(s) for s in center_types)
-        properties = _property_values(species, self.num_radial, kind[:5] if kind == "power_spectrum" else "radial")
-        rows = [[t, *p] for t in center_types for p in properties]
-        names = ["center_type"] + (
-            ["o3_lambda", "neighbor_1_type", "n_1", "neighbor_2_type", "n_2"]
-            if kind == "power_spectrum"
-            else ["neighbor_type", "n"]
-        )
-        return Labels(names, np.array(rows, dtype=np.int32).reshape(-1, len(names)))
-
-    def _labels(self, coefficients, kind):
-        return _property_values(coefficients.species, self.num_radial, kind)
-
-
-def _property_values(species, num_radial, kind):
-    if kind == "radial":
-        return [[a, n] for a in species for n in range(num_radial[0])]
-    channels = [[(a, n) for a in species for n in range(nr)] for nr in num_radial]
-    return [[l, a, n, b, m] for l, ch in enumerate(channels) for (a, n) in ch for (b, m) in ch]
-
-
-def power_spectrum_values(coefficients):
-    """Per-centre power spectrum, (n_centres, n_features) (paper Eq. 17).
-
-    Block l is (-1)^l / sqrt(2l+1) sum_m c_{q l m} c_{q' l m} over all ordered
-    channel pairs (q, q'), q = (neighbour type, n).
-    """
-    blocks = [
-        ((-1) ** l / np.sqrt(2 * l + 1))
-        * np.einsum("cmq,cmr->cqr", c, c).reshape(len(c), -1)
-        for l, c in enumerate(coefficients.values)
-    ]
-    return np.concatenate(blocks, axis=1)
-
-
-def _invariants(coefficients, values, properties, mean_over_samples):
-    center_types = np.unique(coefficients.center_type)
-    if mean_over_samples:
-        columns = []
-        for t in center_types:
-            mask = coefficients.center_type == t
-            counts = np.bincount(coefficients.system[mask], minlength=coefficients.n_systems)
-            sums = np.zeros((coefficients.n_systems, values.shape[1]))
-            np.add.at(sums, coefficients.system[mask], values[mask])
-            columns.append(sums / np.maximum(counts, 1)[:, None])
-        return np.concatenate(columns, axis=1)
-    names = ["o3_lambda", "neighbor_1_type", "n_1", "neighbor_2_type", "n_2"] if len(properties[0]) == 5 else ["neighbor_type", "n"]
-    blocks = []
-    for t in center_types:
-        mask = coefficients.center_type == t
-        blocks.append(
-            TensorBlock(
-                values=np.ascontiguousarray(values[mask]),
-                samples=Labels(["system", "atom"], np.stack([coefficients.system[mask], coefficients.atom[mask]], axis=1).astype(np.int32)),
-                components=[],
-                properties=Labels(names, np.array(properties, dtype=np.int32)),
-            )
-        )
-    return TensorMap(Labels(["center_type"], center_types.reshape(-1, 1).astype(np.int32)), blocks)
-
-
-def coefficients_to_tensormap(coefficients, num_radial):
-    """``DensityCoefficients`` -> featomic-style spherical-expansion ``TensorMap``."""
-    keys, blocks = [], []
-    properties = [
-        Labels(["neighbor_type", "n"], np.array([[a, n] for a in coefficients.species for n in range(nr)], dtype=np.int32))
-        for nr in num_radial
-    ]
-    for l, values in enumerate(coefficients.values):
-        components = [Labels(["o3_mu"], np.arange(-l, l + 1, dtype=np.int32).reshape(-1, 1))]
-        for t in np.unique(coefficients.center_type):
-            mask = coefficients.center_type == t
-            keys.append([l, 1, t])
-            samples = np.stack([coefficients.system[mask], coefficients.atom[mask]], axis=1)
-            blocks.append(
-                TensorBlock(
-                    values=np.ascontiguousarray(values[mask]),
-                    samples=Labels(["system", "atom"], samples.astype(np.int32)),
-                    components=components,
-                    properties=properties[l],
-                )
-            )
-    return TensorMap(Labels(["o3_lambda", "o3_sigma", "center_type"], np.array(keys, dtype=np.int32)), blocks)
+        return feature_labels(species, self.num_radial, kind, center_types)

@@ -1,0 +1,186 @@
+"""Density coefficients and the rotational invariants built from them.
+
+The orthonormalised coefficients <a n l m | rho_i> of every centre become a
+featomic-style spherical-expansion ``TensorMap``, the 2-body radial spectrum
+(l = 0 coefficients) and the 3-body power spectrum (paper Eq. 17), per centre or
+averaged over each frame's centres.
+"""
+
+import numpy as np
+from metatensor import Labels, TensorBlock, TensorMap
+
+__all__ = ["DensityCoefficients", "feature_labels", "power_spectrum_values"]
+
+_POWER_NAMES = ["o3_lambda", "neighbor_1_type", "n_1", "neighbor_2_type", "n_2"]
+_RADIAL_NAMES = ["neighbor_type", "n"]
+
+
+class DensityCoefficients:
+    """Orthonormalised density coefficients of a set of centres.
+
+    Parameters / attributes
+    -----------------------
+    values : list of ndarray
+        ``values[l]`` has shape (n_centres, 2l + 1, n_species * num_radial[l]);
+        the last axis runs over (neighbour type, n), neighbour type slowest.
+    system, atom, center_type : ndarray of int64, shape (n_centres,)
+        Frame index, atom index within its frame, and species of each centre.
+    species : sequence of int
+        Sorted neighbour species (channels of the last axis).
+    num_radial : sequence of int
+        Radial functions per l.
+    n_systems : int
+        Number of frames the centres come from.
+    """
+
+    def __init__(self, values, system, atom, center_type, species, num_radial, n_systems):
+        self.values = values
+        self.system = system
+        self.atom = atom
+        self.center_type = center_type
+        self.species = tuple(int(s) for s in species)
+        self.num_radial = tuple(int(n) for n in num_radial)
+        self.n_systems = int(n_systems)
+
+    @classmethod
+    def concatenate(cls, parts):
+        """Join the coefficients of consecutive frame chunks (system indices shifted)."""
+        offset, systems = 0, []
+        for part in parts:
+            systems.append(part.system + offset)
+            offset += part.n_systems
+        first = parts[0]
+        return cls(
+            [np.concatenate([p.values[l] for p in parts]) for l in range(len(first.values))],
+            np.concatenate(systems),
+            np.concatenate([p.atom for p in parts]),
+            np.concatenate([p.center_type for p in parts]),
+            first.species,
+            first.num_radial,
+            offset,
+        )
+
+    def to_tensormap(self):
+        """Featomic-style spherical expansion.
+
+        Returns
+        -------
+        metatensor.TensorMap
+            Keys (``o3_lambda``, ``o3_sigma``, ``center_type``); samples
+            (``system``, ``atom``); components (``o3_mu``); properties
+            (``neighbor_type``, ``n``).
+        """
+        keys, blocks = [], []
+        for l, values in enumerate(self.values):
+            components = [Labels(["o3_mu"], np.arange(-l, l + 1, dtype=np.int32).reshape(-1, 1))]
+            properties = _labels(_RADIAL_NAMES, [[a, n] for a in self.species for n in range(self.num_radial[l])])
+            for t in np.unique(self.center_type):
+                mask = self.center_type == t
+                keys.append([l, 1, t])
+                blocks.append(TensorBlock(np.ascontiguousarray(values[mask]), self._samples(mask), components, properties))
+        return TensorMap(_labels(["o3_lambda", "o3_sigma", "center_type"], keys), blocks)
+
+    def invariants(self, kind="power_spectrum", mean_over_samples=True):
+        """Radial or power spectrum, per centre or averaged per frame.
+
+        Parameters
+        ----------
+        kind : {"power_spectrum", "radial_spectrum"}
+        mean_over_samples : bool
+
+        Returns
+        -------
+        ndarray (n_systems, n_features) or metatensor.TensorMap
+            Averaged: columns center_type, then the feature order of
+            :func:`feature_labels`; each centre type's block is the mean over
+            that type's centres in the frame (zeros if it has none). Per centre:
+            a ``TensorMap`` with keys (``center_type``), samples (``system``,
+            ``atom``) and the properties of :func:`feature_labels`.
+        """
+        if kind == "power_spectrum":
+            values = power_spectrum_values(self.values)
+        elif kind == "radial_spectrum":
+            values = self.values[0][:, 0, :]
+        else:
+            raise ValueError(f"kind must be 'power_spectrum' or 'radial_spectrum', got {kind!r}")
+        center_types = np.unique(self.center_type)
+        if mean_over_samples:
+            columns = []
+            for t in center_types:
+                mask = self.center_type == t
+                counts = np.bincount(self.system[mask], minlength=self.n_systems)
+                sums = np.zeros((self.n_systems, values.shape[1]))
+                np.add.at(sums, self.system[mask], values[mask])
+                columns.append(sums / np.maximum(counts, 1)[:, None])
+            return np.concatenate(columns, axis=1)
+        properties = feature_labels(self.species, self.num_radial, kind, center_types=[0])
+        properties = Labels(properties.names[1:], properties.values[:, 1:])
+        blocks = [
+            TensorBlock(np.ascontiguousarray(values[self.center_type == t]), self._samples(self.center_type == t), [], properties)
+            for t in center_types
+        ]
+        return TensorMap(_labels(["center_type"], center_types.reshape(-1, 1)), blocks)
+
+    def _samples(self, mask):
+        return _labels(["system", "atom"], np.stack([self.system[mask], self.atom[mask]], axis=1))
+
+
+def _labels(names, values):
+    return Labels(names, np.asarray(values, dtype=np.int32).reshape(-1, len(names)))
+
+
+def power_spectrum_values(values):
+    """Per-centre power spectrum (paper Eq. 17, with anisoap's CG factor).
+
+    Parameters
+    ----------
+    values : list of ndarray
+        ``values[l]`` of shape (n_centres, 2l + 1, n_channels_l).
+
+    Returns
+    -------
+    ndarray, shape (n_centres, sum_l n_channels_l²)
+        Block l is (-1)^l / sqrt(2l + 1) sum_m c_{q l m} c_{q' l m} over all
+        ordered channel pairs (q, q'), q = (neighbour type, n) — the coupling to
+        L = 0 that anisoap 0.1.1's ``cg_combine`` applies.
+    """
+    return np.concatenate(
+        [
+            ((-1) ** l / np.sqrt(2 * l + 1)) * np.einsum("cmq,cmr->cqr", c, c).reshape(len(c), -1)
+            for l, c in enumerate(values)
+        ],
+        axis=1,
+    )
+
+
+def feature_labels(species, num_radial, kind="power_spectrum", center_types=None):
+    """Labels of the averaged feature columns.
+
+    Parameters
+    ----------
+    species : sequence of int
+        Neighbour species channels.
+    num_radial : sequence of int
+        Radial functions per l.
+    kind : {"power_spectrum", "radial_spectrum"}
+    center_types : sequence of int, optional
+        Centre species, default ``species``.
+
+    Returns
+    -------
+    metatensor.Labels
+        (center_type, o3_lambda, neighbor_1_type, n_1, neighbor_2_type, n_2) or
+        (center_type, neighbor_type, n), in column order.
+    """
+    species = sorted(int(s) for s in species)
+    center_types = species if center_types is None else sorted(int(s) for s in center_types)
+    if kind == "power_spectrum":
+        channels = [[(a, n) for a in species for n in range(nr)] for nr in num_radial]
+        rows = [[l, a, n, b, m] for l, ch in enumerate(channels) for (a, n) in ch for (b, m) in ch]
+        names = _POWER_NAMES
+    elif kind == "radial_spectrum":
+        rows = [[a, n] for a in species for n in range(num_radial[0])]
+        names = _RADIAL_NAMES
+    else:
+        raise ValueError(f"kind must be 'power_spectrum' or 'radial_spectrum', got {kind!r}")
+    return _labels(["center_type", *names], [[t, *r] for t in center_types for r in rows])
