@@ -172,7 +172,9 @@ def read_frames(filename, index=":", diameters=None, format=None):
         selection, when ``index`` is not ``":"``), then the frame's position
         in the selection and the field.
     """
-    frames = read(filename, index=index, format=format)
+    # parallel=False: under MPI, ASE would otherwise read on rank 0 and
+    # broadcast to every rank, a collective the other ranks never join.
+    frames = read(filename, index=index, format=format, parallel=False)
     try:
         return validate_frames(frames, diameters)
     except ValueError as error:

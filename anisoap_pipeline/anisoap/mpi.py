@@ -1,0 +1,57 @@
+"""Frames split over MPI ranks, coefficients gathered on rank 0."""
+
+import numpy as np
+
+from .coefficients import DensityCoefficients
+
+__all__ = ["distributed_coefficients"]
+
+
+def distributed_coefficients(calculator, frames, comm=None, diameters=None, species=None):
+    """Density coefficients of all frames, computed in parallel over MPI ranks.
+
+    Rank 0 holds the frames; it sends each rank a contiguous block of about
+    n_frames / n_ranks frames, every rank featurises its block with
+    ``calculator`` and rank 0 gathers and joins the blocks in frame order. The
+    numbers are those of the serial run: each frame is computed the same way
+    whichever rank holds it.
+
+    Parameters
+    ----------
+    calculator : EllipsoidalDensityProjection
+    frames : list of ase.Atoms or None
+        Significant on rank 0 only.
+    comm : mpi4py.MPI.Comm, optional
+        Default ``MPI.COMM_WORLD``.
+    diameters : optional
+        As in :meth:`EllipsoidalDensityProjection.compute_coefficients`.
+    species : sequence of int, optional
+        Neighbour species; default: all species of all frames (decided on
+        rank 0, so every rank produces the same columns).
+
+    Returns
+    -------
+    DensityCoefficients or None
+        On rank 0; None on the other ranks.
+    """
+    if comm is None:
+        from mpi4py import MPI
+
+        comm = MPI.COMM_WORLD
+    rank, size = comm.Get_rank(), comm.Get_size()
+    if rank == 0:
+        if species is None:
+            species = np.unique(np.concatenate([f.numbers for f in frames])).tolist()
+        bounds = np.linspace(0, len(frames), size + 1).round().astype(int)
+        blocks = [frames[bounds[r] : bounds[r + 1]] for r in range(size)]
+    else:
+        blocks = None
+    species = comm.bcast(species, root=0)
+    block = comm.scatter(blocks, root=0)
+    if rank != 0:
+        calculator.show_progress = False
+    part = calculator.compute_coefficients(block, diameters=diameters, species=species) if block else None
+    parts = comm.gather(part, root=0)
+    if rank != 0:
+        return None
+    return DensityCoefficients.concatenate([p for p in parts if p is not None])
