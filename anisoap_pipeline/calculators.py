@@ -1,0 +1,500 @@
+"""Energy labels of molecular crystals from any ASE calculator, behind one interface.
+
+The learning target of the benzene study (paper Sec. III C, Fig. 6) is the
+*baselined per-atom energy*, the crystal energy relative to isolated molecules:
+
+    e = (E_crystal - N_mol * E_molecule) / N_atoms * 1000    [meV/atom]
+
+with E in eV and E_molecule the energy of one isolated molecule from the same
+calculator (:func:`baselined_energy`). Negative values mean a bound crystal.
+
+Calculators, chosen by name (:func:`make_calculator`):
+
+``tblite`` (default)
+    GFN2-xTB or GFN1-xTB tight binding (``tblite.ase.TBLite``), periodic;
+    the isolated molecule is computed without periodicity.
+``espresso``
+    Quantum ESPRESSO ``pw.x`` through ASE with the paper's settings: PBE,
+    Grimme D3 dispersion (``vdw_corr='dft-d3'``), a 3x3x3 Monkhorst-Pack
+    grid, SSSP-efficiency pseudopotentials and cutoffs (Prandini et al., npj
+    Comput. Mater. 4, 72 (2018)). The isolated molecule is computed in a cubic
+    box of :data:`MOLECULE_BOX` Å at the Gamma point.
+``file``
+    Energies stored in a dataset (e.g. the real PBE-TS crystals): crystal i
+    gets the energy of frame ``info["frame_index"]`` of the file, after
+    checking that the two have the same atoms at the same places. The file
+    holds no isolated molecule, so E_molecule is ``reference_energy`` (eV) if
+    given, and otherwise **the lowest energy per molecule among the file's
+    frames**: the baselined energies are then >= 0, relative to the most
+    stable crystal of the file rather than to the gas phase (a constant
+    shift, immaterial to regression with an intercept).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms
+from ase.calculators.calculator import Calculator, all_changes
+from ase.io import read
+
+__all__ = [
+    "CALCULATORS",
+    "ESPRESSO_DEFAULTS",
+    "FRAME_INDEX_KEY",
+    "MOLECULE_BOX",
+    "FileCalculator",
+    "baselined_energy",
+    "label_energies",
+    "make_calculator",
+    "molecule_energy",
+]
+
+#: Names accepted by :func:`make_calculator`.
+CALCULATORS = ("tblite", "espresso", "file")
+
+#: ``info`` key holding a crystal's frame index in the file of the ``file`` calculator.
+FRAME_INDEX_KEY = "frame_index"
+
+#: Edge (Å) of the cubic box of the isolated molecule for periodic codes (espresso).
+MOLECULE_BOX = 20.0
+
+#: The paper's Quantum ESPRESSO settings (Sec. III C). Pseudopotentials and
+#: cutoffs are SSSP efficiency's for H (60 Ry, dual 8) and C (45 Ry, dual 8);
+#: check the file names against the SSSP version in ``pseudo_dir``.
+ESPRESSO_DEFAULTS = {
+    "command": "pw.x",
+    "kpts": (3, 3, 3),
+    "pseudopotentials": {"C": "C.pbe-n-kjpaw_psl.1.0.0.UPF", "H": "H.pbe-rrkjus_psl.1.0.0.UPF"},
+    "input_data": {
+        "control": {"calculation": "scf", "tprnfor": True, "tstress": True},
+        "system": {"input_dft": "PBE", "vdw_corr": "dft-d3", "ecutwfc": 60.0, "ecutrho": 480.0},
+        "electrons": {"conv_thr": 1e-8},
+    },
+}
+
+
+class FileCalculator(Calculator):
+    """Energies read from a dataset file, matched by frame index.
+
+    Parameters
+    ----------
+    filename : str or os.PathLike
+        Any file :func:`ase.io.read` reads, whose frames carry an energy (in
+        an extended XYZ comment line it ends up in a SinglePointCalculator).
+    index_key : str, optional
+        ``info`` key of the crystal holding its frame index in the file.
+    tolerance : float, optional
+        Largest accepted displacement (Å) between a crystal's atoms and the
+        file frame's, modulo lattice vectors.
+
+    Raises
+    ------
+    ValueError
+        At calculation: the crystal has no ``info[index_key]``, the index is
+        out of range, or the frame has other atoms, cell or positions.
+    """
+
+    implemented_properties = ("energy",)
+
+    def __init__(self, filename, index_key=FRAME_INDEX_KEY, tolerance=1e-4, **kwargs):
+        super().__init__(**kwargs)
+        self.filename = os.fspath(filename)
+        self.index_key = index_key
+        self.tolerance = float(tolerance)
+        self.frames = read(self.filename, index=":")
+        missing = [i for i, frame in enumerate(self.frames) if _stored_energy(frame) is None]
+        if missing:
+            raise ValueError(f"{self.filename}: frame {missing[0]}: field 'energy' is missing")
+        self.energies = np.array([_stored_energy(frame) for frame in self.frames])
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        index = self.atoms.info.get(self.index_key)
+        if index is None:
+            raise ValueError(
+                f"crystal: field 'info[{self.index_key!r}]' is missing; the 'file' calculator "
+                f"needs the crystal's frame index in {self.filename}"
+            )
+        if not 0 <= int(index) < len(self.frames):
+            raise ValueError(
+                f"crystal: field 'info[{self.index_key!r}]' is {index}, but {self.filename} "
+                f"has {len(self.frames)} frames"
+            )
+        _check_same_structure(self.atoms, self.frames[int(index)], self.tolerance, f"{self.filename} frame {index}")
+        self.results["energy"] = float(self.energies[int(index)])
+
+
+def make_calculator(name="tblite", **settings):
+    """An ASE calculator by name.
+
+    Parameters
+    ----------
+    name : {"tblite", "espresso", "file"}
+    **settings
+        ``tblite``: ``method`` ("GFN2-xTB" default, or "GFN1-xTB") and any
+        other ``tblite.ase.TBLite`` keyword; ``verbosity`` defaults to 0.
+        ``espresso``: ``pseudo_dir`` (required), ``command`` (default
+        "pw.x"; may include a launcher, e.g. "mpirun -np 4 pw.x"),
+        ``directory``, ``kpts``, ``pseudopotentials``, ``input_data`` (merged
+        section by section into :data:`ESPRESSO_DEFAULTS`), other
+        ``Espresso`` keywords.
+        ``file``: ``filename`` (required), ``index_key``, ``tolerance``; a
+        ``reference_energy`` setting is accepted and ignored here (see
+        :func:`molecule_energy`).
+
+    Returns
+    -------
+    ase.calculators.calculator.BaseCalculator
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or a missing required setting.
+    FileNotFoundError
+        ``espresso``: ``pw.x`` is not on PATH, or ``pseudo_dir`` or a
+        pseudopotential file does not exist; the message says what to install
+        or configure.
+    """
+    if name == "tblite":
+        from tblite.ase import TBLite
+
+        return TBLite(**{"method": "GFN2-xTB", "verbosity": 0, **settings})
+    if name == "espresso":
+        return _espresso(**settings)
+    if name == "file":
+        settings = dict(settings)
+        settings.pop("reference_energy", None)
+        if "filename" not in settings:
+            raise ValueError("calculator 'file' needs the setting 'filename' (the dataset with energies)")
+        return FileCalculator(**settings)
+    raise ValueError(f"unknown calculator {name!r}; expected one of {', '.join(CALCULATORS)}")
+
+
+def baselined_energy(crystal_energy, molecule_energy, n_atoms, atoms_per_molecule=12):
+    """Crystal energy per atom relative to isolated molecules (paper Sec. III C).
+
+    ``(E_crystal - N_mol E_molecule) / N_atoms * 1000`` with
+    ``N_mol = N_atoms / atoms_per_molecule``.
+
+    Parameters
+    ----------
+    crystal_energy : float or array_like
+        E_crystal, eV.
+    molecule_energy : float
+        E_molecule of one isolated molecule, eV.
+    n_atoms : int or array_like
+        Atoms in the crystal(s).
+    atoms_per_molecule : int, optional
+        12 for benzene.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        meV/atom.
+
+    Raises
+    ------
+    ValueError
+        If ``n_atoms`` is not a positive multiple of ``atoms_per_molecule``.
+    """
+    n_atoms = np.asarray(n_atoms)
+    if np.any(n_atoms <= 0) or np.any(n_atoms % atoms_per_molecule):
+        raise ValueError(f"n_atoms {n_atoms} is not a positive multiple of atoms_per_molecule = {atoms_per_molecule}")
+    n_molecules = n_atoms // atoms_per_molecule
+    return (np.asarray(crystal_energy) - n_molecules * molecule_energy) / n_atoms * 1000.0
+
+
+def molecule_energy(calculator_spec="tblite", molecule=None):
+    """Energy (eV) of one isolated molecule from a calculator spec.
+
+    Parameters
+    ----------
+    calculator_spec : str or dict
+        A name, or ``{"name": name, **settings}`` (see :func:`make_calculator`).
+    molecule : ase.Atoms, optional
+        Default: PyXtal's rigid benzene,
+        :func:`anisoap_pipeline.datasets.benzene.benzene_molecule`, the
+        molecule of the generated crystals.
+
+    Returns
+    -------
+    float
+        ``tblite``: the molecule without periodicity; ``espresso``: the
+        molecule in a cubic box of :data:`MOLECULE_BOX` Å at the Gamma point;
+        ``file``: the setting ``reference_energy`` if given, else the lowest
+        energy per molecule (E / (N_atoms / len(molecule))) among the file's
+        frames.
+    """
+    name, settings = _parse_spec(calculator_spec)
+    molecule = _default_molecule() if molecule is None else molecule
+    if name == "file":
+        if settings.get("reference_energy") is not None:
+            return float(settings["reference_energy"])
+        calculator = make_calculator(name, **settings)
+        n_molecules = np.array([len(frame) for frame in calculator.frames]) / len(molecule)
+        return float(np.min(calculator.energies / n_molecules))
+    isolated = Atoms(molecule.numbers, positions=molecule.positions)
+    if name == "espresso":
+        isolated.set_cell([MOLECULE_BOX] * 3)
+        isolated.center()
+        isolated.pbc = True
+        settings = {**settings, "kpts": None}
+    return _energy({"name": name, **settings}, isolated, "molecule")
+
+
+def label_energies(crystals, calculator_spec="tblite", n_jobs=1, molecule=None, checkpoint=None, threads=None):
+    """Energies and baselined per-atom energies of crystals, in parallel, resumably.
+
+    Parameters
+    ----------
+    crystals : sequence of ase.Atoms
+        Crystals made of whole copies of ``molecule``. For the ``file``
+        calculator, crystal i is matched to frame ``info["frame_index"]`` of
+        the file, or to frame i if it has no such key.
+    calculator_spec : str or dict, optional
+        A name, or ``{"name": name, **settings}`` (see :func:`make_calculator`).
+    n_jobs : int, optional
+        Worker processes (spawned, one calculator each); 1 computes here.
+    molecule : ase.Atoms, optional
+        The isolated molecule; see :func:`molecule_energy`.
+    checkpoint : str or os.PathLike, optional
+        A file of finished labels, one JSON line per crystal, appended as
+        crystals finish; a re-run skips crystals found in it.
+    threads : int, optional
+        OpenMP threads per calculation (tblite); default: the available cores
+        divided by ``n_jobs`` (at least 1). Applied through ``threadpoolctl``
+        here and ``OMP_NUM_THREADS`` in workers.
+
+    Returns
+    -------
+    dict
+        ``energy``: (n_crystals,) float64, E_crystal in eV;
+        ``baselined_energy``: (n_crystals,) float64, meV/atom
+        (:func:`baselined_energy`); ``molecule_energy``: float, eV.
+
+    Raises
+    ------
+    ValueError
+        For a bad spec, a crystal whose atom count is not a multiple of the
+        molecule's (the message names the crystal), or a checkpoint entry that
+        does not fit the crystals.
+    """
+    name, settings = _parse_spec(calculator_spec)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
+        raise ValueError(f"n_jobs must be an integer >= 1, got {n_jobs!r}")
+    molecule = _default_molecule() if molecule is None else molecule
+    crystals = list(crystals)
+    n_atoms = np.array([len(atoms) for atoms in crystals])
+    for i, count in enumerate(n_atoms):
+        if count == 0 or count % len(molecule):
+            raise ValueError(f"crystal {i}: field 'numbers' has {count} atoms, not a multiple of {len(molecule)}")
+    if threads is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        threads = max(1, cores // n_jobs)
+
+    energies = np.full(len(crystals), np.nan)
+    done = _read_checkpoint(checkpoint, n_atoms) if checkpoint else {}
+    for i, energy in done.items():
+        energies[i] = energy
+    tasks = []
+    for i, atoms in enumerate(crystals):
+        if i in done:
+            continue
+        atoms = atoms.copy()
+        if name == "file":
+            atoms.info.setdefault(FRAME_INDEX_KEY, i)
+        tasks.append((i, atoms))
+
+    spec = {"name": name, **settings}
+    with _Recorder(checkpoint) as record:
+        if n_jobs == 1:
+            from threadpoolctl import threadpool_limits
+
+            if name == "tblite":
+                import tblite.ase  # noqa: F401 -- load its OpenMP runtime so that the limit applies
+
+            with threadpool_limits(limits=threads, user_api="openmp"):
+                reference = molecule_energy(spec, molecule)
+                for i, atoms in tasks:
+                    energies[i] = _energy(spec, atoms, f"crystal_{i}")
+                    record(i, energies[i], len(atoms))
+        else:
+            pool = ProcessPoolExecutor(
+                max_workers=n_jobs, mp_context=get_context("spawn"), initializer=_limit_threads, initargs=(threads,)
+            )
+            with pool:
+                reference_future = pool.submit(molecule_energy, spec, molecule)
+                futures = {pool.submit(_energy, spec, atoms, f"crystal_{i}"): (i, len(atoms)) for i, atoms in tasks}
+                for future in as_completed(futures):
+                    i, count = futures[future]
+                    energies[i] = future.result()
+                    record(i, energies[i], count)
+                reference = reference_future.result()
+    return {
+        "energy": energies,
+        "baselined_energy": baselined_energy(energies, reference, n_atoms, len(molecule)),
+        "molecule_energy": reference,
+    }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _parse_spec(spec):
+    """(name, settings) from a name or a {"name": ..., **settings} dict."""
+    if isinstance(spec, str):
+        name, settings = spec, {}
+    else:
+        settings = dict(spec)
+        name = settings.pop("name", "tblite")
+    if name not in CALCULATORS:
+        raise ValueError(f"unknown calculator {name!r}; expected one of {', '.join(CALCULATORS)}")
+    return name, settings
+
+
+def _default_molecule():
+    from .datasets.benzene import benzene_molecule
+
+    return benzene_molecule()
+
+
+_WORKER_CALCULATORS = {}
+
+
+def _energy(spec, atoms, label):
+    """Energy (eV) of ``atoms``; the calculator is cached per process and spec,
+    except Quantum ESPRESSO's, which runs in its own folder ``directory/label``."""
+    settings = dict(spec)
+    name = settings.pop("name")
+    if name == "espresso":
+        settings["directory"] = Path(settings.get("directory", ".")) / label
+        calculator = make_calculator(name, **settings)
+    else:
+        key = json.dumps(spec, sort_keys=True, default=str)
+        if key not in _WORKER_CALCULATORS:
+            _WORKER_CALCULATORS[key] = make_calculator(name, **settings)
+        calculator = _WORKER_CALCULATORS[key]
+    atoms = atoms.copy()
+    atoms.calc = calculator
+    return float(atoms.get_potential_energy())
+
+
+def _limit_threads(threads):
+    """Worker initializer: OpenMP threads, set before tblite is imported."""
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+
+
+def _stored_energy(frame):
+    """Energy (eV) of a frame read from file: calculator results, then info."""
+    if frame.calc is not None and "energy" in frame.calc.results:
+        return float(frame.calc.results["energy"])
+    if "energy" in frame.info:
+        return float(frame.info["energy"])
+    return None
+
+
+def _check_same_structure(atoms, reference, tolerance, where):
+    """ValueError unless atoms and reference coincide modulo lattice vectors."""
+    if len(atoms) != len(reference) or np.any(atoms.numbers != reference.numbers):
+        raise ValueError(
+            f"crystal: field 'numbers' ({atoms.get_chemical_formula()}) does not match {where} "
+            f"({reference.get_chemical_formula()})"
+        )
+    if not np.allclose(atoms.cell.array, reference.cell.array, atol=tolerance):
+        raise ValueError(f"crystal: field 'cell' does not match {where}")
+    offsets = reference.cell.scaled_positions(atoms.positions) - reference.get_scaled_positions(wrap=False)
+    offsets = (offsets - np.round(offsets)) @ reference.cell.array
+    worst = np.linalg.norm(offsets, axis=1).max(initial=0.0)
+    if worst > tolerance:
+        raise ValueError(f"crystal: field 'positions' differs from {where} by up to {worst:.3g} Å")
+
+
+def _espresso(pseudo_dir=None, command=ESPRESSO_DEFAULTS["command"], directory=".", input_data=None, **settings):
+    """Quantum ESPRESSO calculator with the paper's settings, or a clear error."""
+    from ase.calculators.espresso import Espresso, EspressoProfile
+
+    words = shlex.split(command)
+    executable = next((word for word in words if os.path.basename(word) == "pw.x"), words[0] if words else "pw.x")
+    if shutil.which(executable) is None:
+        raise FileNotFoundError(
+            f"calculator 'espresso': Quantum ESPRESSO's executable {executable!r} (command {command!r}) "
+            "was not found. Install Quantum ESPRESSO (e.g. `conda install -c conda-forge qe` or "
+            "`apt install quantum-espresso`) and put pw.x on PATH, or set the setting 'command' to "
+            "its full path (e.g. 'mpirun -np 4 /opt/qe/bin/pw.x'); or use calculator 'tblite'."
+        )
+    if pseudo_dir is None:
+        raise ValueError(
+            "calculator 'espresso' needs the setting 'pseudo_dir': the folder of the SSSP "
+            "efficiency pseudopotentials (https://www.materialscloud.org/discover/sssp)"
+        )
+    pseudopotentials = settings.pop("pseudopotentials", ESPRESSO_DEFAULTS["pseudopotentials"])
+    for element, filename in pseudopotentials.items():
+        if not (Path(pseudo_dir) / filename).is_file():
+            raise FileNotFoundError(
+                f"calculator 'espresso': pseudopotential {filename!r} for {element} is not in "
+                f"pseudo_dir {os.fspath(pseudo_dir)!r}; download SSSP efficiency or set 'pseudopotentials'"
+            )
+    sections = {key: dict(value) for key, value in ESPRESSO_DEFAULTS["input_data"].items()}
+    for key, value in (input_data or {}).items():
+        sections.setdefault(key, {}).update(value)
+    return Espresso(
+        profile=EspressoProfile(command=command, pseudo_dir=os.fspath(pseudo_dir)),
+        directory=directory,
+        input_data=sections,
+        pseudopotentials=pseudopotentials,
+        kpts=settings.pop("kpts", ESPRESSO_DEFAULTS["kpts"]),
+        **settings,
+    )
+
+
+def _read_checkpoint(path, n_atoms):
+    """{index: energy} from a checkpoint file; a torn last line is ignored."""
+    path = Path(path)
+    done = {}
+    if not path.exists():
+        return done
+    for number, line in enumerate(path.read_text().splitlines()):
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # an interrupted write
+        i = int(entry["index"])
+        if not 0 <= i < len(n_atoms) or entry["n_atoms"] != n_atoms[i]:
+            raise ValueError(
+                f"{path}: line {number + 1}: crystal {i} with {entry['n_atoms']} atoms does not "
+                "fit the crystals given; remove the checkpoint to start over"
+            )
+        done[i] = float(entry["energy"])
+    return done
+
+
+class _Recorder:
+    """Append one JSON line per finished crystal to the checkpoint, if any."""
+
+    def __init__(self, path):
+        self.path = path
+        self.stream = None
+
+    def __enter__(self):
+        if self.path:
+            self.stream = open(self.path, "a")  # closed in __exit__
+        return self
+
+    def __call__(self, index, energy, n_atoms):
+        if self.stream is not None:
+            self.stream.write(
+                json.dumps({"index": int(index), "energy": float(energy), "n_atoms": int(n_atoms)}) + "\n"
+            )
+            self.stream.flush()
+
+    def __exit__(self, *exc):
+        if self.stream is not None:
+            self.stream.close()

@@ -1,0 +1,434 @@
+"""Benzene crystals: rigid molecules packed by PyXtal across the 230 space groups.
+
+The AniSOAP paper's benzene dataset (Lin et al., J. Chem. Phys. 161, 074112
+(2024), Sec. III C) is built in two steps, reproduced here:
+
+1. symmetry-constrained crystals of planar, rigid benzene from PyXtal across
+   all 230 space groups;
+2. augmentation by randomly rotating *or* translating the molecules of a
+   crystal: an augmented copy shares the *positions* (rotated) or the
+   *orientations* (translated) of its original's molecules. The amplitudes
+   (30 degrees, 0.5 Å by default; the paper gives none) are small because
+   PyXtal's packings are dense: one draw of independent rotations up to
+   30 degrees is free of short contacts in ~30 % of crystals, up to 180
+   degrees in ~7 %; translations up to 0.5 Å in ~27 %, up to 1 Å in ~10 %.
+
+PyXtal places Z molecules in the conventional cell of a space group; Z must
+be the multiplicity of a Wyckoff position the molecule fits. By default the
+candidates for a group are its distinct Wyckoff multiplicities up to
+``max_molecules`` (8, i.e. at most 96 atoms, so that tight binding stays
+fast). A special position needs a site symmetry that benzene's D6h
+contains in an orientation PyXtal finds (e.g. -1, as in the real Pbca
+crystal); otherwise PyXtal raises ``Symm_CompatibilityError``. Such draws, and every other PyXtal failure, are
+skipped and counted, never raised.
+
+Every configuration, augmented or not, is rejected if two atoms of different
+molecules (or of a molecule and its own periodic image) come closer than
+:data:`MIN_CONTACTS`; these thresholds are also PyXtal's tolerance matrix,
+so that PyXtal itself places molecules no closer.
+
+Randomness: attempt ``k`` of a call with seed ``s`` draws everything (space
+group, Z, PyXtal's structure, augmentation) from
+``numpy.random.default_rng([s, k])``, passed to PyXtal as ``random_state``.
+A crystal is therefore reproduced, given the same arguments, by its
+``info["seed"]`` and ``info["attempt"]``, independently of global random state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import signal
+import threading
+from collections import Counter
+
+import numpy as np
+from ase import Atoms
+from ase.neighborlist import neighbor_list
+from scipy.spatial.transform import Rotation
+
+from ..coarse_grain import find_molecules
+
+__all__ = [
+    "ATOMS_PER_MOLECULE",
+    "MIN_CONTACTS",
+    "benzene_molecule",
+    "compatible_z",
+    "generate_crystals",
+    "shortest_contacts",
+]
+
+#: Atoms in one benzene molecule, C6H6.
+ATOMS_PER_MOLECULE = 12
+
+#: Shortest accepted intermolecular distance (Å) per element pair, between
+#: the minimum and the 1st percentile of the per-crystal shortest contacts of
+#: the 999 real PBE-TS crystals (H···H 1.32 / 1.47, C···H 1.75 / 2.01,
+#: C···C 2.43 / 2.67 Å), so that generated crystals span strained as well as
+#: relaxed packings, as the real ones do, without atoms on top of each other.
+#: All exceed the bond cutoffs of
+#: :data:`anisoap_pipeline.coarse_grain.BOND_CUTOFFS`, so an accepted crystal
+#: always splits into whole molecules.
+MIN_CONTACTS = {("H", "H"): 1.5, ("C", "H"): 1.9, ("C", "C"): 2.6}
+
+_AUGMENTATIONS = ("rotate", "translate")
+
+
+def benzene_molecule():
+    """PyXtal's rigid benzene, the molecule of every generated crystal.
+
+    Returns
+    -------
+    ase.Atoms
+        C6H6 (C–C 1.395 Å, C–H 1.086 Å), centre of mass at the origin, no
+        cell, not periodic. The isolated-molecule reference for baselined
+        energies (:mod:`anisoap_pipeline.calculators`).
+    """
+    from pyxtal.molecule import pyxtal_molecule
+
+    molecule = pyxtal_molecule("benzene").mol
+    atoms = Atoms(
+        symbols=[str(site.specie) for site in molecule],
+        positions=np.array(molecule.cart_coords),
+    )
+    atoms.positions -= atoms.get_center_of_mass()
+    return atoms
+
+
+@functools.cache
+def compatible_z(space_group, max_molecules=8):
+    """Candidate numbers of molecules per conventional cell of a space group.
+
+    Parameters
+    ----------
+    space_group : int
+        International number, 1-230.
+    max_molecules : int, optional
+        Largest Z kept.
+
+    Returns
+    -------
+    tuple of int
+        The distinct Wyckoff multiplicities of the group (conventional cell)
+        not above ``max_molecules``, ascending; the last of the group's list
+        is its general position. Empty if even the smallest exceeds the cap.
+
+    Raises
+    ------
+    ValueError
+        If ``space_group`` is not an integer in 1-230.
+    """
+    from pyxtal.symmetry import Group
+
+    if isinstance(space_group, bool) or not isinstance(space_group, (int, np.integer)) or not 1 <= space_group <= 230:
+        raise ValueError(f"space_group must be an integer in 1-230, got {space_group!r}")
+    multiplicities = {wp.multiplicity for wp in Group(int(space_group)).Wyckoff_positions}
+    return tuple(sorted(m for m in multiplicities if m <= max_molecules))
+
+
+def shortest_contacts(atoms, cutoff=4.0, molecule=None, unwrapped=None):
+    """Shortest intermolecular distance per element pair.
+
+    Two atoms are intermolecular if they belong to different molecules, or
+    to one molecule and one of its periodic images.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+    cutoff : float, optional
+        Search radius (Å); pairs with no contact within it are absent.
+    molecule, unwrapped : numpy.ndarray, optional
+        Output of :func:`anisoap_pipeline.coarse_grain.find_molecules`;
+        computed when not given.
+
+    Returns
+    -------
+    dict
+        ``{(symbol_a, symbol_b): distance}`` with the symbols sorted, Å.
+    """
+    if molecule is None or unwrapped is None:
+        molecule, unwrapped = find_molecules(atoms)
+    first, second, distances, vectors = neighbor_list("ijdD", atoms, cutoff)
+    same_copy = (molecule[first] == molecule[second]) & (
+        np.abs(unwrapped[second] - unwrapped[first] - vectors).max(axis=1) < 1e-6
+    )
+    symbols = np.array(atoms.get_chemical_symbols())
+    shortest = {}
+    for i, j, distance in zip(first[~same_copy], second[~same_copy], distances[~same_copy]):
+        pair = tuple(sorted((str(symbols[i]), str(symbols[j]))))
+        if distance < shortest.get(pair, np.inf):
+            shortest[pair] = float(distance)
+    return shortest
+
+
+def generate_crystals(
+    n_crystals,
+    seed,
+    space_groups=range(1, 231),
+    z_values=None,
+    max_molecules=8,
+    max_attempts=None,
+    min_contact=None,
+    volume_factor=(0.7, 0.9),
+    augment_fraction=0.5,
+    max_rotation=30.0,
+    max_translation=0.5,
+    augment_tries=10,
+    timeout=10.0,
+):
+    """Random rigid-benzene crystals and augmented copies, short contacts rejected.
+
+    Each attempt draws a space group uniformly from ``space_groups``, Z
+    uniformly from its candidates and a volume factor, and asks PyXtal for a
+    crystal (``pyxtal(molecular=True).from_random(3, group, ["benzene"], [Z])``)
+    whose intermolecular distances respect ``min_contact`` (passed to PyXtal
+    as its tolerance matrix, and checked again). With probability
+    ``augment_fraction`` an augmented copy follows the crystal: either
+    *rotated* (every molecule turned about its centre of mass, about a
+    uniformly random axis, by an angle uniform in [0, ``max_rotation``]
+    degrees: same positions, new orientations) or *translated* (every molecule
+    moved by a vector uniform in the ball of radius ``max_translation`` Å:
+    same orientations, new positions), the mode drawn with equal odds. A copy
+    with a short contact is drawn again, up to ``augment_tries`` times.
+    Attempts stop at ``n_crystals`` crystals or ``max_attempts`` attempts.
+
+    Parameters
+    ----------
+    n_crystals : int
+        Number of crystals wanted (originals and augmented copies together).
+    seed : int
+        Seed of the generator; see the module docstring.
+    space_groups : iterable of int, optional
+        International numbers to draw from; all 230 by default.
+    z_values : iterable of int, optional
+        Candidate Z for every group, instead of :func:`compatible_z` (PyXtal
+        may then combine Wyckoff positions). Values above ``max_molecules``
+        are dropped.
+    max_molecules : int, optional
+        Largest Z, so at most ``12 * max_molecules`` atoms per cell.
+    max_attempts : int, optional
+        Default ``50 * n_crystals``.
+    min_contact : float or dict, optional
+        Shortest accepted intermolecular distance (Å): one value for every
+        element pair, or ``{(symbol, symbol): distance}``. Default
+        :data:`MIN_CONTACTS`.
+    volume_factor : float or (float, float), optional
+        PyXtal's ``factor``: cell volume over PyXtal's estimate from the
+        molecular volume, fixed or drawn uniformly from a range per attempt.
+        For benzene 0.7 gives 123 Å^3 per molecule, 0.9 gives 158 Å^3 (the
+        real PBE-TS crystals span 97-123 Å^3; PyXtal's default 1.1 gives a
+        loose 193 Å^3).
+    augment_fraction : float, optional
+        Probability that a crystal is followed by an augmented copy.
+    max_rotation : float, optional
+        Degrees, see above.
+    max_translation : float, optional
+        Å, see above.
+    augment_tries : int, optional
+        Draws of an augmented copy before giving up on it.
+    timeout : float or None, optional
+        Seconds allowed per PyXtal call (some groups make PyXtal search for
+        minutes); enforced with ``SIGALRM`` in the main thread only. Which
+        attempts time out depends on the machine's speed.
+
+    Returns
+    -------
+    crystals : list of ase.Atoms
+        Periodic crystals of 12 Z atoms; atoms 12k to 12k + 11 form molecule
+        k; positions wrapped into the cell. ``info``: ``space_group`` (int),
+        ``Z`` (int), ``wyckoff`` (PyXtal's sites, e.g. "4e"),
+        ``volume_factor``, ``augmentation`` ("none", "rotate" or
+        "translate"), ``seed`` and ``attempt`` (together they reproduce the
+        crystal).
+    counts : dict
+        ``attempts``; ``accepted`` (crystals from PyXtal kept) and
+        ``augmented`` (augmented copies kept); and per reason of rejection:
+        ``no_z`` (group without a candidate Z), ``symmetry_incompatible``
+        (PyXtal's ``Symm_CompatibilityError``: the molecule does not fit the
+        site symmetry), ``pyxtal_<ExceptionName>`` (any other PyXtal failure),
+        ``timeout``, ``close_contact`` (despite PyXtal's check), and
+        ``augmentation_clash`` (no augmented copy without a short contact).
+
+    Raises
+    ------
+    ValueError
+        For invalid arguments (never for a failed attempt).
+    """
+    low, high = _check_arguments(
+        n_crystals, max_molecules, volume_factor, augment_fraction, max_rotation, max_translation, augment_tries
+    )
+    space_groups = [int(group) for group in space_groups]
+    if not space_groups:
+        raise ValueError("space_groups is empty")
+    for group in space_groups:
+        compatible_z(group)  # validates the number
+    if z_values is not None:
+        z_values = tuple(sorted({int(z) for z in z_values if 1 <= int(z) <= max_molecules}))
+    if max_attempts is None:
+        max_attempts = 50 * n_crystals
+    thresholds = _thresholds(MIN_CONTACTS if min_contact is None else min_contact)
+
+    crystals, counts = [], Counter()
+    for attempt in range(max_attempts):
+        if len(crystals) >= n_crystals:
+            break
+        counts["attempts"] += 1
+        rng = np.random.default_rng([seed, attempt])
+        group = space_groups[rng.integers(len(space_groups))]
+        candidates = compatible_z(group, max_molecules) if z_values is None else z_values
+        if not candidates:
+            counts["no_z"] += 1
+            continue
+        z = int(candidates[rng.integers(len(candidates))])
+        factor = float(rng.uniform(low, high))
+        crystal, reason = _pyxtal_crystal(group, z, factor, thresholds, timeout, rng)
+        if crystal is None:
+            counts[reason] += 1
+            continue
+        crystal.info.update(space_group=group, Z=z, volume_factor=factor, augmentation="none")
+        batch = [crystal]
+        counts["accepted"] += 1
+        if rng.random() < augment_fraction:
+            mode = _AUGMENTATIONS[rng.integers(2)]
+            for _ in range(augment_tries):
+                augmented = _augment(crystal, mode, rng, max_rotation, max_translation)
+                if _acceptable(augmented, thresholds):
+                    augmented.info["augmentation"] = mode
+                    batch.append(augmented)
+                    counts["augmented"] += 1
+                    break
+            else:
+                counts["augmentation_clash"] += 1
+        for atoms in batch[: n_crystals - len(crystals)]:
+            atoms.wrap()
+            atoms.info.update(seed=seed, attempt=attempt)
+            crystals.append(atoms)
+    return crystals, dict(counts)
+
+
+def _pyxtal_crystal(group, z, factor, thresholds, timeout, rng):
+    """(crystal with whole, contiguous molecules, None) or (None, reason)."""
+    from pyxtal import pyxtal
+    from pyxtal.msg import Symm_CompatibilityError
+    from pyxtal.tolerance import Tol_matrix
+
+    tolerances = Tol_matrix(*((a, b, d) for (a, b), d in thresholds.items()), prototype="molecular")
+    try:
+        with _time_limit(timeout), contextlib.redirect_stdout(io.StringIO()):
+            structure = pyxtal(molecular=True)
+            structure.from_random(3, group, ["benzene"], [z], factor=factor, tm=tolerances, random_state=rng)
+            atoms = structure.to_ase(resort=False)
+            wyckoff = "".join(f"{site.wp.multiplicity}{site.wp.letter}" for site in structure.mol_sites)
+    except _AttemptTimeout:
+        return None, "timeout"
+    except Symm_CompatibilityError:
+        return None, "symmetry_incompatible"
+    except Exception as error:  # noqa: BLE001 -- PyXtal raises many kinds; count them all
+        return None, f"pyxtal_{type(error).__name__}"
+    atoms = _whole_molecules(Atoms(atoms.numbers, positions=atoms.positions, cell=atoms.cell, pbc=True))
+    if atoms is None or not _acceptable(atoms, thresholds):
+        return None, "close_contact"
+    atoms.info["wyckoff"] = wyckoff
+    return atoms, None
+
+
+def _acceptable(atoms, thresholds):
+    """True if molecules are whole 12-atom units 12k..12k+11 with no short contact."""
+    try:
+        molecule, unwrapped = find_molecules(atoms)
+    except ValueError:  # a molecule bonded to its own image: a clash
+        return False
+    if np.any(molecule != np.arange(len(atoms)) // ATOMS_PER_MOLECULE):
+        return False
+    contacts = shortest_contacts(atoms, max(thresholds.values()), molecule, unwrapped)
+    return all(distance >= thresholds.get(pair, 0.0) for pair, distance in contacts.items())
+
+
+class _AttemptTimeout(Exception):
+    """An attempt ran out of time."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds):
+    """Raise _AttemptTimeout in the block after ``seconds`` (main thread, Unix only)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise _AttemptTimeout
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    # re-fire every 0.5 s in case the code under the limit swallows the first one
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _whole_molecules(atoms):
+    """Atoms reordered so that molecule k is atoms 12k..12k+11, each whole."""
+    try:
+        molecule, unwrapped = find_molecules(atoms)
+    except ValueError:
+        return None
+    if np.any(np.bincount(molecule) != ATOMS_PER_MOLECULE):
+        return None
+    order = np.argsort(molecule, kind="stable")
+    return Atoms(atoms.numbers[order], positions=unwrapped[order], cell=atoms.cell, pbc=True)
+
+
+def _augment(atoms, mode, rng, max_rotation, max_translation):
+    """Rotate or translate every (whole, contiguous) molecule independently."""
+    positions = atoms.positions.reshape(-1, ATOMS_PER_MOLECULE, 3)
+    masses = atoms.get_masses().reshape(-1, ATOMS_PER_MOLECULE)
+    centres = np.einsum("ka,kax->kx", masses, positions) / masses.sum(axis=1, keepdims=True)
+    n_molecules = len(positions)
+    if mode == "rotate":
+        axes = rng.normal(size=(n_molecules, 3))
+        axes /= np.linalg.norm(axes, axis=1, keepdims=True)
+        angles = np.deg2rad(max_rotation) * rng.random(n_molecules)
+        rotations = Rotation.from_rotvec(axes * angles[:, None]).as_matrix()
+        positions = centres[:, None] + np.einsum("kxy,kay->kax", rotations, positions - centres[:, None])
+    else:
+        directions = rng.normal(size=(n_molecules, 3))
+        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+        lengths = max_translation * rng.random(n_molecules) ** (1 / 3)  # uniform in the ball
+        positions = positions + (directions * lengths[:, None])[:, None]
+    augmented = atoms.copy()
+    augmented.positions = positions.reshape(-1, 3)
+    return augmented
+
+
+def _thresholds(min_contact):
+    """{(symbol, symbol) sorted: distance} from a float or a mapping."""
+    if isinstance(min_contact, dict):
+        return {tuple(sorted(pair)): float(value) for pair, value in min_contact.items()}
+    value = float(min_contact)
+    return {pair: value for pair in (("C", "C"), ("C", "H"), ("H", "H"))}
+
+
+def _check_arguments(
+    n_crystals, max_molecules, volume_factor, augment_fraction, max_rotation, max_translation, augment_tries
+):
+    """Validate generate_crystals' arguments; return the volume factor range."""
+    for name, value, minimum in (
+        ("n_crystals", n_crystals, 0),
+        ("max_molecules", max_molecules, 1),
+        ("augment_tries", augment_tries, 1),
+    ):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    low, high = np.broadcast_to(np.asarray(volume_factor, dtype=float), (2,))
+    if not 0 < low <= high:
+        raise ValueError(f"volume_factor must be a number > 0 or a range (low, high), got {volume_factor!r}")
+    if not 0 <= augment_fraction <= 1:
+        raise ValueError(f"augment_fraction must be in [0, 1], got {augment_fraction!r}")
+    if not 0 <= max_rotation <= 180:
+        raise ValueError(f"max_rotation must be in [0, 180] degrees, got {max_rotation!r}")
+    if not max_translation >= 0:
+        raise ValueError(f"max_translation must be >= 0 (Å), got {max_translation!r}")
+    return float(low), float(high)
