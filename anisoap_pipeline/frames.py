@@ -359,9 +359,10 @@ def _diameters(atoms, diameters, where, n):
     bad = values <= 0
     if bad.any():
         particle, axis = np.argwhere(bad)[0]
+        name = f"c_diameter[{axis + 1}]" if field.startswith("c_diameter") else f"{field}[{axis}]"
         raise ValueError(
-            f"{where}: field '{field}' (diameter) of particle {particle} is "
-            f"{values[particle, axis]:g} along axis {axis + 1}, expected > 0"
+            f"{where}: field '{name}' (diameter) of particle {particle} is "
+            f"{values[particle, axis]:g}, expected > 0"
         )
     return np.array(values, dtype=np.float64)
 

@@ -1,0 +1,74 @@
+"""Bad hyperparameters and bad frames fail early with messages that help."""
+
+import ase
+import numpy as np
+import pytest
+
+from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
+
+GOOD = dict(max_angular=3, cutoff=4.0, radial_gaussian_width=1.0)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"max_angular": -1}, "max_angular must be an integer >= 0"),
+        ({"max_angular": 2.5}, "max_angular must be an integer"),
+        ({"cutoff": 0.0}, "cutoff must be a positive finite number"),
+        ({"cutoff": float("nan")}, "cutoff must be a positive finite number"),
+        ({"radial_gaussian_width": None}, "radial_gaussian_width (Å) is required"),
+        ({"radial_gaussian_width": -1.0}, "radial_gaussian_width must be a positive"),
+        ({"radial_basis": "sto"}, "radial_basis must be 'gto' or 'monomial'"),
+        ({"radial_basis": "monomial"}, "leave it None for 'monomial'"),
+        ({"max_radial": -2}, "max_radial must be an integer >= 0"),
+        ({"max_radial": [1, 2]}, "one entry per l = 0 ... 3 (4 entries), got 2"),
+        ({"max_radial": "four"}, "max_radial"),
+        ({"subtract_center_contribution": "yes"}, "must be True or False"),
+        ({"basis_rcond": -1.0}, "basis_rcond must be a finite number >= 0"),
+        ({"basis_tol": 0.0}, "basis_tol must be a positive"),
+    ],
+)
+def test_bad_hyperparameters(change, message):
+    with pytest.raises(ValueError) as error:
+        EllipsoidalDensityProjection(**{**GOOD, **change})
+    assert message in str(error.value)
+
+
+def test_per_l_max_radial_and_monomial_are_accepted():
+    calculator = EllipsoidalDensityProjection(max_angular=2, cutoff=4.0, radial_basis="monomial", max_radial=[2, 1, 0])
+    assert calculator.num_radial == (3, 2, 1)
+
+
+def test_ill_conditioned_basis_is_reported():
+    calculator = EllipsoidalDensityProjection(max_angular=0, cutoff=4.0, radial_gaussian_width=1.0, max_radial=14, basis_tol=1e-12)
+    with pytest.raises(ValueError, match="too ill-conditioned"):
+        calculator.power_spectrum([_frame()])
+
+
+def _frame():
+    atoms = ase.Atoms("H2", positions=[[0, 0, 0], [1.0, 0.5, 0.0]])
+    atoms.arrays["c_q"] = np.array([[1.0, 0, 0, 0]] * 2)
+    for k in range(3):
+        atoms.arrays[f"c_diameter[{k + 1}]"] = np.full(2, 1.0)
+    return atoms
+
+
+@pytest.mark.parametrize(
+    "spoil, field",
+    [
+        (lambda a: a.positions.__setitem__((1, 0), np.nan), "position"),
+        (lambda a: a.arrays["c_q"].__setitem__((1, 0), 0.5), "c_q"),
+        (lambda a: a.arrays["c_diameter[2]"].__setitem__(0, -1.0), "c_diameter[2]"),
+    ],
+)
+def test_bad_frames_name_the_frame_and_field(spoil, field):
+    frames = [_frame(), _frame()]
+    spoil(frames[1])
+    with pytest.raises(ValueError) as error:
+        EllipsoidalDensityProjection(**GOOD).power_spectrum(frames)
+    assert "frame 1" in str(error.value) and field in str(error.value)
+
+
+def test_species_outside_the_requested_channels():
+    with pytest.raises(ValueError, match="frame 0: field 'numbers' holds species \\[1\\]"):
+        EllipsoidalDensityProjection(**GOOD).power_spectrum([_frame()], species=[6])
