@@ -24,7 +24,10 @@ def featurize(*args, ranks=None, check=True):
     command = [sys.executable, "-m", "anisoap_pipeline.cli", "featurize", *map(str, args), "--no-progress"]
     if ranks:
         command = [MPIEXEC, "-n", str(ranks), *command]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=check)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ averaged over each frame's centres.
 
 import numpy as np
 from metatensor import Labels, TensorBlock, TensorMap
+from numba import njit, prange
 
 __all__ = ["DensityCoefficients", "feature_labels", "power_spectrum_values"]
 
@@ -105,14 +106,7 @@ class DensityCoefficients:
             raise ValueError(f"kind must be 'power_spectrum' or 'radial_spectrum', got {kind!r}")
         center_types = np.unique(self.center_type)
         if mean_over_samples:
-            columns = []
-            for t in center_types:
-                mask = self.center_type == t
-                counts = np.bincount(self.system[mask], minlength=self.n_systems)
-                sums = np.zeros((self.n_systems, values.shape[1]))
-                np.add.at(sums, self.system[mask], values[mask])
-                columns.append(sums / np.maximum(counts, 1)[:, None])
-            return np.concatenate(columns, axis=1)
+            return np.concatenate([self._frame_mean(values, self.center_type == t) for t in center_types], axis=1)
         properties = feature_labels(self.species, self.num_radial, kind, center_types=[0])
         properties = Labels(properties.names[1:], properties.values[:, 1:])
         blocks = [
@@ -120,6 +114,17 @@ class DensityCoefficients:
             for t in center_types
         ]
         return TensorMap(_labels(["center_type"], center_types.reshape(-1, 1)), blocks)
+
+    def _frame_mean(self, values, mask):
+        system = self.system[mask]
+        order = np.argsort(system, kind="stable")
+        system, values = system[order], values[mask][order]
+        present, first = np.unique(system, return_index=True)
+        means = np.zeros((self.n_systems, values.shape[1]))
+        if len(present):
+            counts = np.diff(np.append(first, len(system)))
+            means[present] = np.add.reduceat(values, first, axis=0) / counts[:, None]
+        return means
 
     def _samples(self, mask):
         return _labels(["system", "atom"], np.stack([self.system[mask], self.atom[mask]], axis=1))
@@ -144,13 +149,26 @@ def power_spectrum_values(values):
         ordered channel pairs (q, q'), q = (neighbour type, n) — the coupling to
         L = 0 that anisoap 0.1.1's ``cg_combine`` applies.
     """
-    return np.concatenate(
-        [
-            ((-1) ** l / np.sqrt(2 * l + 1)) * np.einsum("cmq,cmr->cqr", c, c).reshape(len(c), -1)
-            for l, c in enumerate(values)
-        ],
-        axis=1,
-    )
+    sizes = [c.shape[2] ** 2 for c in values]
+    out = np.empty((len(values[0]), sum(sizes)))
+    offset = 0
+    for l, c in enumerate(values):
+        _coupled_to_scalar(c, (-1) ** l / np.sqrt(2 * l + 1), out, offset)
+        offset += sizes[l]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _coupled_to_scalar(c, factor, out, offset):
+    """out[i, offset + q Q + r] = factor sum_m c[i, m, q] c[i, m, r]."""
+    n_channels = c.shape[2]
+    for i in prange(c.shape[0]):
+        for q in range(n_channels):
+            for r in range(n_channels):
+                total = 0.0
+                for m in range(c.shape[1]):
+                    total += c[i, m, q] * c[i, m, r]
+                out[i, offset + q * n_channels + r] = factor * total
 
 
 def feature_labels(species, num_radial, kind="power_spectrum", center_types=None):

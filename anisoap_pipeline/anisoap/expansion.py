@@ -32,9 +32,11 @@ def density_coefficients(
     row_ptr,
     columns,
     values,
+    num_radial,
+    orthonormalization,
     n_tasks,
 ):
-    """Raw (non-orthonormalised) density coefficients of all centres.
+    """Orthonormalised density coefficients of all centres.
 
     Parameters
     ----------
@@ -55,27 +57,39 @@ def density_coefficients(
     table : int64 (n_monomials, 9)
         Moment recurrence (:func:`.moments.moment_recurrence`).
     row_ptr, columns, values :
-        CSR matrix T of :func:`.solid_harmonics.solid_harmonic_coefficients`.
+        CSR matrix T of :func:`.solid_harmonics.solid_harmonic_coefficients`,
+        rows ordered (l, m, n).
+    num_radial : int64 (max_angular + 1,)
+    orthonormalization : float64 (max_angular + 1, max n, max n)
+        W_l (zero-padded): c_orthonormal[n'] = sum_n c_raw[n] W_l[n, n'].
     n_tasks : int
         Contiguous blocks of centres shared out to the threads (a few per
         thread balances the load; each block allocates its scratch once).
 
     Returns
     -------
-    float64 (n_centres, n_species, n_rows)
-        Rows ordered (l, m, n) as in T. A centre without neighbours keeps zeros.
+    float64 (n_centres, sum_l (2l + 1) n_species num_radial[l])
+        Per centre, channel l occupies a (2l + 1, n_species, num_radial[l])
+        slab, stored one l after the other. A centre without neighbours keeps
+        zeros.
     """
     n_centres = pair_ptr.shape[0] - 1
     n_monomials = table.shape[0]
     n_rows = row_ptr.shape[0] - 1
-    out = np.zeros((n_centres, n_species, n_rows))
+    n_features = 0
+    for l in range(num_radial.shape[0]):
+        n_features += (2 * l + 1) * n_species * num_radial[l]
+    out = np.zeros((n_centres, n_features))
     n_tasks = max(1, min(n_centres, n_tasks))
     for task in prange(n_tasks):
         summed = np.empty((n_species, n_monomials))
+        raw = np.empty((n_species, n_rows))
         moments = np.zeros(n_monomials + 1)
         covariance = np.empty((3, 3))
         center = np.empty(3)
         for c in range(task * n_centres // n_tasks, (task + 1) * n_centres // n_tasks):
+            if pair_ptr[c] == pair_ptr[c + 1]:
+                continue
             summed[:, :] = 0.0
             for p in range(pair_ptr[c], pair_ptr[c + 1]):
                 j = neighbors[p]
@@ -91,5 +105,18 @@ def density_coefficients(
                     total = 0.0
                     for t in range(row_ptr[row], row_ptr[row + 1]):
                         total += values[t] * summed[s, columns[t]]
-                    out[c, s, row] = total
+                    raw[s, row] = total
+            row = 0
+            column = 0
+            for l in range(num_radial.shape[0]):
+                nr = num_radial[l]
+                for m in range(2 * l + 1):
+                    for s in range(n_species):
+                        for k in range(nr):
+                            total = 0.0
+                            for n in range(nr):
+                                total += raw[s, row + n] * orthonormalization[l, n, k]
+                            out[c, column] = total
+                            column += 1
+                    row += nr
     return out

@@ -152,10 +152,10 @@ class EllipsoidalDensityProjection:
             row_ptr, columns, values, max_degree = solid_harmonic_coefficients(
                 self.max_angular, num_radial
             )
-            # R_l^m = sqrt(4π/(2l+1)) r^l Y_l^m: divide it out with the orthonormalisation
-            ortho = [
-                np.sqrt((2 * l + 1) / (4 * np.pi))
-                * orthonormalization_matrix(
+            n_max = max(num_radial)
+            ortho = np.zeros((self.max_angular + 1, n_max, n_max))
+            for l in range(self.max_angular + 1):
+                ortho[l, : num_radial[l], : num_radial[l]] = orthonormalization_matrix(
                     l,
                     num_radial[l],
                     self.radial_basis,
@@ -164,8 +164,8 @@ class EllipsoidalDensityProjection:
                     self.basis_rcond,
                     self.basis_tol,
                 )
-                for l in range(self.max_angular + 1)
-            ]
+                # R_l^m = sqrt(4π/(2l+1)) r^l Y_l^m: divide that factor out here
+                ortho[l] *= np.sqrt((2 * l + 1) / (4 * np.pi))
             self._basis_cache = (moment_recurrence(max_degree), row_ptr, columns, values, ortho)
         return self._basis_cache
 
@@ -237,7 +237,7 @@ class EllipsoidalDensityProjection:
         numbers_ = np.concatenate([f.numbers for f in frames]).astype(np.int64)
         inv_sigma2 = 0.0 if self.radial_basis == "monomial" else self.radial_gaussian_width**-2
 
-        raw = density_coefficients(
+        flat = density_coefficients(
             pair_ptr,
             np.concatenate(neighbors),
             np.ascontiguousarray(np.concatenate(vectors)),
@@ -250,15 +250,15 @@ class EllipsoidalDensityProjection:
             row_ptr,
             columns,
             values,
+            np.asarray(self.num_radial, dtype=np.int64),
+            ortho,
             8 * numba.get_num_threads(),
         )
-        out, row = [], 0
+        out, start = [], 0
         for l, n_radial in enumerate(self.num_radial):
-            size = (2 * l + 1) * n_radial
-            block = raw[:, :, row : row + size].reshape(n_particles, len(species), 2 * l + 1, n_radial)
-            block = block.transpose(0, 2, 1, 3) @ ortho[l]
-            out.append(np.ascontiguousarray(block.reshape(n_particles, 2 * l + 1, -1)))
-            row += size
+            size = (2 * l + 1) * len(species) * n_radial
+            out.append(flat[:, start : start + size].reshape(n_particles, 2 * l + 1, len(species) * n_radial))
+            start += size
         system = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
         atom = np.concatenate([np.arange(len(f)) for f in frames])
         return DensityCoefficients(out, system, atom, numbers_, species, self.num_radial, len(frames))

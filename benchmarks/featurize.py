@@ -1,0 +1,219 @@
+"""Throughput of the AniSOAP featuriser on the two workloads of BENCHMARKS.md.
+
+W1: 100 frames x 50 ellipsoids, diameters (1, 1, 3), random positions and
+    orientations in a periodic 20 Å cube; cutoff 7 Å, max_angular 6,
+    max_radial 6, radial_gaussian_width 3 Å.
+W2: the AniSOAP paper's coarse-grained benzene frames
+    (../shared/data/anisoap_paper/benzene_ellipsoids.xyz, diameters 4, 4, 0.5);
+    cutoff 7 Å, max_angular 6, max_radial 4, radial_gaussian_width 1.5 Å,
+    subtract_center_contribution.
+
+Usage::
+
+    python benchmarks/featurize.py            # everything, prints a markdown report
+    python benchmarks/featurize.py --runs 5 --workloads W1
+
+Each configuration runs in a fresh process: one numba thread, two numba
+threads, and ``mpiexec -n 2`` (one thread per rank). Timings exclude reading
+the input file and are the median of ``--runs`` repetitions after one warm-up;
+compile time is measured separately with an empty numba cache.
+"""
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENZENE = ROOT.parent / "shared" / "data" / "anisoap_paper" / "benzene_ellipsoids.xyz"
+HYPERS = {
+    "W1": dict(max_angular=6, cutoff=7.0, max_radial=6, radial_gaussian_width=3.0),
+    "W2": dict(max_angular=6, cutoff=7.0, max_radial=4, radial_gaussian_width=1.5, subtract_center_contribution=True),
+}
+
+
+def workload(name):
+    import ase
+    import numpy as np
+    from scipy.spatial.transform import Rotation
+
+    if name == "W2":
+        from anisoap_pipeline.frames import read_frames
+
+        return read_frames(BENZENE, diameters=(4.0, 4.0, 0.5))
+    rng = np.random.default_rng(2024)
+    frames = []
+    for k in range(100):
+        atoms = ase.Atoms(numbers=np.ones(50, int), positions=rng.random((50, 3)) * 20.0, cell=np.eye(3) * 20.0, pbc=True)
+        atoms.arrays["c_q"] = Rotation.random(50, random_state=k).as_quat(scalar_first=True)
+        for d, value in zip((1, 2, 3), (1.0, 1.0, 3.0)):
+            atoms.arrays[f"c_diameter[{d}]"] = np.full(50, value)
+        frames.append(atoms)
+    return frames
+
+
+def measure(name, runs, mpi):
+    """Run inside a worker process; return a dict of timings (rank 0)."""
+    import numba
+    import numpy as np
+
+    import anisoap_pipeline.anisoap.projection as projection
+    from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
+    from anisoap_pipeline.anisoap.neighbors import neighbor_pairs
+    from anisoap_pipeline.frames import validate_frames
+
+    comm = None
+    if mpi:
+        from mpi4py import MPI
+
+        from anisoap_pipeline.anisoap.mpi import distributed_coefficients
+
+        comm = MPI.COMM_WORLD
+    rank = comm.Get_rank() if comm else 0
+    frames = workload(name) if rank == 0 else None
+    calculator = EllipsoidalDensityProjection(**HYPERS[name])
+
+    kernel_calls = []
+    original = projection.density_coefficients
+
+    def timed_kernel(*args):
+        start = time.perf_counter()
+        out = original(*args)
+        kernel_calls.append((time.perf_counter() - start, args))
+        return out
+
+    projection.density_coefficients = timed_kernel
+
+    def run():
+        if comm:
+            coefficients = distributed_coefficients(calculator, frames, comm)
+            return coefficients.invariants("power_spectrum") if rank == 0 else None
+        return calculator.compute_coefficients(frames).invariants("power_spectrum")
+
+    start = time.perf_counter()
+    run()  # warm-up: loads (or compiles) the numba kernels
+    first_call = time.perf_counter() - start
+    totals, kernels = [], []
+    for _ in range(runs):
+        if comm:
+            comm.Barrier()
+        kernel_calls.clear()
+        start = time.perf_counter()
+        run()
+        totals.append(time.perf_counter() - start)
+        kernels.append(sum(t for t, _ in kernel_calls))
+    if rank != 0:
+        return None
+    result = dict(
+        workload=name,
+        frames=len(frames),
+        particles=sum(len(f) for f in frames),
+        threads=numba.get_num_threads(),
+        ranks=comm.Get_size() if comm else 1,
+        first_call_s=first_call,
+        total_s=statistics.median(totals),
+        totals_s=totals,
+        kernel_s=statistics.median(kernels),
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
+    if not comm:
+        # where the time goes (serial only)
+        start = time.perf_counter()
+        canonical = validate_frames(frames)
+        result["validate_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        pairs = 0
+        for frame in canonical:
+            i, _, _ = neighbor_pairs(frame.positions, frame.cell.array, bool(frame.pbc.all()), calculator.cutoff, not calculator.subtract_center_contribution)
+            pairs += len(i)
+        result["neighbor_list_s"] = time.perf_counter() - start
+        result["pairs"] = pairs
+        moment_only, contraction_split = [], []
+        for _, args in kernel_calls:
+            args = list(args)
+            args[9] = np.zeros_like(args[9])  # empty CSR: moments and their sums only
+            start = time.perf_counter()
+            original(*args)
+            moment_only.append(time.perf_counter() - start)
+        result["moments_s"] = sum(moment_only)
+        result["contraction_s"] = result["kernel_s"] - result["moments_s"]
+        coefficients = calculator.compute_coefficients(frames)
+        start = time.perf_counter()
+        coefficients.invariants("power_spectrum")
+        result["power_spectrum_s"] = time.perf_counter() - start
+    return result
+
+
+def worker(args):
+    result = measure(args.workload, args.runs, args.mpi)
+    if result is not None:
+        print("RESULT " + json.dumps(result))
+
+
+def spawn(name, runs, threads, ranks=1, cache_dir=None):
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads), OMP_NUM_THREADS="1")
+    if cache_dir:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    command = [sys.executable, __file__, "--worker", "--workload", name, "--runs", str(runs)]
+    if ranks > 1:
+        mpiexec = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or "mpiexec"
+        command = [mpiexec, "-n", str(ranks), *command, "--mpi"]
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    return json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--workloads", nargs="+", default=["W1", "W2"])
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--mpi", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--workload", help=argparse.SUPPRESS)
+    parser.add_argument("--json", help="also write all results to this file")
+    args = parser.parse_args()
+    if args.worker:
+        return worker(args)
+
+    results = []
+    for name in args.workloads:
+        if name == "W2" and not BENZENE.exists():
+            print(f"skipping W2: {BENZENE} not found", file=sys.stderr)
+            continue
+        with tempfile.TemporaryDirectory() as empty_cache:
+            cold = spawn(name, 1, threads=1, cache_dir=empty_cache)
+        rows = [spawn(name, args.runs, threads=1), spawn(name, args.runs, threads=2), spawn(name, args.runs, threads=1, ranks=2)]
+        rows[0]["compile_s"] = cold["first_call_s"] - cold["total_s"]
+        results.extend(rows)
+        base = rows[0]
+        print(f"\n### {name}: {base['frames']} frames, {base['particles']} particles, {base['pairs']} neighbour pairs\n")
+        print("| configuration | median time (s) | runs (s) | frames/s | µs / pair | speed-up | peak RSS (MB) |")
+        print("|---|---|---|---|---|---|---|")
+        for row in rows:
+            label = f"{row['ranks']} MPI ranks × 1 thread" if row["ranks"] > 1 else f"1 process × {row['threads']} thread(s)"
+            print(
+                f"| {label} | {row['total_s']:.3f} | {', '.join(f'{t:.3f}' for t in row['totals_s'])} | "
+                f"{row['frames'] / row['total_s']:.0f} | {1e6 * row['total_s'] / base['pairs']:.2f} | "
+                f"{base['total_s'] / row['total_s']:.2f}× | {row['peak_rss_mb']:.0f} |"
+            )
+        print(
+            f"\nJIT compile (empty cache, first call minus a warm call): {base['compile_s']:.1f} s; "
+            f"first call with a warm cache: {base['first_call_s']:.2f} s.\n"
+            f"Where the time goes (1 thread): validate frames {base['validate_s']:.3f} s, "
+            f"neighbour lists {base['neighbor_list_s']:.3f} s, moments {base['moments_s']:.3f} s, "
+            f"contraction {base['contraction_s']:.3f} s, power spectrum {base['power_spectrum_s']:.3f} s, "
+            f"rest (Python glue, orthonormalisation) "
+            f"{base['total_s'] - base['validate_s'] - base['neighbor_list_s'] - base['kernel_s'] - base['power_spectrum_s']:.3f} s."
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
