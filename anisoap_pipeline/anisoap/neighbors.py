@@ -27,7 +27,8 @@ def neighbor_pairs(positions, cell, periodic, cutoff, self_pairs):
     Returns
     -------
     centers, neighbors : ndarray of int64, shape (n_pairs,)
-        Sorted by centre, then neighbour, then vector (deterministic order).
+        Grouped by centre (stable sort of vesin's deterministic order, the
+        self pair last).
     vectors : ndarray of float64, shape (n_pairs, 3)
         r_ij in Å.
     """
@@ -44,5 +45,5 @@ def neighbor_pairs(positions, cell, periodic, cutoff, self_pairs):
         centers = np.concatenate([centers, np.arange(n)])
         neighbors = np.concatenate([neighbors, np.arange(n)])
         vectors = np.concatenate([vectors, np.zeros((n, 3))])
-    order = np.lexsort((vectors[:, 2], vectors[:, 1], vectors[:, 0], neighbors, centers))
+    order = np.argsort(centers, kind="stable")
     return centers[order], neighbors[order], vectors[order]
