@@ -109,7 +109,9 @@ def canonicalize(atoms, index=0, diameters=None):
             "not supported, expected all True or all False"
         )
     cell = np.asarray(atoms.cell, dtype=np.float64)
-    if pbc.all() and (not np.isfinite(cell).all() or np.linalg.matrix_rank(cell) < 3):
+    if pbc.all() and (
+        not np.isfinite(cell).all() or abs(np.linalg.det(cell)) <= 1e-12 * max(np.abs(cell).max(), 1.0) ** 3
+    ):
         raise ValueError(f"{where}: field 'cell' is singular or not finite but the frame is periodic")
 
     frame = Atoms(numbers=atoms.numbers, positions=positions, cell=cell, pbc=pbc)

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 from tqdm.auto import tqdm
 
-from ..frames import get_diameters, get_quaternions, validate_frames
+from ..frames import DIAMETER_KEYS, validate_frames
 from .coefficients import DensityCoefficients, feature_labels
 from .expansion import density_coefficients
 from .moments import moment_recurrence
@@ -205,19 +205,22 @@ class EllipsoidalDensityProjection:
 
     def _chunk(self, frames, first_index, species):
         table, row_ptr, columns, values, ortho = self._basis()
+        numbers_ = np.concatenate([f.numbers for f in frames]).astype(np.int64)
+        unknown = ~np.isin(numbers_, species)
+        if unknown.any():
+            first = int(np.searchsorted(np.cumsum([len(f) for f in frames]), np.argmax(unknown), side="right"))
+            raise ValueError(
+                f"frame {first_index + first}: field 'numbers' holds species "
+                f"{sorted(set(frames[first].numbers.tolist()) - set(species.tolist()))} "
+                f"not among the requested species {species.tolist()}"
+            )
         centers, neighbors, vectors = [], [], []
         offset = 0
-        for k, frame in enumerate(frames):
-            unknown = set(frame.numbers.tolist()) - set(species.tolist())
-            if unknown:
-                raise ValueError(
-                    f"frame {first_index + k}: field 'numbers' holds species {sorted(unknown)} "
-                    f"not among the requested species {species.tolist()}"
-                )
+        for frame in frames:
             i, j, d = neighbor_pairs(
                 frame.positions,
                 frame.cell.array,
-                bool(frame.pbc.all()),
+                bool(frame.pbc[0]),
                 self.cutoff,
                 self_pairs=not self.subtract_center_contribution,
             )
@@ -230,11 +233,11 @@ class EllipsoidalDensityProjection:
         pair_ptr = np.zeros(n_particles + 1, dtype=np.int64)
         np.cumsum(np.bincount(centers, minlength=n_particles), out=pair_ptr[1:])
 
-        quaternions = np.concatenate([get_quaternions(f) for f in frames])
-        semiaxes = np.concatenate([get_diameters(f) for f in frames]) / 2.0
+        # frames are canonical (validated above): read the arrays directly
+        quaternions = np.concatenate([f.arrays["c_q"] for f in frames])
+        semiaxes = np.stack([np.concatenate([f.arrays[key] for f in frames]) for key in DIAMETER_KEYS], axis=1) / 2.0
         rotations = Rotation.from_quat(quaternions, scalar_first=True).as_matrix()
         precisions = np.einsum("nab,nb,ncb->nac", rotations, 1.0 / semiaxes**2, rotations)
-        numbers_ = np.concatenate([f.numbers for f in frames]).astype(np.int64)
         inv_sigma2 = 0.0 if self.radial_basis == "monomial" else self.radial_gaussian_width**-2
 
         flat = density_coefficients(
