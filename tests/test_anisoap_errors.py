@@ -70,5 +70,5 @@ def test_bad_frames_name_the_frame_and_field(spoil, field):
 
 
 def test_species_outside_the_requested_channels():
-    with pytest.raises(ValueError, match="frame 0: field 'numbers' holds species \\[1\\]"):
+    with pytest.raises(ValueError, match="frame 0: field 'numbers' holds species 1 \\(particle 0\\)"):
         EllipsoidalDensityProjection(**GOOD).power_spectrum([_frame()], species=[6])

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .batch import FrameBatch
 from .coefficients import DensityCoefficients
 
 __all__ = ["distributed_coefficients"]
@@ -10,8 +11,9 @@ __all__ = ["distributed_coefficients"]
 def distributed_coefficients(calculator, frames, comm=None, diameters=None, species=None):
     """Density coefficients of all frames, computed in parallel over MPI ranks.
 
-    Rank 0 holds the frames; it sends each rank a contiguous block of about
-    n_frames / n_ranks frames, every rank featurises its block with
+    Rank 0 holds the frames; it validates them, packs them into flat arrays
+    (:class:`FrameBatch`) and sends each rank a contiguous block of about
+    n_frames / n_ranks frames; every rank featurises its block with
     ``calculator`` and rank 0 gathers and joins the blocks in frame order. The
     numbers are those of the serial run: each frame is computed the same way
     whichever rank holds it.
@@ -39,18 +41,26 @@ def distributed_coefficients(calculator, frames, comm=None, diameters=None, spec
 
         comm = MPI.COMM_WORLD
     rank, size = comm.Get_rank(), comm.Get_size()
+    blocks, error = None, None
     if rank == 0:
-        if species is None:
-            species = np.unique(np.concatenate([f.numbers for f in frames])).tolist()
-        bounds = np.linspace(0, len(frames), size + 1).round().astype(int)
-        blocks = [frames[bounds[r] : bounds[r + 1]] for r in range(size)]
-    else:
-        blocks = None
+        try:
+            batch = FrameBatch.from_frames(frames, diameters)
+        except ValueError as exc:
+            error = exc
+        else:
+            if species is None:
+                species = np.unique(batch.numbers).tolist()
+            bounds = np.linspace(0, len(batch), size + 1).round().astype(int)
+            blocks = [batch[bounds[r] : bounds[r + 1]] for r in range(size)]
+    # every rank learns of a validation error, so none waits forever
+    error = comm.bcast(error, root=0)
+    if error is not None:
+        raise error
     species = comm.bcast(species, root=0)
     block = comm.scatter(blocks, root=0)
     if rank != 0:
         calculator.show_progress = False
-    part = calculator.compute_coefficients(block, diameters=diameters, species=species) if block else None
+    part = calculator.compute_coefficients(block, species=species) if len(block) else None
     parts = comm.gather(part, root=0)
     if rank != 0:
         return None

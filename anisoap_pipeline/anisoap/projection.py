@@ -14,7 +14,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 from tqdm.auto import tqdm
 
-from ..frames import DIAMETER_KEYS, validate_frames
+from .batch import FrameBatch
 from .coefficients import DensityCoefficients, feature_labels
 from .expansion import density_coefficients
 from .moments import moment_recurrence
@@ -175,8 +175,9 @@ class EllipsoidalDensityProjection:
 
         Parameters
         ----------
-        frames : ase.Atoms or sequence of ase.Atoms
-            Ellipsoid frames (:mod:`anisoap_pipeline.frames` convention).
+        frames : ase.Atoms, sequence of ase.Atoms, or FrameBatch
+            Ellipsoid frames (:mod:`anisoap_pipeline.frames` convention),
+            validated here (a ``FrameBatch`` already is).
         diameters : None, (3,) or per-particle array, optional
             Supply or override ``c_diameter`` (full diameters, Å).
         species : sequence of int, optional
@@ -193,50 +194,39 @@ class EllipsoidalDensityProjection:
             Invalid frames (message names the frame and field), or a particle of
             a species not in ``species``.
         """
-        frames = validate_frames(frames, diameters=diameters)
-        if species is None:
-            species = np.unique(np.concatenate([f.numbers for f in frames]))
+        batch = frames if isinstance(frames, FrameBatch) else FrameBatch.from_frames(frames, diameters)
+        species = np.unique(batch.numbers) if species is None else species
         species = np.asarray(sorted(int(s) for s in species), dtype=np.int64)
-        starts = range(0, len(frames), self.chunk_size)
+        starts = range(0, len(batch), self.chunk_size)
         if self.show_progress:
             starts = tqdm(starts, desc="AniSOAP", unit="chunk")
-        parts = [self._chunk(frames[s : s + self.chunk_size], s, species) for s in starts]
+        parts = [self._chunk(batch[s : s + self.chunk_size], species) for s in starts]
         return DensityCoefficients.concatenate(parts)
 
-    def _chunk(self, frames, first_index, species):
+    def _chunk(self, batch, species):
         table, row_ptr, columns, values, ortho = self._basis()
-        numbers_ = np.concatenate([f.numbers for f in frames]).astype(np.int64)
-        unknown = ~np.isin(numbers_, species)
+        unknown = ~np.isin(batch.numbers, species)
         if unknown.any():
-            first = int(np.searchsorted(np.cumsum([len(f) for f in frames]), np.argmax(unknown), side="right"))
+            particle = int(np.argmax(unknown))
+            frame = int(np.searchsorted(batch.offsets, particle, side="right")) - 1
             raise ValueError(
-                f"frame {first_index + first}: field 'numbers' holds species "
-                f"{sorted(set(frames[first].numbers.tolist()) - set(species.tolist()))} "
+                f"frame {batch.first_frame + frame}: field 'numbers' holds species "
+                f"{batch.numbers[particle]} (particle {particle - batch.offsets[frame]}), "
                 f"not among the requested species {species.tolist()}"
             )
         centers, neighbors, vectors = [], [], []
-        offset = 0
-        for frame in frames:
-            i, j, d = neighbor_pairs(
-                frame.positions,
-                frame.cell.array,
-                bool(frame.pbc[0]),
-                self.cutoff,
-                self_pairs=not self.subtract_center_contribution,
-            )
-            centers.append(i + offset)
-            neighbors.append(j + offset)
+        for k in range(len(batch)):
+            positions, cell, periodic = batch.frame(k)
+            i, j, d = neighbor_pairs(positions, cell, periodic, self.cutoff, not self.subtract_center_contribution)
+            centers.append(i + batch.offsets[k])
+            neighbors.append(j + batch.offsets[k])
             vectors.append(d)
-            offset += len(frame)
-        centers = np.concatenate(centers)
-        n_particles = offset
+        n_particles = len(batch.numbers)
         pair_ptr = np.zeros(n_particles + 1, dtype=np.int64)
-        np.cumsum(np.bincount(centers, minlength=n_particles), out=pair_ptr[1:])
+        np.cumsum(np.bincount(np.concatenate(centers), minlength=n_particles), out=pair_ptr[1:])
 
-        # frames are canonical (validated above): read the arrays directly
-        quaternions = np.concatenate([f.arrays["c_q"] for f in frames])
-        semiaxes = np.stack([np.concatenate([f.arrays[key] for f in frames]) for key in DIAMETER_KEYS], axis=1) / 2.0
-        rotations = Rotation.from_quat(quaternions, scalar_first=True).as_matrix()
+        semiaxes = batch.diameters / 2.0
+        rotations = Rotation.from_quat(batch.quaternions, scalar_first=True).as_matrix()
         precisions = np.einsum("nab,nb,ncb->nac", rotations, 1.0 / semiaxes**2, rotations)
         inv_sigma2 = 0.0 if self.radial_basis == "monomial" else self.radial_gaussian_width**-2
 
@@ -246,7 +236,7 @@ class EllipsoidalDensityProjection:
             np.ascontiguousarray(np.concatenate(vectors)),
             np.ascontiguousarray(precisions),
             np.prod(semiaxes, axis=1),
-            np.searchsorted(species, numbers_),
+            np.searchsorted(species, batch.numbers),
             len(species),
             inv_sigma2,
             table,
@@ -262,9 +252,9 @@ class EllipsoidalDensityProjection:
             size = (2 * l + 1) * len(species) * n_radial
             out.append(flat[:, start : start + size].reshape(n_particles, 2 * l + 1, len(species) * n_radial))
             start += size
-        system = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
-        atom = np.concatenate([np.arange(len(f)) for f in frames])
-        return DensityCoefficients(out, system, atom, numbers_, species, self.num_radial, len(frames))
+        system = np.repeat(np.arange(len(batch)), batch.n_atoms)
+        atom = np.arange(n_particles) - np.repeat(batch.offsets[:-1], batch.n_atoms)
+        return DensityCoefficients(out, system, atom, batch.numbers, species, self.num_radial, len(batch))
 
     # ------------------------------------------------------------- public API
     def transform(self, frames, diameters=None, species=None):

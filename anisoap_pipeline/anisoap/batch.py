@@ -1,0 +1,86 @@
+"""Validated ellipsoid frames packed into flat arrays.
+
+The kernels need positions, species, orientations and shapes of many frames at
+once; a ``FrameBatch`` holds them as concatenated NumPy arrays (cheap to slice
+into chunks and cheap to send to MPI ranks, unlike lists of ``ase.Atoms``).
+"""
+
+import numpy as np
+
+from ..frames import DIAMETER_KEYS, validate_frames
+
+__all__ = ["FrameBatch"]
+
+
+class FrameBatch:
+    """Frames as flat arrays.
+
+    Attributes
+    ----------
+    n_atoms : int64 (n_frames,)
+    numbers : int64 (n_particles,)
+    positions : float64 (n_particles, 3), Å
+    quaternions : float64 (n_particles, 4), unit, (w, x, y, z), body -> lab
+    diameters : float64 (n_particles, 3), full diameters, Å
+    cells : float64 (n_frames, 3, 3), lattice vectors as rows, Å
+    periodic : bool (n_frames,)
+    first_frame : int
+        Index of the batch's first frame in the collection it was cut from
+        (error messages name frames by that index).
+    """
+
+    def __init__(self, n_atoms, numbers, positions, quaternions, diameters, cells, periodic, first_frame=0):
+        self.n_atoms = n_atoms
+        self.numbers = numbers
+        self.positions = positions
+        self.quaternions = quaternions
+        self.diameters = diameters
+        self.cells = cells
+        self.periodic = periodic
+        self.first_frame = first_frame
+        self.offsets = np.concatenate([[0], np.cumsum(n_atoms)]).astype(np.int64)
+
+    @classmethod
+    def from_frames(cls, frames, diameters=None):
+        """Validate frames (:func:`anisoap_pipeline.frames.validate_frames`) and pack them.
+
+        Raises
+        ------
+        ValueError
+            As :func:`~anisoap_pipeline.frames.validate_frames`, naming the frame and field.
+        """
+        frames = validate_frames(frames, diameters=diameters)
+        if not frames:
+            raise ValueError("no frames to featurise")
+        return cls(
+            np.array([len(f) for f in frames], dtype=np.int64),
+            np.concatenate([f.numbers for f in frames]).astype(np.int64),
+            np.concatenate([f.positions for f in frames]),
+            np.concatenate([f.arrays["c_q"] for f in frames]),
+            np.stack([np.concatenate([f.arrays[k] for f in frames]) for k in DIAMETER_KEYS], axis=1),
+            np.stack([f.cell.array for f in frames]),
+            np.array([bool(f.pbc[0]) for f in frames]),
+        )
+
+    def __len__(self):
+        return len(self.n_atoms)
+
+    def __getitem__(self, frames):
+        """The sub-batch of a slice of frames (step 1)."""
+        start, stop, _ = frames.indices(len(self))
+        a, b = self.offsets[start], self.offsets[stop]
+        return FrameBatch(
+            self.n_atoms[start:stop],
+            self.numbers[a:b],
+            self.positions[a:b],
+            self.quaternions[a:b],
+            self.diameters[a:b],
+            self.cells[start:stop],
+            self.periodic[start:stop],
+            self.first_frame + start,
+        )
+
+    def frame(self, k):
+        """(positions, cell, periodic) of frame k of the batch."""
+        a, b = self.offsets[k], self.offsets[k + 1]
+        return self.positions[a:b], self.cells[k], bool(self.periodic[k])
