@@ -179,6 +179,8 @@ def _ridge(args):
         record(job, wall_time=time.perf_counter() - start, metrics={
             "test": result["metrics_test"], "train": result["metrics_train"],
             "alpha": result["alpha"], "n_features": int(X.shape[1]),
+            # a choice on the edge of the grid asks for a wider grid
+            "alpha_at_grid_edge": bool(result["alpha"] in (result["alphas"][0], result["alphas"][-1])),
         })
 
 
@@ -283,12 +285,16 @@ def _gb_report(args):
 
 def _summary(args):
     """Merge the studies' summary rows into results/summary.md."""
+    import os
+
     from . import summary
     from .tracking import git_revision
 
     revision, dirty = git_revision()
     notes = [f"Code revision: `{revision}`{' (with uncommitted changes)' if dirty else ''}."]
-    notes += [f"Config: `{name}`." for name in args.config]
+    if args.config:
+        names = ", ".join(f"`{os.path.relpath(name)}`" for name in args.config)
+        notes.append(f"Config files: {names} (command-line config files take precedence).")
     summary.write_summary(args.rows, args.output, notes=notes)
 
 
@@ -308,7 +314,7 @@ def _workflow_parsers(subparsers):
     p.add_argument("--output-dir", required=True)
     p.set_defaults(handler=_gb_report)
     p = subparsers.add_parser("summary", help="merge summary_rows.json files into results/summary.md")
-    p.add_argument("rows", nargs="+", help="summary_rows.json of each study")
+    p.add_argument("rows", nargs="*", help="summary_rows.json of each study")
     p.add_argument("--output", required=True)
     p.add_argument("--config", nargs="*", default=[], help="config files, named in the summary")
     p.set_defaults(handler=_summary)
@@ -320,6 +326,10 @@ def build_parser():
     subparsers = parser.add_subparsers(dest="step", required=True)
     _featurize_parser(subparsers)
     _workflow_parsers(subparsers)
+    from .steps import benzene, liquid_crystals
+
+    liquid_crystals.add_parsers(subparsers)
+    benzene.add_parsers(subparsers)
     return parser
 
 

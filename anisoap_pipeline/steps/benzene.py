@@ -1,0 +1,569 @@
+"""Workflow steps of the benzene crystal study (paper Sec. III C, Figs. 4-7, S5, S6).
+
+Each step reopens a signac job by id, reads its parameters from the state
+point, writes its artifacts atomically into the job folder and records its
+metrics last (:func:`anisoap_pipeline.tracking.record`, which writes
+``metrics.json``, the file the Snakemake rule waits for). Energies are in
+meV/atom (the baselined per-atom energy), lengths in Å.
+
+``bz-generate JOB``
+    state point ``source="pyxtal"`` plus the arguments of
+    :func:`anisoap_pipeline.datasets.benzene.generate_crystals`
+    (``n_crystals, seed, max_molecules, space_groups, ...``), or
+    ``source="file"`` with ``filename, start, stop, step`` (frames of a file,
+    e.g. the real PBE-TS crystals, each tagged ``info["frame_index"]``) ->
+    ``crystals.xyz`` (atomistic, extended XYZ).
+``bz-label JOB [--n-jobs N]``
+    state point ``crystals`` (job id), ``calculator`` (``{"name": "tblite" |
+    "espresso" | "file", ...settings}``) -> ``labels.npz``: ``energy`` (eV),
+    ``baselined_energy`` (meV/atom), ``molecule_energy`` (eV), ``n_atoms``
+    (:func:`anisoap_pipeline.calculators.label_energies`; resumable through
+    ``labels.checkpoint.jsonl``).
+``bz-coarse-grain JOB``
+    state point ``crystals``, ``diameters`` -> ``frames.xyz``, one ellipsoid
+    per molecule (:func:`anisoap_pipeline.coarse_grain.coarse_grain_frames`).
+    The diameters are only the file's default: ``featurize --job`` passes
+    each featurisation's own ``diameters``.
+``bz-soap JOB``
+    state point ``crystals``, ``cutoff, density_width, max_angular,
+    max_radial, cutoff_width, species`` -> ``features.npy``, the
+    structure-averaged atomistic SOAP power spectrum
+    (:func:`anisoap_pipeline.soap.soap_power_spectrum`).
+``featurize --job JOB``
+    (generic, :mod:`anisoap_pipeline.cli`) AniSOAP of the ellipsoids, one job
+    per grid point (``diameters = [σ1, σ1, σ3]``, ``radial_gaussian_width =
+    σ_GTO``); σ1 = σ3 is SOAP on the molecule centres.
+``bz-gfre JOB``
+    state point ``features`` (AniSOAP job), ``soap`` (SOAP job), ``seed``,
+    ``train_fraction`` -> GFRE(X_AniSOAP → X_SOAP) in the metrics (Figs. 5, S6).
+``bz-regress JOB``
+    state point ``labels``, ``soap``, ``anisoap_from`` and ``centres_from``
+    (GFRE job ids: the AniSOAP and molecule-centre SOAP features are those of
+    the lowest GFRE in each list), ``test_fraction, seed, cv_folds, alphas,
+    train_sizes, folds`` -> ``predictions.npz`` and ``learning_curves.json``:
+    ridge on all-atom SOAP (PCA-reduced to the rank of AniSOAP), molecule-centre
+    SOAP and AniSOAP, one 90/10 split (Figs. 6, S5).
+``bz-baseline JOB``
+    state point ``ridge`` (regression job), ``residual`` -> ``baseline.npz``:
+    ridge on AniSOAP plus ridge on SOAP of its residual (Fig. 7).
+``bz-pcovr JOB``
+    state point ``baseline``, ``mixing``, ``n_components``, ``mixing_scan``
+    -> ``pcovr.npz`` and ``chemiscope.json.gz``: PCovR of SOAP against the
+    AniSOAP residual (paper's chemiscope map).
+``bz-report --gfre JOB... --ridge JOB --baseline JOB --pcovr JOB --output-dir DIR``
+    figures, ``gfre.csv``, ``metrics.csv``, the chemiscope file and
+    ``summary_rows.json``.
+"""
+
+import json
+import time
+from pathlib import Path
+
+__all__ = ["add_parsers"]
+
+#: State-point keys that are not parameters of a step's library function.
+_BOOKKEEPING = ("study", "step")
+
+#: Frames per featomic call in bz-soap (bounds the per-centre memory).
+_SOAP_CHUNK = 256
+
+#: Representations of the regression, in the order of Fig. 6.
+REPRESENTATIONS = ("soap", "centres", "anisoap")
+NAMES = {
+    "soap": "SOAP (all atoms, PCA)",
+    "centres": "SOAP (molecule centres)",
+    "anisoap": "AniSOAP",
+    "soap_full": "SOAP (all atoms, full)",
+}
+
+
+def _read_crystals(job):
+    """Atomistic crystals of a ``crystals`` job (list of ase.Atoms)."""
+    from ase.io import read
+
+    return read(job.fn("crystals.xyz"), index=":", format="extxyz")
+
+
+def _metrics_of(job):
+    """The ``metrics`` dict of a finished job's metrics.json."""
+    from ..tracking import METRICS_FILE
+
+    return json.loads(Path(job.fn(METRICS_FILE)).read_text())["metrics"]
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _generate(args):
+    """PyXtal crystals, or frames of a file -> crystals.xyz."""
+    from collections import Counter
+
+    import numpy as np
+    from ase.io import read, write
+
+    from ..datasets.benzene import generate_crystals
+    from ..io import atomic_path
+    from ..tracking import job_step, record
+
+    with job_step("bz-generate", args.job) as job:
+        params = {key: value for key, value in job.sp().items() if key not in _BOOKKEEPING}
+        source = params.pop("source")
+        start = time.perf_counter()
+        metrics = {"source": source}
+        if source == "pyxtal":
+            if params.get("space_groups") is None:
+                params.pop("space_groups", None)
+            if isinstance(params.get("volume_factor"), list):
+                params["volume_factor"] = tuple(params["volume_factor"])
+            crystals, counts = generate_crystals(**params)
+            if not crystals:
+                raise ValueError(f"PyXtal produced no crystal in {counts.get('attempts', 0)} attempts: {counts}")
+            metrics["counts"] = counts
+            metrics["space_groups"] = len({atoms.info["space_group"] for atoms in crystals})
+            metrics["augmentation"] = dict(Counter(atoms.info["augmentation"] for atoms in crystals))
+        elif source == "file":
+            selection = slice(params.get("start", 0), params.get("stop"), params.get("step", 1))
+            indices = range(*selection.indices(10**12))
+            crystals = read(params["filename"], index=selection)
+            if not crystals:
+                raise ValueError(f"{params['filename']}: no frame in the selection {selection}")
+            for index, atoms in zip(indices, crystals):
+                atoms.info["frame_index"] = index
+        else:
+            raise ValueError(f"source must be 'pyxtal' or 'file', got {source!r}")
+        with atomic_path(job.fn("crystals.xyz")) as tmp:
+            write(tmp, crystals, format="extxyz")
+        n_atoms = np.array([len(atoms) for atoms in crystals])
+        metrics.update(n_crystals=len(crystals), n_atoms=dict(Counter(n_atoms.tolist())),
+                       n_atoms_mean=float(n_atoms.mean()))
+        record(job, wall_time=time.perf_counter() - start, metrics=metrics)
+
+
+def _label(args):
+    """Energies of the crystals -> labels.npz (resumable)."""
+    import numpy as np
+
+    from ..calculators import label_energies
+    from ..io import atomic_path
+    from ..tracking import job_step, open_job, record
+
+    with job_step("bz-label", args.job) as job:
+        sp = job.sp()
+        dataset = open_job(sp["crystals"])
+        spec = dict(sp["calculator"])
+        n_jobs = int(args.n_jobs)
+        if spec["name"] == "file":
+            if "filename" not in spec:
+                if dataset.sp().get("source") != "file":
+                    raise ValueError("calculator 'file' needs 'filename' unless the crystals come from a file")
+                spec["filename"] = dataset.sp()["filename"]
+            n_jobs = 1  # one reader of the file is enough
+        if spec["name"] == "espresso":
+            spec.setdefault("directory", job.fn("espresso"))
+        start = time.perf_counter()
+        crystals = _read_crystals(dataset)
+        labels = label_energies(crystals, spec, n_jobs=n_jobs, checkpoint=job.fn("labels.checkpoint.jsonl"))
+        n_atoms = np.array([len(atoms) for atoms in crystals])
+        with atomic_path(job.fn("labels.npz")) as tmp:
+            np.savez(tmp, energy=labels["energy"], baselined_energy=labels["baselined_energy"],
+                     molecule_energy=labels["molecule_energy"], n_atoms=n_atoms)
+        y = labels["baselined_energy"]
+        record(job, wall_time=time.perf_counter() - start, metrics={
+            "n_crystals": len(y), "molecule_energy_eV": labels["molecule_energy"],
+            "baselined_energy_mean": float(y.mean()), "baselined_energy_std": float(y.std()),
+            "baselined_energy_min": float(y.min()), "baselined_energy_max": float(y.max()),
+            "n_jobs": n_jobs,
+        })
+
+
+def _coarse_grain(args):
+    """One ellipsoid per molecule -> frames.xyz."""
+    import numpy as np
+
+    from ..coarse_grain import coarse_grain_frames
+    from ..frames import write_frames
+    from ..tracking import job_step, open_job, record
+
+    with job_step("bz-coarse-grain", args.job) as job:
+        sp = job.sp()
+        start = time.perf_counter()
+        crystals = _read_crystals(open_job(sp["crystals"]))
+        frames = coarse_grain_frames(crystals, sp["diameters"], atoms_per_molecule=12)
+        for atoms in frames:  # per-crystal arrays of the atomistic file do not fit the ellipsoids
+            for key in ("stress", "forces"):
+                atoms.info.pop(key, None)
+        write_frames(job.fn("frames.xyz"), frames)
+        molecules = np.array([len(atoms) for atoms in frames])
+        record(job, wall_time=time.perf_counter() - start, metrics={
+            "n_frames": len(frames), "molecules_min": int(molecules.min()),
+            "molecules_max": int(molecules.max()), "molecules_mean": float(molecules.mean()),
+        })
+
+
+def _soap(args):
+    """Structure-averaged all-atom SOAP power spectrum -> features.npy."""
+    import numpy as np
+
+    from ..io import save_array
+    from ..soap import soap_power_spectrum
+    from ..tracking import job_step, open_job, record
+
+    with job_step("bz-soap", args.job) as job:
+        params = {key: value for key, value in job.sp().items() if key not in _BOOKKEEPING}
+        crystals = _read_crystals(open_job(params.pop("crystals")))
+        start = time.perf_counter()
+        X = np.concatenate([
+            soap_power_spectrum(crystals[i : i + _SOAP_CHUNK], **params)
+            for i in range(0, len(crystals), _SOAP_CHUNK)
+        ])
+        save_array(job.fn("features.npy"), X)
+        record(job, wall_time=time.perf_counter() - start, metrics={
+            "n_frames": int(X.shape[0]), "n_features": int(X.shape[1]),
+        })
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def _features(job_id):
+    """(features job, X) of a featurisation job id."""
+    import numpy as np
+
+    from ..tracking import open_job
+
+    job = open_job(job_id)
+    return job, np.load(job.fn(job.sp().get("output", "features.npy")))
+
+
+def _gfre(args):
+    """GFRE(X_AniSOAP → X_SOAP) of one grid point."""
+    from ..analysis.baselining import numerical_rank
+    from ..analysis.gfre import gfre, split_indices
+    from ..tracking import job_step, record
+
+    with job_step("bz-gfre", args.job) as job:
+        sp = job.sp()
+        features, X = _features(sp["features"])
+        _, Y = _features(sp["soap"])
+        if len(X) != len(Y):
+            raise ValueError(f"AniSOAP has {len(X)} frames but SOAP has {len(Y)}")
+        start = time.perf_counter()
+        train, test = split_indices(len(X), sp["seed"], sp["train_fraction"])
+        value = gfre(X, Y, train, test)
+        diameters = features.sp()["diameters"]
+        record(job, wall_time=time.perf_counter() - start, metrics={
+            "gfre": value,
+            "sigma_12": float(diameters[0]), "sigma_3": float(diameters[2]),
+            "sigma_gto": float(features.sp()["radial_gaussian_width"]),
+            "n_features_anisoap": int(X.shape[1]), "n_features_soap": int(Y.shape[1]),
+            "rank_anisoap": numerical_rank(X[train]),
+            "n_train": len(train), "n_test": len(test),
+        })
+
+
+def _select(gfre_ids, what):
+    """(GFRE job, its metrics) of the lowest GFRE among ``gfre_ids``."""
+    from ..tracking import open_job
+
+    if not gfre_ids:
+        raise ValueError(f"no GFRE job to choose the {what} features from")
+    jobs = [open_job(job_id) for job_id in gfre_ids]
+    metrics = [_metrics_of(job) for job in jobs]
+    best = min(range(len(jobs)), key=lambda i: metrics[i]["gfre"])
+    return jobs[best], metrics[best]
+
+
+def _labels(job_id):
+    """Baselined energies (meV/atom) of a labels job."""
+    import numpy as np
+
+    from ..tracking import open_job
+
+    return np.load(open_job(job_id).fn("labels.npz"))["baselined_energy"]
+
+
+def _regress(args):
+    """Ridge on all-atom SOAP (PCA), molecule-centre SOAP and AniSOAP; learning curves."""
+    import numpy as np
+    from sklearn.decomposition import PCA
+
+    from ..analysis import regression
+    from ..analysis.baselining import numerical_rank
+    from ..io import atomic_path, save_json
+    from ..tracking import job_step, record
+
+    with job_step("bz-regress", args.job) as job:
+        sp = job.sp()
+        start = time.perf_counter()
+        y = _labels(sp["labels"])
+        chosen, selected = {}, {}
+        for key, what, ids in (("anisoap", "AniSOAP", sp["anisoap_from"]),
+                               ("centres", "molecule-centre SOAP", sp["centres_from"])):
+            gfre_job, metrics = _select(ids, what)
+            chosen[key] = {"gfre_job": gfre_job.id, "features_job": gfre_job.sp()["features"], **metrics}
+            selected[key] = _features(gfre_job.sp()["features"])[1]
+        _, X_soap = _features(sp["soap"])
+        for name, X in (("SOAP", X_soap), *selected.items()):
+            if len(X) != len(y):
+                raise ValueError(f"{name} features have {len(X)} rows but there are {len(y)} labels")
+        train, test = regression.split(len(y), sp["test_fraction"], sp["seed"])
+        rank = numerical_rank(selected["anisoap"][train])
+        pca = PCA(n_components=min(rank, X_soap.shape[1], len(train)), svd_solver="full").fit(X_soap[train])
+        representations = {"soap": pca.transform(X_soap), "centres": selected["centres"],
+                           "anisoap": selected["anisoap"], "soap_full": X_soap}
+        alphas = regression.alpha_grid(**sp["alphas"])
+        arrays = {"train": train, "test": test, "y": y}
+        metrics = {"selected": chosen, "rank_anisoap": rank,
+                   "pca_explained_variance": float(pca.explained_variance_ratio_.sum())}
+        curves = {}
+        n_max = len(train) - int(np.ceil(len(train) / sp["folds"]))
+        sizes = sorted({min(int(size), n_max) for size in sp["train_sizes"]})
+        for name, X in representations.items():
+            _, result = regression.fit_ridge(X, y, test_fraction=sp["test_fraction"], seed=sp["seed"],
+                                             alphas=alphas, cv_folds=sp["cv_folds"])
+            assert np.array_equal(result["train"], train)  # one split for every representation
+            arrays[f"{name}_y_test_pred"] = result["y_test_pred"]
+            arrays[f"{name}_y_train_pred"] = result["y_train_pred"]
+            metrics[name] = {"test": result["metrics_test"], "train": result["metrics_train"],
+                             "alpha": result["alpha"], "n_features": int(X.shape[1]),
+                             "rank": numerical_rank(X[train])}
+            if name in REPRESENTATIONS:
+                curves[name] = regression.ridge_learning_curve(
+                    X[train], y[train], sizes, folds=sp["folds"], seed=sp["seed"], alphas=alphas,
+                    cv_folds=sp["cv_folds"])
+        with atomic_path(job.fn("predictions.npz")) as tmp:
+            np.savez(tmp, **arrays)
+        save_json(job.fn("learning_curves.json"), curves)
+        record(job, wall_time=time.perf_counter() - start, metrics=metrics)
+
+
+def _baseline(args):
+    """Ridge on AniSOAP, then ridge on SOAP of its residual -> baseline.npz."""
+    import numpy as np
+
+    from ..analysis import regression
+    from ..analysis.baselining import baseline_and_correct
+    from ..io import atomic_path
+    from ..tracking import job_step, open_job, record
+
+    with job_step("bz-baseline", args.job) as job:
+        sp = job.sp()
+        ridge = open_job(sp["ridge"])
+        rsp = ridge.sp()
+        selected = _metrics_of(ridge)["selected"]
+        start = time.perf_counter()
+        split = np.load(ridge.fn("predictions.npz"))
+        y, train, test = split["y"], split["train"], split["test"]
+        _, X_anisoap = _features(selected["anisoap"]["features_job"])
+        _, X_soap = _features(rsp["soap"])
+        result = baseline_and_correct(
+            X_anisoap, X_soap, y, train, test, alphas=regression.alpha_grid(**rsp["alphas"]),
+            cv_folds=rsp["cv_folds"], seed=rsp["seed"], residual=sp["residual"])
+        arrays = {key: value for key, value in result.items() if isinstance(value, np.ndarray)}
+        with atomic_path(job.fn("baseline.npz")) as tmp:
+            np.savez(tmp, train=train, test=test, y=y, **arrays)
+        before, after = result["before"], result["after"]
+        record(job, wall_time=time.perf_counter() - start, metrics={
+            "before": before, "after": after, "residual": result["residual"],
+            "alpha_baseline": result["alpha_baseline"], "alpha_correction": result["alpha_correction"],
+            "rmse_reduction": 1.0 - after["rmse"] / before["rmse"],
+            "features_baseline": selected["anisoap"]["features_job"], "features_correction": rsp["soap"],
+        })
+
+
+def _pcovr(args):
+    """PCovR of SOAP against the AniSOAP residual -> pcovr.npz, chemiscope.json.gz."""
+    import numpy as np
+
+    from ..analysis.pcovr import pcovr_losses, pcovr_map, write_chemiscope
+    from ..io import atomic_path
+    from ..tracking import job_step, open_job, record
+
+    with job_step("bz-pcovr", args.job) as job:
+        sp = job.sp()
+        baseline = open_job(sp["baseline"])
+        ridge = open_job(baseline.sp()["ridge"])
+        labels = open_job(ridge.sp()["labels"])
+        crystals_job = open_job(labels.sp()["crystals"])
+        start = time.perf_counter()
+        data = np.load(baseline.fn("baseline.npz"))
+        train, test, y = data["train"], data["test"], data["y"]
+        # every crystal's residual unseen by the model that made it: out-of-fold on
+        # the training rows (or in-sample, as the baseline job chose), test rows as is
+        residual = np.empty(len(y))
+        residual[train] = data["residual_train"]
+        residual[test] = data["residual_test"]
+        baseline_pred = np.empty(len(y))
+        baseline_pred[train] = data["y_train_baseline"]
+        baseline_pred[test] = data["y_test_baseline"]
+        _, X_soap = _features(ridge.sp()["soap"])
+        fitted = pcovr_map(X_soap, residual, mixing=sp["mixing"], n_components=sp["n_components"], fit_idx=train)
+        scan = pcovr_losses(X_soap, residual, sp["mixing_scan"], sp["n_components"], fit_idx=train)
+        is_test = np.zeros(len(y), bool)
+        is_test[test] = True
+        with atomic_path(job.fn("pcovr.npz")) as tmp:
+            np.savez(tmp, projection=fitted["projection"], residual=residual, residual_pred=fitted["y_pred"],
+                     y=y, baseline_pred=baseline_pred, test=is_test)
+        crystals = _read_crystals(crystals_job)
+        properties = {
+            "AniSOAP residual": {"values": residual, "units": "meV/atom",
+                                 "description": "reference - AniSOAP ridge prediction (out-of-fold for training rows)"},
+            "energy": {"values": y, "units": "meV/atom", "description": "baselined per-atom energy"},
+            "AniSOAP prediction": {"values": baseline_pred, "units": "meV/atom"},
+            "set": np.where(is_test, "test", "train"),
+            "atoms": np.array([len(atoms) for atoms in crystals], dtype=float),
+        }
+        if all("space_group" in atoms.info for atoms in crystals):
+            properties["space group"] = np.array([float(atoms.info["space_group"]) for atoms in crystals])
+        write_chemiscope(
+            job.fn("chemiscope.json.gz"), crystals, fitted["projection"], properties,
+            name="Benzene crystals: PCovR of SOAP against the AniSOAP residual",
+            description=(f"PCovR (mixing {sp['mixing']:g}, {sp['n_components']} components) of the "
+                         "structure-averaged all-atom SOAP power spectrum against the residual of the "
+                         "ridge model on AniSOAP, fitted on the training crystals. AniSOAP paper Sec. III C."),
+            color="AniSOAP residual",
+            references=["A. Lin et al., J. Chem. Phys. 161, 074112 (2024)"],
+        )
+        record(job, wall_time=time.perf_counter() - start, metrics={
+            "mixing": fitted["mixing"], "alpha": fitted["alpha"],
+            "loss_projection": fitted["loss_projection"], "loss_regression": fitted["loss_regression"],
+            "residual_r2_train": _r2(residual[train], fitted["y_pred"][train]),
+            "residual_r2_test": _r2(residual[test], fitted["y_pred"][test]),
+            "scan": scan,
+        })
+
+
+def _r2(y, p):
+    from ..analysis.regression import regression_metrics
+
+    return regression_metrics(y, p)["r2"]
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _report(args):
+    """Figures, tables, the chemiscope map and summary rows of the benzene study."""
+    import csv
+    import shutil
+
+    import numpy as np
+
+    from .. import plots, summary
+    from ..io import atomic_path, save_json
+    from ..tracking import open_job
+
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    unit = "meV/atom"
+
+    # GFRE scan (Figs. 5, S6)
+    grid = []
+    for job_id in args.gfre:
+        m = _metrics_of(open_job(job_id))
+        grid.append({"job": job_id, **{k: m[k] for k in ("sigma_12", "sigma_3", "sigma_gto", "gfre")},
+                     "n_features_anisoap": m["n_features_anisoap"], "n_features_soap": m["n_features_soap"],
+                     "rank_anisoap": m["rank_anisoap"]})
+    grid.sort(key=lambda p: (p["sigma_gto"], p["sigma_12"], p["sigma_3"]))
+    columns = {k: np.array([p[k] for p in grid]) for k in ("sigma_12", "sigma_3", "sigma_gto", "gfre")}
+    plots.gfre_contour_plot(columns["sigma_12"], columns["sigma_3"], columns["sigma_gto"], columns["gfre"],
+                            out / "gfre.png", title="Benzene: GFRE(X_AniSOAP → X_SOAP) over the ellipsoid shape")
+    with atomic_path(out / "gfre.csv") as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["sigma_12", "sigma_3", "sigma_gto", "gfre", "job"])
+        writer.writeheader()
+        writer.writerows({k: p[k] for k in writer.fieldnames} for p in grid)
+
+    # regression (Figs. 6, S5)
+    ridge = open_job(args.ridge)
+    ridge_metrics = _metrics_of(ridge)
+    data = np.load(ridge.fn("predictions.npz"))
+    y_test = data["y"][data["test"]]
+    panels = []
+    for name in REPRESENTATIONS:
+        title = NAMES[name]
+        selected = ridge_metrics["selected"].get(name)
+        if selected:
+            title += f"\nσ1=σ2={selected['sigma_12']:g}, σ3={selected['sigma_3']:g}, σ_GTO={selected['sigma_gto']:g} Å"
+        else:
+            title += f"\n{ridge_metrics[name]['n_features']} principal components"
+        panels.append({"y_true": y_test, "y_pred": data[f"{name}_y_test_pred"], "name": "energy", "unit": unit,
+                       "metrics": ridge_metrics[name]["test"], "title": title})
+    plots.parity_error_plot(panels, out / "parity.png", title="Benzene crystals: ridge regression, test set")
+    curves = json.loads(Path(ridge.fn("learning_curves.json")).read_text())
+    plots.learning_curve_plot(
+        [{"train_sizes": c["train_sizes"], "mean": c["test_rmse_mean"], "min": c["test_rmse_min"],
+          "max": c["test_rmse_max"], "folds": c["folds"], "name": NAMES[name], "unit": unit}
+         for name, c in curves.items()],
+        out / "learning_curve.png", title="Benzene crystals: learning curves (ridge, 5-fold CV)")
+
+    # baselining (Fig. 7)
+    baseline = open_job(args.baseline)
+    base = np.load(baseline.fn("baseline.npz"))
+    base_metrics = _metrics_of(baseline)
+    plots.baselining_plot(base["y"][base["test"]], base["y_test_baseline"], base["y_test_pred"],
+                          out / "baselining.png", name="energy", unit=unit,
+                          metrics_before=base_metrics["before"], metrics_after=base_metrics["after"],
+                          title="AniSOAP baseline + SOAP correction, test set")
+
+    # PCovR map
+    pcovr = open_job(args.pcovr)
+    pcovr_data = np.load(pcovr.fn("pcovr.npz"))
+    pcovr_metrics = _metrics_of(pcovr)
+    plots.pcovr_map_plot(pcovr_data["projection"], pcovr_data["residual"], out / "pcovr_map.png",
+                         color_label=f"AniSOAP residual ({unit})", mixing=pcovr_metrics["mixing"],
+                         test=pcovr_data["test"], title="PCovR of SOAP vs AniSOAP residual")
+    with atomic_path(out / "pcovr_chemiscope.json.gz") as tmp:
+        shutil.copyfile(pcovr.fn("chemiscope.json.gz"), tmp)
+
+    # metrics table
+    rows = []
+    for name in (*REPRESENTATIONS, "soap_full"):
+        m = ridge_metrics[name]
+        rows.append({"model": NAMES[name], "job": ridge.id, "n_features": m["n_features"], "rank": m["rank"],
+                     "rmse": m["test"]["rmse"], "mae": m["test"]["mae"], "r2": m["test"]["r2"],
+                     "alpha": m["alpha"], "n_test": m["test"]["n"]})
+    for label, key in (("AniSOAP baseline", "before"), ("AniSOAP + SOAP correction", "after")):
+        m = base_metrics[key]
+        rows.append({"model": label, "job": baseline.id, "n_features": "", "rank": "", "rmse": m["rmse"],
+                     "mae": m["mae"], "r2": m["r2"], "alpha": "", "n_test": m["n"]})
+    with atomic_path(out / "metrics.csv") as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    n_crystals = len(data["y"])
+    save_json(out / "results.json", {"gfre": grid, "ridge": {"job": ridge.id, **ridge_metrics},
+                                     "baseline": {"job": baseline.id, **base_metrics},
+                                     "pcovr": {"job": pcovr.id, **pcovr_metrics}, "n_crystals": n_crystals})
+    calculator = open_job(ridge.sp()["labels"]).sp()["calculator"]
+    summary.write_rows(out / "summary_rows.json", summary.benzene_rows(
+        grid, {"job": ridge.id, **ridge_metrics}, {k: {"job": ridge.id, **c} for k, c in curves.items()},
+        {"job": baseline.id, **base_metrics}, {"job": pcovr.id, **pcovr_metrics}, n_crystals, calculator))
+
+
+def add_parsers(subparsers):
+    """Add the benzene steps to the ``anisoap-pipeline`` subcommands."""
+    for name, handler, text in [
+        ("bz-generate", _generate, "benzene crystals (PyXtal, or frames of a file) -> crystals.xyz"),
+        ("bz-coarse-grain", _coarse_grain, "one ellipsoid per benzene molecule -> frames.xyz"),
+        ("bz-soap", _soap, "structure-averaged all-atom SOAP power spectrum -> features.npy"),
+        ("bz-gfre", _gfre, "GFRE(X_AniSOAP -> X_SOAP) of one AniSOAP grid point"),
+        ("bz-regress", _regress, "ridge on SOAP (PCA), molecule-centre SOAP and AniSOAP -> predictions.npz"),
+        ("bz-baseline", _baseline, "AniSOAP ridge + SOAP correction of its residual -> baseline.npz"),
+        ("bz-pcovr", _pcovr, "PCovR of SOAP against the AniSOAP residual -> pcovr.npz, chemiscope.json.gz"),
+    ]:
+        p = subparsers.add_parser(name, help=text, description=text)
+        p.add_argument("job", help="signac job id (the state point holds every parameter)")
+        p.set_defaults(handler=handler)
+    p = subparsers.add_parser("bz-label", help="energies of the crystals -> labels.npz (resumable)",
+                              description="energies of the crystals -> labels.npz (resumable)")
+    p.add_argument("job", help="signac job id (the state point holds every parameter)")
+    p.add_argument("--n-jobs", type=int, default=1, help="worker processes (not part of the state point)")
+    p.set_defaults(handler=_label)
+    p = subparsers.add_parser("bz-report", help="benzene figures, tables, chemiscope map and summary rows")
+    p.add_argument("--gfre", nargs="+", required=True, help="job ids of the GFRE grid points")
+    p.add_argument("--ridge", required=True, help="job id of the regression")
+    p.add_argument("--baseline", required=True, help="job id of the baselining")
+    p.add_argument("--pcovr", required=True, help="job id of the PCovR map")
+    p.add_argument("--output-dir", required=True)
+    p.set_defaults(handler=_report)

@@ -1,0 +1,223 @@
+"""Workflow steps of the liquid-crystal study (paper Sec. III A, Figs. 1, 2, S2, S3).
+
+Each step reopens a signac job by id, reads its parameters from the state
+point, writes its artifacts atomically into the job folder and records its
+metrics last (:func:`anisoap_pipeline.tracking.record`, which writes
+``metrics.json``, the file the Snakemake rule waits for):
+
+``lc-generate JOB``
+    state point ``n_nematic, n_smectic, aspect_ratio, n_particles,
+    packing_fraction, s_max, seed[, layer_gap, layer_jitter]`` ->
+    ``frames.xyz`` (:func:`anisoap_pipeline.datasets.liquid_crystals.generate_dataset`).
+``lc-order JOB``
+    state point ``dataset, cutoff, l_max, weighted`` -> ``order.npz``: X_SOP
+    (Steinhardt q_0 … q_l_max), X_OOP (nematic S), the smectic layer order
+    parameter and the frames' labels (:mod:`anisoap_pipeline.order_parameters`).
+``featurize --job JOB``
+    (generic, :mod:`anisoap_pipeline.cli`) the AniSOAP radial and power spectra.
+``lc-analysis JOB``
+    state point ``order, radial_spectrum, power_spectrum`` (lists of job ids,
+    one entry per data set, concatenated in that order), ``seed``,
+    ``train_fraction`` -> ``analysis.npz``: PCA maps, their scores and the
+    GFRE matrix (:func:`anisoap_pipeline.analysis.liquid_crystals.compare_representations`).
+``lc-report --main JOB [--mixed JOB] --output-dir DIR``
+    figures (Figs. 1, 2, S2, S3), ``gfre.csv`` and ``summary_rows.json``.
+"""
+
+import json
+import time
+from pathlib import Path
+
+__all__ = ["add_parsers"]
+
+#: State-point keys that are not arguments of the generator.
+_BOOKKEEPING = ("study", "step")
+
+
+def _generate(args):
+    """Nematic + smectic frames of the state point -> frames.xyz."""
+    import numpy as np
+
+    from ..datasets.liquid_crystals import generate_dataset
+    from ..frames import write_frames
+    from ..tracking import job_step, record
+
+    with job_step("lc-generate", args.job) as job:
+        params = {key: value for key, value in job.sp().items() if key not in _BOOKKEEPING}
+        n_nematic, n_smectic = params.pop("n_nematic"), params.pop("n_smectic")
+        start = time.perf_counter()
+        frames = generate_dataset(n_nematic, n_smectic, **params)
+        write_frames(job.fn("frames.xyz"), frames)
+        lengths = np.array([atoms.cell.lengths() for atoms in frames])
+        record(job, wall_time=time.perf_counter() - start, metrics={
+            "n_frames": len(frames), "n_nematic": n_nematic, "n_smectic": n_smectic,
+            "n_particles": len(frames[0]) if frames else 0,
+            "box_length_min": float(lengths.min()), "box_length_max": float(lengths.max()),
+        })
+
+
+def _order(args):
+    """Steinhardt q_l, nematic S and layer order of a dataset job's frames -> order.npz."""
+    import numpy as np
+
+    from ..frames import read_frames
+    from ..io import atomic_path
+    from ..order_parameters import layer_order, nematic_order, steinhardt
+    from ..tracking import job_step, open_job, record
+
+    with job_step("lc-order", args.job) as job:
+        sp = job.sp()
+        dataset = open_job(sp["dataset"])
+        start = time.perf_counter()
+        frames = read_frames(dataset.fn("frames.xyz"))
+        l_values = list(range(int(sp["l_max"]) + 1))
+        sop = steinhardt(frames, sp["cutoff"], l_values=l_values, weighted=sp["weighted"])
+        oop = nematic_order(frames)
+        target = np.array([float(atoms.info["target_S"]) for atoms in frames])
+        phase = np.array([str(atoms.info["phase"]) for atoms in frames])
+        aspect_ratio = np.array([float(atoms.info["aspect_ratio"]) for atoms in frames])
+        # the layer spacing of the generator, d = L + layer_gap, for nematics too (low values)
+        gap = dataset.sp().get("layer_gap", 0.2)
+        spacing = [float(atoms.info.get("layer_spacing", atoms.info["aspect_ratio"] + gap)) for atoms in frames]
+        layers = np.array([layer_order(atoms, d)[0] for atoms, d in zip(frames, spacing)])
+        with atomic_path(job.fn("order.npz")) as tmp:
+            np.savez(tmp, sop=sop, oop=oop, l_values=np.array(l_values), target_S=target, phase=phase,
+                     aspect_ratio=aspect_ratio, layer_order=layers)
+        error = np.abs(oop - target)
+        # S_error_max_ordered: target S >= 0.15; below it finite N biases S upwards (datasets.liquid_crystals)
+        ordered = target >= 0.15
+        metrics = {
+            "n_frames": len(frames), "cutoff": sp["cutoff"], "l_values": l_values,
+            "S_error_mean": float(error.mean()), "S_error_max": float(error.max()),
+            "S_error_max_ordered": float(error[ordered].max()) if ordered.any() else 0.0,
+        }
+        for name in ("nematic", "smectic"):
+            if (phase == name).any():
+                metrics[f"layer_order_mean_{name}"] = float(layers[phase == name].mean())
+        record(job, wall_time=time.perf_counter() - start, metrics=metrics)
+
+
+def _load_parts(sp):
+    """Concatenated representations and labels of the data sets named by an analysis state point."""
+    import numpy as np
+
+    from ..tracking import open_job
+
+    keys = ("order", "radial_spectrum", "power_spectrum")
+    counts = {key: len(sp[key]) for key in keys}
+    if len(set(counts.values())) != 1 or not counts["order"]:
+        raise ValueError(f"order, radial_spectrum and power_spectrum must list one job per data set, got {counts}")
+    parts = {key: [] for key in ("nu1", "nu2", "sop", "oop", "phase", "target_S", "aspect_ratio", "dataset")}
+    for order_id, nu1_id, nu2_id in zip(*(sp[key] for key in keys)):
+        order_job, nu1_job, nu2_job = open_job(order_id), open_job(nu1_id), open_job(nu2_id)
+        datasets = {order_job.sp()["dataset"], nu1_job.sp()["dataset"], nu2_job.sp()["dataset"]}
+        if len(datasets) != 1:
+            raise ValueError(f"jobs {order_id}, {nu1_id}, {nu2_id} describe different data sets {sorted(datasets)}")
+        kinds = (nu1_job.sp().get("kind"), nu2_job.sp().get("kind"))
+        if kinds != ("radial_spectrum", "power_spectrum"):
+            raise ValueError(f"expected a radial and a power spectrum job, got kinds {kinds}")
+        data = np.load(order_job.fn("order.npz"))
+        for key, job in (("nu1", nu1_job), ("nu2", nu2_job)):
+            parts[key].append(np.load(job.fn(job.sp().get("output", "features.npy"))))
+        for key in ("sop", "oop", "phase", "target_S", "aspect_ratio"):
+            parts[key].append(data[key])
+        parts["dataset"].append(np.full(len(data["oop"]), datasets.pop()))
+    return {key: np.concatenate(value) for key, value in parts.items()}
+
+
+def _analysis(args):
+    """PCA maps and GFRE matrix of one or more data sets -> analysis.npz."""
+    import numpy as np
+
+    from ..analysis.liquid_crystals import compare_representations
+    from ..io import atomic_path
+    from ..tracking import job_step, record
+
+    with job_step("lc-analysis", args.job) as job:
+        sp = job.sp()
+        start = time.perf_counter()
+        data = _load_parts(sp)
+        result = compare_representations(
+            {key: data[key] for key in ("nu1", "nu2", "sop", "oop")}, data["phase"], data["oop"],
+            data["aspect_ratio"], seed=sp["seed"], train_fraction=sp["train_fraction"],
+        )
+        arrays = {key: value for key, value in result.items() if isinstance(value, np.ndarray)}
+        with atomic_path(job.fn("analysis.npz")) as tmp:
+            np.savez(tmp, names=np.array(result["names"]), S=data["oop"], phase=data["phase"],
+                     target_S=data["target_S"], aspect_ratio=data["aspect_ratio"],
+                     dataset=data["dataset"], **arrays)
+        metrics = {key: value for key, value in result.items() if key not in arrays}
+        metrics.update({
+            "gfre": result["gfre"].tolist(), "n_frames": len(data["oop"]),
+            "n_train": len(result["train_idx"]), "n_test": len(result["test_idx"]),
+            "explained_nu2": result["explained_nu2"].tolist(), "explained_sop": result["explained_sop"].tolist(),
+            "aspect_ratios": sorted(set(data["aspect_ratio"].tolist())),
+            "n_features": {key: int(data[key].shape[1]) for key in ("nu1", "nu2", "sop")},
+        })
+        record(job, wall_time=time.perf_counter() - start, metrics=metrics)
+
+
+def _report(args):
+    """Figures (Figs. 1, 2, S2, S3), gfre.csv and summary rows of the study."""
+    import csv
+
+    import numpy as np
+
+    from .. import plots, summary
+    from ..analysis.liquid_crystals import REPRESENTATIONS
+    from ..io import atomic_path
+    from ..tracking import open_job
+
+    out = Path(args.output_dir)
+    analyses = {"main": open_job(args.main)}
+    if args.mixed:
+        analyses["mixed"] = open_job(args.mixed)
+    results, table = {}, []
+    for which, job in analyses.items():
+        data = np.load(job.fn("analysis.npz"))
+        metrics = json.loads(Path(job.fn("metrics.json")).read_text())["metrics"]
+        results[which] = {"job": job.id, **metrics}
+        names = [str(name) for name in data["names"]]
+        shapes = sorted(set(data["aspect_ratio"].tolist()), reverse=True)
+        shape_text = " + ".join(f"{value:g}" for value in shapes)
+        n_frames, n_train = metrics["n_frames"], metrics["n_train"]
+        suffix = "" if which == "main" else "_mixed"
+        plots.lc_pca_plot(
+            data["pca_nu2"], data["pca_sop"], data["phase"], data["S"], out / f"pca{suffix}.png",
+            explained={"anisoap": data["explained_nu2"], "steinhardt": data["explained_sop"]},
+            aspect_ratio=data["aspect_ratio"] if len(shapes) > 1 else None,
+            title=f"Liquid crystals, L/D = {shape_text}: PCA of {n_frames} frames",
+        )
+        plots.gfre_heatmap(
+            data["gfre"], [REPRESENTATIONS[name] for name in names], out / f"gfre{suffix}.png",
+            title=f"GFRE, liquid crystals, L/D = {shape_text}",
+            subtitle=f"{n_frames} frames, {n_train} train / {n_frames - n_train} test, split seed {metrics['seed']}",
+        )
+        for i, source in enumerate(names):
+            for j, target in enumerate(names):
+                table.append({"set": f"L/D = {shape_text}", "input": source, "target": target,
+                              "gfre": float(data["gfre"][i, j]), "n_frames": n_frames,
+                              "split_seed": metrics["seed"], "job": job.id})
+    with atomic_path(out / "gfre.csv") as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(table[0]))
+        writer.writeheader()
+        writer.writerows(table)
+    summary.write_rows(out / "summary_rows.json",
+                       summary.liquid_crystal_rows(results["main"], results.get("mixed")))
+
+
+def add_parsers(subparsers):
+    """Add the liquid-crystal steps to the ``anisoap-pipeline`` subcommands."""
+    for name, handler, text in [
+        ("lc-generate", _generate, "liquid-crystal frames (nematic + smectic) of a dataset job -> frames.xyz"),
+        ("lc-order", _order, "Steinhardt q_l (X_SOP), nematic S (X_OOP), layer order -> order.npz"),
+        ("lc-analysis", _analysis, "PCA maps and GFRE matrix of liquid-crystal representations -> analysis.npz"),
+    ]:
+        p = subparsers.add_parser(name, help=text, description=text)
+        p.add_argument("job", help="signac job id (the state point holds every parameter)")
+        p.set_defaults(handler=handler)
+    p = subparsers.add_parser("lc-report", help="liquid-crystal figures, GFRE table and summary rows")
+    p.add_argument("--main", required=True, help="job id of the L/D = 3 analysis (Figs. 1, 2)")
+    p.add_argument("--mixed", default=None, help="job id of the mixed L/D = 2 + 3 analysis (Figs. S2, S3)")
+    p.add_argument("--output-dir", required=True)
+    p.set_defaults(handler=_report)

@@ -1,0 +1,181 @@
+"""Baselining, PCovR and chemiscope output of the benzene study, on synthetic data with known answers."""
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+from ase import Atoms
+
+from anisoap_pipeline import plots
+from anisoap_pipeline.analysis.baselining import baseline_and_correct, numerical_rank
+from anisoap_pipeline.analysis.pcovr import pcovr_losses, pcovr_map, write_chemiscope
+from anisoap_pipeline.analysis.regression import split
+
+#: A short regularisation grid and 3 folds keep the fits fast.
+FAST = {"alphas": np.logspace(-6, 2, 5), "cv_folds": 3}
+
+
+@pytest.fixture(scope="module")
+def two_scale_data():
+    """y = coarse part (linear in A) + fine part (linear in S), plus little noise."""
+    rng = np.random.default_rng(0)
+    n = 240
+    A = rng.normal(size=(n, 6))
+    S = rng.normal(size=(n, 10))
+    coarse = A @ rng.normal(size=6)
+    fine = 0.6 * S[:, 0] - 0.4 * S[:, 3]
+    y = coarse + fine + 0.01 * rng.normal(size=n)
+    train, test = split(n, 0.2, seed=0)
+    return A, S, y, coarse, fine, train, test
+
+
+@pytest.mark.parametrize("residual", ["out_of_fold", "in_sample"])
+def test_baselining_recovers_the_fine_part(two_scale_data, residual):
+    A, S, y, coarse, fine, train, test = two_scale_data
+    result = baseline_and_correct(A, S, y, train, test, residual=residual, **FAST)
+    # the baseline alone misses the fine part: its RMSE is about the fine part's std
+    assert result["before"]["rmse"] == pytest.approx(np.std(fine), rel=0.3)
+    # the correction learns it; what is left is mostly the baseline's coefficient
+    # error from fitting with the fine part as noise (~ std(fine) sqrt(p / n))
+    assert result["after"]["rmse"] < 0.2 * result["before"]["rmse"]
+    assert result["after"]["r2"] > 0.99 > result["before"]["r2"]
+    assert result["residual"]["r2"] > 0.95
+    np.testing.assert_allclose(result["residual_test"], y[test] - result["y_test_baseline"])
+    np.testing.assert_allclose(
+        result["y_test_pred"] - result["y_test_baseline"],
+        result["y_test_pred"] - y[test] + result["residual_test"],
+    )
+    assert result["y_train_pred"].shape == (len(train),)
+    assert result["residual_train"].shape == (len(train),)
+
+
+def test_baselining_out_of_fold_residuals_are_larger(two_scale_data):
+    """In-sample residuals of a fitted ridge model are smaller than unseen ones."""
+    A, S, y, *_, train, test = two_scale_data
+    # more features than the coarse part needs, so the baseline overfits a little
+    A_wide = np.hstack([A, np.random.default_rng(1).normal(size=(len(y), 60))])
+    oof = baseline_and_correct(A_wide, S, y, train, test, residual="out_of_fold", **FAST)
+    ins = baseline_and_correct(A_wide, S, y, train, test, residual="in_sample", **FAST)
+    assert np.std(oof["residual_train"]) > np.std(ins["residual_train"])
+    np.testing.assert_allclose(oof["y_test_baseline"], ins["y_test_baseline"])
+
+
+def test_baselining_errors(two_scale_data):
+    A, S, y, *_, train, test = two_scale_data
+    with pytest.raises(ValueError, match="residual"):
+        baseline_and_correct(A, S, y, train, test, residual="bogus")
+    with pytest.raises(ValueError, match="overlap"):
+        baseline_and_correct(A, S, y, train, np.r_[test, train[:1]])
+    with pytest.raises(ValueError, match="X_correction"):
+        baseline_and_correct(A, S[:-1], y, train, test)
+    bad = A.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="X_baseline"):
+        baseline_and_correct(bad, S, y, train, test)
+
+
+def test_numerical_rank():
+    rng = np.random.default_rng(2)
+    base = rng.normal(size=(50, 4))
+    X = np.hstack([base, base @ rng.normal(size=(4, 3)), np.ones((50, 1))])  # 8 columns, rank 4 after centring
+    assert numerical_rank(X) == 4
+    with pytest.raises(ValueError):
+        numerical_rank(np.ones(5))
+
+
+def test_pcovr_mixing_limits():
+    """mixing 1 is PCA (y ignored); mixing 0 puts the y-predicting direction first."""
+    rng = np.random.default_rng(3)
+    n = 300
+    X = rng.normal(size=(n, 5)) * np.array([5.0, 3.0, 1.0, 0.5, 0.2])  # PCA order = column order
+    y = X[:, 3]  # carried by a low-variance direction
+    pca_like = pcovr_map(X, y, mixing=1.0, n_components=2)
+    loadings = np.abs(pca_like["model"].pxt_)
+    assert np.argmax(loadings[:, 0]) == 0 and np.argmax(loadings[:, 1]) == 1
+    assert pca_like["loss_regression"] > 0.9  # the top-variance plane cannot predict y
+    regression_like = pcovr_map(X, y, mixing=0.0, n_components=2)
+    assert regression_like["loss_regression"] < 1e-3
+    np.testing.assert_allclose(regression_like["y_pred"], y, atol=0.02 * np.std(y))
+    assert regression_like["projection"].shape == (n, 2)
+    # the trade-off: projection loss falls and regression loss rises with the mixing
+    scan = pcovr_losses(X, y, [0.0, 0.5, 1.0])
+    assert scan["loss_projection"][0] >= scan["loss_projection"][2]
+    assert scan["loss_regression"][0] <= scan["loss_regression"][2]
+
+
+def test_pcovr_fit_rows_and_errors():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(40, 6))
+    y = X[:, 0] + 0.1 * rng.normal(size=40)
+    fitted = pcovr_map(X, y, mixing=0.5, n_components=2, fit_idx=np.arange(30))
+    assert fitted["projection"].shape == (40, 2)  # every row projected
+    assert fitted["y_pred"].shape == (40,)
+    assert fitted["mixing"] == 0.5
+    with pytest.raises(ValueError, match="mixing"):
+        pcovr_map(X, y, mixing=1.5)
+    with pytest.raises(ValueError, match="n_components"):
+        pcovr_map(X, y, n_components=7)
+    with pytest.raises(ValueError, match="same n"):
+        pcovr_map(X, y[:-1])
+
+
+def _crystals(n):
+    cell = np.diag([5.0, 6.0, 7.0])
+    return [Atoms("C2H2", positions=np.random.default_rng(i).uniform(0, 5, (4, 3)), cell=cell, pbc=True)
+            for i in range(n)]
+
+
+def test_write_chemiscope(tmp_path):
+    n = 6
+    projection = np.arange(2 * n, dtype=float).reshape(n, 2)
+    residual = np.linspace(-1, 1, n)
+    path = write_chemiscope(
+        tmp_path / "map.json.gz", _crystals(n), projection,
+        {"residual": {"values": residual, "units": "meV/atom"}, "set": np.array(["train"] * 4 + ["test"] * 2)},
+        name="test map", color="residual",
+    )
+    assert path.exists() and not list(tmp_path.glob(".*"))  # no temporary file left
+    data = json.loads(gzip.open(path).read())
+    assert data["meta"]["name"] == "test map"
+    assert len(data["structures"]) == n
+    assert data["structures"][0]["cell"] == [5.0, 0.0, 0.0, 0.0, 6.0, 0.0, 0.0, 0.0, 7.0]
+    props = data["properties"]
+    np.testing.assert_allclose(props["PCovR[1]"]["values"], projection[:, 0])
+    np.testing.assert_allclose(props["PCovR[2]"]["values"], projection[:, 1])
+    np.testing.assert_allclose(props["residual"]["values"], residual)
+    assert props["residual"]["units"] == "meV/atom"
+    assert props["set"]["values"] == ["train"] * 4 + ["test"] * 2
+    assert data["settings"]["map"]["x"]["property"] == "PCovR[1]"
+    assert data["settings"]["map"]["color"]["property"] == "residual"
+    plain = write_chemiscope(tmp_path / "map.json", _crystals(n), projection, {"r": residual})
+    assert json.loads(plain.read_text())["settings"]["map"]["color"]["property"] == "r"
+
+
+def test_write_chemiscope_errors(tmp_path):
+    with pytest.raises(ValueError, match="property 'r'"):
+        write_chemiscope(tmp_path / "m.json", _crystals(3), np.zeros((3, 2)), {"r": np.zeros(4)})
+    with pytest.raises(ValueError, match="projection"):
+        write_chemiscope(tmp_path / "m.json", _crystals(3), np.zeros((3, 1)))
+    with pytest.raises(ValueError, match=r"\.json"):
+        write_chemiscope(tmp_path / "m.txt", _crystals(3), np.zeros((3, 2)))
+    assert not list(tmp_path.iterdir())
+
+
+def test_benzene_figures(tmp_path, two_scale_data):
+    A, S, y, *_, train, test = two_scale_data
+    s12, s3, gto = np.meshgrid([1.0, 2.0, 4.0], [0.5, 1.0, 2.0], [1.5, 3.0], indexing="ij")
+    gfre = 0.1 + 0.05 * s3.ravel() / s12.ravel() + 0.01 * gto.ravel()
+    plots.gfre_contour_plot(s12.ravel(), s3.ravel(), gto.ravel(), gfre, tmp_path / "gfre.png")
+    plots.gfre_contour_plot([2.0, 2.0], [0.5, 2.0], [1.5, 1.5], [0.3, 0.4], tmp_path / "gfre_two.png")
+    result = baseline_and_correct(A, S, y, train, test, **FAST)
+    panels = [{"y_true": y[test], "y_pred": result["y_test_baseline"], "name": "energy", "unit": "meV/atom",
+               "metrics": result["before"], "title": "AniSOAP"}]
+    plots.parity_error_plot(panels * 3, tmp_path / "parity.png")
+    plots.baselining_plot(y[test], result["y_test_baseline"], result["y_test_pred"], tmp_path / "base.png",
+                          metrics_before=result["before"], metrics_after=result["after"])
+    fitted = pcovr_map(S, y - A @ np.linalg.lstsq(A, y, rcond=None)[0])
+    plots.pcovr_map_plot(fitted["projection"], y, tmp_path / "pcovr.png", mixing=0.5,
+                         test=np.isin(np.arange(len(y)), test))
+    for name in ("gfre", "gfre_two", "parity", "base", "pcovr"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000

@@ -1,0 +1,209 @@
+"""The Snakemake + signac workflow end to end, on config/test.yaml, in a temporary copy.
+
+The workflow (Snakefile, config/, workflow/) is copied into a temporary
+directory and run there with the interpreter's own environment, so nothing
+outside the temporary directory is read or written.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from anisoap_pipeline import summary, tracking
+
+ROOT = Path(__file__).resolve().parents[1]
+FINAL_OUTPUTS = [
+    "results/gay_berne/parity.png",
+    "results/gay_berne/learning_curve.png",
+    "results/gay_berne/metrics.csv",
+    "results/gay_berne/summary_rows.json",
+    "results/liquid_crystals/pca.png",
+    "results/liquid_crystals/gfre.png",
+    "results/liquid_crystals/pca_mixed.png",
+    "results/liquid_crystals/gfre_mixed.png",
+    "results/liquid_crystals/gfre.csv",
+    "results/liquid_crystals/summary_rows.json",
+    "results/summary.md",
+]
+JOB_ID = re.compile(r"\b[0-9a-f]{32}\b")
+
+
+def snakemake(workdir, *args, check=True):
+    """Run snakemake in ``workdir`` with this interpreter's environment on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.pop("SNAKEMAKE_PROFILE", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args], cwd=workdir, env=env,
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def job_counts(output):
+    """rule -> count from snakemake's "Job stats" table (empty if nothing to do)."""
+    counts, inside = {}, False
+    for line in output.splitlines():
+        if line.startswith("Job stats:"):
+            inside, counts = True, {}
+            continue
+        if inside:
+            parts = line.split()
+            if len(parts) == 2 and parts[1].isdigit():
+                if parts[0] == "total":
+                    inside = False
+                else:
+                    counts[parts[0]] = int(parts[1])
+    return counts
+
+
+@pytest.fixture(scope="module")
+def workflow_copy(tmp_path_factory):
+    """A fresh copy of the workflow, run once on config/test.yaml."""
+    workdir = tmp_path_factory.mktemp("workflow")
+    shutil.copy(ROOT / "Snakefile", workdir)
+    shutil.copytree(ROOT / "config", workdir / "config")
+    shutil.copytree(ROOT / "workflow", workdir / "workflow")
+    return workdir
+
+
+@pytest.mark.slow
+def test_invalid_config_fails_before_any_job(workflow_copy):
+    result = snakemake(workflow_copy, "--dry-run", "--configfile", "config/test.yaml", "--config",
+                       'studies={"gay_berne": {"features": {"max_angulr": 4}}}', check=False)
+    assert result.returncode != 0
+    assert "max_angulr" in result.stdout + result.stderr
+    assert not (workflow_copy / "workspace").exists()
+
+
+@pytest.mark.slow
+def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
+    test_config = ("--configfile", "config/test.yaml")
+    # an interrupted run: only the first two steps finished
+    partial = snakemake(workflow_copy, "--cores", "2", "--until", "gb_featurize", *test_config)
+    assert job_counts(partial.stdout + partial.stderr) == {"gb_generate": 1, "gb_featurize": 1}
+
+    # re-running finishes the DAG without redoing them
+    # (every enabled study runs; the Gay-Berne jobs are checked exactly)
+    run = snakemake(workflow_copy, "--cores", "2", *test_config)
+    counts = job_counts(run.stdout + run.stderr)
+    assert {rule: n for rule, n in counts.items() if rule.startswith("gb_")} == {
+        "gb_ridge": 3, "gb_learning_curve": 3, "gb_report": 1,
+    }
+    assert counts["summary"] == 1 and counts["all"] == 1
+
+    for name in FINAL_OUTPUTS:
+        assert (workflow_copy / name).stat().st_size > 0, name
+    text = (workflow_copy / "results/summary.md").read_text()
+    assert len([line for line in text.splitlines() if line.startswith("| gay_berne")]) == 4
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert rows
+    for line in rows:  # every study's rows
+        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip()[1:-1])]  # not \|
+        assert re.search(r"\d\.\d", cells[3]), line  # ours holds numbers
+        assert JOB_ID.search(cells[4]), line  # the state point that produced it
+        assert cells[5] in summary.VERDICTS, line
+    assert not re.search(r"\b(nan|None|TODO|TBD|placeholder)\b", text, re.IGNORECASE)
+
+    # every state point is a signac job with its document
+    jobs = tracking.find(study="gay_berne", path=workflow_copy)
+    steps = sorted(job.sp["step"] for job in jobs)
+    assert steps == ["anisoap", "dimers"] + ["learning_curve"] * 3 + ["ridge"] * 3
+    for job in jobs:
+        doc = job.doc()
+        assert {"metrics", "wall_time", "versions", "git_revision"} <= set(doc)
+        assert (Path(job.path) / "metrics.json").is_file()
+        assert not [p for p in Path(job.path).iterdir() if p.name.startswith(".")]  # no temporaries
+    ridge = {job.sp["target"]: job for job in jobs if job.sp["step"] == "ridge"}
+    assert ridge["h12_pw"].doc["metrics"]["test"]["r2"] > 0.9
+
+    # nothing left to do
+    idle = snakemake(workflow_copy, "--dry-run", *test_config)
+    assert job_counts(idle.stdout + idle.stderr) == {}
+    assert "Nothing to be done" in idle.stdout + idle.stderr
+
+    # delete one intermediate. Snakemake 9 leaves a missing intermediate alone while
+    # everything downstream of it is up to date; asked for it, it rebuilds it and
+    # exactly the jobs that depend on it, not the dataset upstream
+    (features,) = [job for job in jobs if job.sp["step"] == "anisoap"]
+    deleted = Path(features.path) / "features.npy"
+    deleted.unlink()
+    target = str(deleted.relative_to(workflow_copy))
+    dependents = {"gb_featurize": 1, "gb_ridge": 3, "gb_learning_curve": 3, "gb_report": 1,
+                  "summary": 1, "all": 1}
+    dry = snakemake(workflow_copy, "--dry-run", *test_config, "--", "all", target)
+    assert job_counts(dry.stdout + dry.stderr) == dependents
+    rerun = snakemake(workflow_copy, "--cores", "2", *test_config, "--", "all", target)
+    assert job_counts(rerun.stdout + rerun.stderr) == dependents
+    assert "rule gb_generate" not in rerun.stdout + rerun.stderr
+    assert deleted.is_file()
+
+
+@pytest.mark.slow
+def test_failing_job_names_its_state_point(tmp_path):
+    for name in ("Snakefile", "config", "workflow"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    # sample_dimers refuses h_min above h_max: the first job fails
+    (tmp_path / "bad.yaml").write_text("studies:\n  gay_berne:\n    dataset:\n      h_min: 2.0\n")
+    result = snakemake(tmp_path, "--cores", "1", "--show-failed-logs", "results/gay_berne/parity.png",
+                       "--configfile", "config/test.yaml", "bad.yaml", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    (dataset,) = tracking.find(step="dimers", path=tmp_path)
+    assert f"job {dataset.id} failed" in output
+    assert '"h_min": 2.0' in output and "state point" in output
+    assert not (Path(dataset.path) / "frames.xyz").exists()
+
+
+@pytest.mark.slow
+def test_lint_and_slurm_dry_run(workflow_copy):
+    lint = snakemake(workflow_copy, "--lint", check=False)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert "Lints for" not in lint.stdout + lint.stderr
+    pytest.importorskip("snakemake_executor_plugin_slurm")
+    dry = snakemake(workflow_copy, "--dry-run", "--profile", "workflow/profiles/slurm",
+                    "--configfile", "config/paper.yaml")
+    assert "srun -n 8 anisoap-pipeline featurize --job" in dry.stdout + dry.stderr
+
+
+def test_summary_rows_and_table():
+    metrics = {"rmse": 0.01, "mae": 0.008, "r2": 0.998, "n": 200}
+    energy = {"rmse": 0.2, "mae": 0.1, "r2": 0.95, "n": 200}
+    models = {
+        "h12_pw": {"job": "a" * 32, "metrics": metrics},
+        "energy": {"job": "b" * 32, "metrics": energy,
+                   "attractive": {**energy, "rmse": 0.1, "n": 190},
+                   "repulsive": {**energy, "rmse": 1.0, "n": 10}},
+    }
+    curves = {"energy": {"job": "c" * 32, "train_sizes": [100, 1000, 2000],
+                         "test_rmse_mean": [1.0, 0.52, 0.5]}}
+    rows = summary.gay_berne_rows(models, curves, n_dimers=2000)
+    assert [row["reproduces"] for row in rows] == ["yes", "yes", "yes"]
+    small = {"energy": {**curves["energy"], "train_sizes": [10, 40], "test_rmse_mean": [1.0, 0.9]}}
+    assert summary.gay_berne_rows({}, small, 60)[0]["reproduces"] == "n/a"
+    text = summary.render(rows)
+    assert text.count("| gay_berne |") == 3 and "`" + "a" * 32 + "`" in text
+    assert "Criteria:" in text
+    with pytest.raises(ValueError):
+        summary.row("s", "q", "p", "o", "j", "maybe")
+    with pytest.raises(ValueError):
+        summary.fmt(float("nan"))
+
+
+def test_summary_files_merge(tmp_path):
+    rows = [summary.row("gay_berne", "q", "p", "1.0", "d" * 32, "yes")]
+    summary.write_rows(tmp_path / "a.json", rows)
+    summary.write_rows(tmp_path / "b.json", [{**rows[0], "study": "benzene"}])
+    merged = summary.write_summary([tmp_path / "a.json", tmp_path / "b.json"], tmp_path / "s.md")
+    assert [row["study"] for row in merged] == ["gay_berne", "benzene"]
+    assert json.loads((tmp_path / "a.json").read_text()) == rows
+    assert "| benzene | q |" in (tmp_path / "s.md").read_text()
