@@ -10,7 +10,7 @@ meV/atom (the baselined per-atom energy), lengths in Å.
     state point ``source="pyxtal"`` plus the arguments of
     :func:`anisoap_pipeline.datasets.benzene.generate_crystals`
     (``n_crystals, seed, max_molecules, space_groups, ...``), or
-    ``source="file"`` with ``filename, start, stop, step`` (frames of a file,
+    ``source="file"`` with ``filename, start, stop, stride`` (frames of a file,
     e.g. the real PBE-TS crystals, each tagged ``info["frame_index"]``) ->
     ``crystals.xyz`` (atomistic, extended XYZ).
 ``bz-label JOB [--n-jobs N]``
@@ -122,7 +122,7 @@ def _generate(args):
             metrics["space_groups"] = len({atoms.info["space_group"] for atoms in crystals})
             metrics["augmentation"] = dict(Counter(atoms.info["augmentation"] for atoms in crystals))
         elif source == "file":
-            selection = slice(params.get("start", 0), params.get("stop"), params.get("step", 1))
+            selection = slice(params.get("start", 0), params.get("stop"), params.get("stride", 1))
             indices = range(*selection.indices(10**12))
             crystals = read(params["filename"], index=selection)
             if not crystals:
@@ -493,7 +493,7 @@ def _report(args):
     plots.learning_curve_plot(
         [{"train_sizes": c["train_sizes"], "mean": c["test_rmse_mean"], "min": c["test_rmse_min"],
           "max": c["test_rmse_max"], "folds": c["folds"], "name": NAMES[name], "unit": unit}
-         for name, c in curves.items()],
+         for name, c in ((name, curves[name]) for name in REPRESENTATIONS if name in curves)],
         out / "learning_curve.png", title="Benzene crystals: learning curves (ridge, 5-fold CV)")
 
     # baselining (Fig. 7)

@@ -41,9 +41,9 @@ if study_enabled(BZ_STUDY):
         # relative to the Snakefile's folder (the repository root)
         bz_dataset["filename"] = os.path.normpath(os.path.join(workflow.basedir, bz_dataset["filename"]))
         BZ_SOURCE_FILES.append(bz_dataset["filename"])
-        bz_dataset = {key: bz_dataset[key] for key in ("source", "filename", "start", "stop", "step") if key in bz_dataset}
+        bz_dataset = {key: bz_dataset[key] for key in ("source", "filename", "start", "stop", "stride") if key in bz_dataset}
     else:
-        bz_dataset = {key: value for key, value in bz_dataset.items() if key not in ("filename", "start", "stop", "step")}
+        bz_dataset = {key: value for key, value in bz_dataset.items() if key not in ("filename", "start", "stop", "stride")}
     # only the settings of the chosen calculator (config files merge over config.yaml)
     bz_calculator = {key: value for key, value in BZ["calculator"].items()
                      if key in BZ_CALCULATOR_SETTINGS[BZ["calculator"]["name"]]}
