@@ -1,0 +1,108 @@
+"""Workflow steps of the Gay-Berne dimer study (paper Sec. III B, Fig. 3, Fig. S4).
+
+``gb-generate JOB``
+    state point: the arguments of
+    :func:`anisoap_pipeline.datasets.gay_berne.sample_dimers` -> ``frames.xyz``
+    with ``energy``, ``h12_gb`` and ``h12_pw`` in each frame's info.
+``gb-report --models JOB... --curves JOB... --output-dir DIR``
+    parity plots (Fig. 3), learning curves (Fig. S4), ``metrics.csv`` and
+    ``summary_rows.json``.
+
+Featurisation (``featurize --job``), ridge models and learning curves are the
+generic steps of :mod:`anisoap_pipeline.cli` and :mod:`.regression`.
+"""
+
+import time
+from pathlib import Path
+
+__all__ = ["add_parsers"]
+
+
+def _gb_generate(args):
+    """Gay-Berne dimers of the state point (sample_dimers) -> frames.xyz."""
+    import numpy as np
+
+    from ..datasets.gay_berne import sample_dimers
+    from ..frames import write_frames
+    from ..tracking import job_step, record
+
+    with job_step("gb-generate", args.job) as job:
+        params = {key: value for key, value in job.sp().items() if key not in ("study", "step")}
+        start = time.perf_counter()
+        frames = sample_dimers(**params)
+        write_frames(job.fn("frames.xyz"), frames)
+        energy = np.array([atoms.info["energy"] for atoms in frames])
+        h12_pw = np.array([atoms.info["h12_pw"] for atoms in frames])
+        record(job, wall_time=time.perf_counter() - start, metrics={
+            "n_dimers": len(frames),
+            "energy_min": float(energy.min()), "energy_max": float(energy.max()),
+            "energy_mean": float(energy.mean()),
+            "fraction_repulsive": float(np.mean(energy > 0)),
+            "fraction_negligible": float(np.mean(np.abs(energy) < 0.01)),
+            "h12_pw_min": float(h12_pw.min()), "h12_pw_max": float(h12_pw.max()),
+        })
+
+
+def _gb_report(args):
+    """Gay-Berne figures (parity, learning curves), metrics table and summary rows."""
+    import csv
+    import json
+
+    import numpy as np
+
+    from .. import plots, summary
+    from ..analysis.regression import regression_metrics
+    from ..io import atomic_path
+    from ..tracking import open_job
+
+    out = Path(args.output_dir)
+    units = {"energy": "ε", "h12_gb": "σ", "h12_pw": "σ"}
+    names = {"energy": "U", "h12_gb": "h12 (Gay-Berne σ12)", "h12_pw": "h12 (Perram–Wertheim)"}
+    order = {"h12_pw": 0, "h12_gb": 1, "energy": 2}
+    models, curves, panels, table, n_dimers = {}, {}, [], [], 0
+    for job in sorted(map(open_job, args.models), key=lambda j: order.get(j.sp()["target"], 9)):
+        target = job.sp()["target"]
+        data = np.load(job.fn("predictions.npz"))
+        y, p = data["y_test"], data["y_test_pred"]
+        n_dimers = len(data["train"]) + len(data["test"])
+        entry = {"job": job.id, "metrics": regression_metrics(y, p)}
+        subsets = {"": slice(None)}
+        if target == "energy":
+            entry["attractive"] = regression_metrics(y[y < 0], p[y < 0])
+            entry["repulsive"] = regression_metrics(y[y > 0], p[y > 0])
+            subsets.update({" (U < 0)": y < 0, " (U > 0)": y > 0})
+        models[target] = entry
+        panels.append({"y_true": y, "y_pred": p, "name": names.get(target, target),
+                       "unit": units.get(target, ""), "metrics": entry["metrics"]})
+        for suffix, rows in subsets.items():
+            m = regression_metrics(y[rows], p[rows])
+            table.append({"target": target + suffix, "job": job.id, "n_test": m["n"],
+                          "rmse": m["rmse"], "mae": m["mae"], "r2": m["r2"],
+                          "alpha": job.doc["metrics"]["alpha"], "n_train": len(data["train"])})
+    for job in sorted(map(open_job, args.curves), key=lambda j: order.get(j.sp()["target"], 9)):
+        curve = json.loads(Path(job.fn("learning_curve.json")).read_text())
+        curves[job.sp()["target"]] = {"job": job.id, **curve}
+    plots.parity_plot(panels, out / "parity.png", title="Gay-Berne dimers: ridge on AniSOAP, test set")
+    plots.learning_curve_plot(
+        [{"train_sizes": c["train_sizes"], "mean": c["test_rmse_mean"], "min": c["test_rmse_min"],
+          "max": c["test_rmse_max"], "folds": c["folds"], "name": names.get(t, t),
+          "unit": units.get(t, "")} for t, c in curves.items()],
+        out / "learning_curve.png", title="Gay-Berne dimers: learning curves",
+    )
+    with atomic_path(out / "metrics.csv") as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(table[0]))
+        writer.writeheader()
+        writer.writerows(table)
+    summary.write_rows(out / "summary_rows.json", summary.gay_berne_rows(models, curves, n_dimers))
+
+
+def add_parsers(subparsers):
+    """Register ``gb-generate`` and ``gb-report``."""
+    p = subparsers.add_parser("gb-generate", help="Gay-Berne dimers of a dataset job -> frames.xyz")
+    p.add_argument("job", help="signac job id (the state point holds every parameter)")
+    p.set_defaults(handler=_gb_generate)
+    p = subparsers.add_parser("gb-report", help="Gay-Berne figures, metrics table and summary rows")
+    p.add_argument("--models", nargs="+", required=True, help="job ids of the ridge models")
+    p.add_argument("--curves", nargs="+", required=True, help="job ids of the learning curves")
+    p.add_argument("--output-dir", required=True)
+    p.set_defaults(handler=_gb_report)
