@@ -179,3 +179,55 @@ def test_benzene_figures(tmp_path, two_scale_data):
                          test=np.isin(np.arange(len(y)), test))
     for name in ("gfre", "gfre_two", "parity", "base", "pcovr"):
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+
+
+def _rows_inputs(anisoap_r2=0.9, centres_r2=0.3, soap_rmse=10.0, after_rmse=12.0):
+    grid = [
+        {"job": f"{i:032x}", "sigma_12": s12, "sigma_3": s3, "sigma_gto": gto, "gfre": gfre,
+         "n_features_anisoap": 146, "n_features_soap": 1056, "rank_anisoap": 91}
+        for i, (s12, s3, gto, gfre) in enumerate([
+            (4.0, 0.5, 1.5, 0.10), (2.0, 2.0, 1.5, 0.20), (1.0, 2.0, 1.5, 0.25),
+            (4.0, 0.5, 3.0, 0.105), (2.0, 2.0, 3.0, 0.21),
+        ])
+    ]
+
+    def metrics(r2, rmse):
+        return {"test": {"r2": r2, "rmse": rmse, "mae": rmse, "n": 100}, "rank": 91, "n_features": 146}
+
+    ridge = {"job": "a" * 32, "soap": metrics(0.95, soap_rmse), "centres": metrics(centres_r2, 45.0),
+             "anisoap": metrics(anisoap_r2, 18.0), "soap_full": metrics(0.97, 8.0),
+             "selected": {"anisoap": {"features_job": "f1", "sigma_12": 4.0, "sigma_3": 0.5, "sigma_gto": 1.5},
+                          "centres": {"features_job": "f2", "sigma_12": 2.0, "sigma_3": 2.0, "sigma_gto": 1.5}}}
+    curves = {"anisoap": {"job": "a" * 32, "train_sizes": [10, 100, 1000], "test_rmse_mean": [40.0, 20.0, 19.0]}}
+    baseline = {"job": "b" * 32, "before": {"rmse": 18.0, "r2": anisoap_r2}, "after": {"rmse": after_rmse, "r2": 0.95}}
+    pcovr = {"job": "c" * 32, "mixing": 0.5, "residual_r2_train": 0.5, "residual_r2_test": 0.3}
+    return grid, ridge, curves, baseline, pcovr, 7000, {"name": "tblite", "method": "GFN2-xTB"}
+
+
+def test_benzene_rows_verdicts():
+    from anisoap_pipeline.summary import benzene_rows, render
+
+    rows = {row["quantity"].split(" (")[0]: row for row in benzene_rows(*_rows_inputs())}
+    assert rows["GFRE(X_AniSOAP → X_SOAP) minimum"]["reproduces"] == "yes"
+    assert rows["oblate vs spherical vs prolate"]["reproduces"] == "yes"
+    assert rows["σ_GTO robustness"]["reproduces"] == "yes"
+    assert rows["AniSOAP vector length"]["reproduces"] == "yes"
+    assert rows["all-atom SOAP vector length"]["reproduces"] == "no"
+    assert rows["ridge on SOAP of the molecule centres at σ = 2, σ_GTO = 1.5"]["reproduces"] == "yes"
+    assert rows["ridge on AniSOAP"]["reproduces"] == "yes"
+    assert rows["ridge on all-atom SOAP, PCA to AniSOAP's rank"]["reproduces"] == "yes"
+    assert rows["baselining: AniSOAP + SOAP correction of the residual"]["reproduces"] == "yes"
+    assert rows["AniSOAP learning curve"]["reproduces"] == "yes"
+    assert rows["PCovR map of SOAP against the AniSOAP residual"]["reproduces"] == "n/a"
+    assert "GFN2-xTB" in rows["dataset"]["ours"]
+    assert "| benzene |" in render(list(rows.values()))
+
+    # the opposite findings
+    rows = {row["quantity"].split(" (")[0]: row
+            for row in benzene_rows(*_rows_inputs(anisoap_r2=0.35, centres_r2=0.5, soap_rmse=30.0, after_rmse=20.0))}
+    assert rows["ridge on SOAP of the molecule centres at σ = 2, σ_GTO = 1.5"]["reproduces"] == "no"
+    assert rows["ridge on AniSOAP"]["reproduces"] == "no"
+    assert rows["ridge on all-atom SOAP, PCA to AniSOAP's rank"]["reproduces"] == "no"
+    assert rows["baselining: AniSOAP + SOAP correction of the residual"]["reproduces"] == "no"
+    assert "higher" in rows["baselining: AniSOAP + SOAP correction of the residual"]["ours"]
+    assert rows["AniSOAP learning curve"]["reproduces"] == "no"  # flat, but it learns little

@@ -21,7 +21,12 @@ import numpy as np
 from scipy.linalg import LinAlgWarning
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.linear_model import Ridge
-from sklearn.model_selection import GridSearchCV, KFold, learning_curve, train_test_split
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    learning_curve,
+    train_test_split,
+)
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
