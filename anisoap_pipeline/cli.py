@@ -23,6 +23,7 @@ def _featurize(args):
     from mpi4py import MPI
 
     from .anisoap import EllipsoidalDensityProjection
+    from .anisoap.batch import FrameBatch
     from .anisoap.mpi import distributed_coefficients
     from .frames import read_frames
     from .io import save_array, save_tensormap
@@ -46,7 +47,8 @@ def _featurize(args):
     )
     start = time.perf_counter()
     try:
-        frames = read_frames(args.frames, diameters=args.diameters) if comm.Get_rank() == 0 else None
+        # read_frames validates; the packed batch is not validated again
+        frames = FrameBatch.pack(read_frames(args.frames, diameters=args.diameters)) if comm.Get_rank() == 0 else None
         coefficients = distributed_coefficients(calculator, frames, comm)
     except ValueError as error:
         if comm.Get_size() == 1:

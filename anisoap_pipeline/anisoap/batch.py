@@ -49,7 +49,18 @@ class FrameBatch:
         ValueError
             As :func:`~anisoap_pipeline.frames.validate_frames`, naming the frame and field.
         """
-        frames = validate_frames(frames, diameters=diameters)
+        return cls.pack(validate_frames(frames, diameters=diameters))
+
+    @classmethod
+    def pack(cls, frames):
+        """Pack canonical frames (from :func:`~anisoap_pipeline.frames.read_frames`
+        or :func:`~anisoap_pipeline.frames.validate_frames`) without validating again.
+
+        Raises
+        ------
+        ValueError
+            If there are no frames.
+        """
         if not frames:
             raise ValueError("no frames to featurise")
         return cls(

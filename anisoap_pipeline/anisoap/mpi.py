@@ -21,8 +21,8 @@ def distributed_coefficients(calculator, frames, comm=None, diameters=None, spec
     Parameters
     ----------
     calculator : EllipsoidalDensityProjection
-    frames : list of ase.Atoms or None
-        Significant on rank 0 only.
+    frames : list of ase.Atoms, FrameBatch, or None
+        Significant on rank 0 only; a ``FrameBatch`` is taken as validated.
     comm : mpi4py.MPI.Comm, optional
         Default ``MPI.COMM_WORLD``.
     diameters : optional
@@ -44,7 +44,7 @@ def distributed_coefficients(calculator, frames, comm=None, diameters=None, spec
     blocks, error = None, None
     if rank == 0:
         try:
-            batch = FrameBatch.from_frames(frames, diameters)
+            batch = frames if isinstance(frames, FrameBatch) else FrameBatch.from_frames(frames, diameters)
         except ValueError as exc:
             error = exc
         else:
