@@ -21,21 +21,21 @@ class DensityCoefficients:
 
     Parameters / attributes
     -----------------------
-    values : list of ndarray
-        ``values[l]`` has shape (n_centres, 2l + 1, n_species * num_radial[l]);
-        the last axis runs over (neighbour type, n), neighbour type slowest.
+    flat : ndarray, shape (n_centres, sum_l (2l + 1) n_species num_radial[l])
+        Per centre, channel l is a (2l + 1, n_species, num_radial[l]) slab,
+        one l after the other (the layout of the numba kernel's output).
     system, atom, center_type : ndarray of int64, shape (n_centres,)
         Frame index, atom index within its frame, and species of each centre.
     species : sequence of int
-        Sorted neighbour species (channels of the last axis).
+        Sorted neighbour species.
     num_radial : sequence of int
         Radial functions per l.
     n_systems : int
         Number of frames the centres come from.
     """
 
-    def __init__(self, values, system, atom, center_type, species, num_radial, n_systems):
-        self.values = values
+    def __init__(self, flat, system, atom, center_type, species, num_radial, n_systems):
+        self.flat = flat
         self.system = system
         self.atom = atom
         self.center_type = center_type
@@ -43,16 +43,29 @@ class DensityCoefficients:
         self.num_radial = tuple(int(n) for n in num_radial)
         self.n_systems = int(n_systems)
 
+    @property
+    def values(self):
+        """``values[l]``: view of shape (n_centres, 2l + 1, n_species * num_radial[l]);
+        the last axis runs over (neighbour type, n), neighbour type slowest."""
+        out, start = [], 0
+        for l, n_radial in enumerate(self.num_radial):
+            width = len(self.species) * n_radial
+            out.append(self.flat[:, start : start + (2 * l + 1) * width].reshape(-1, 2 * l + 1, width))
+            start += (2 * l + 1) * width
+        return out
+
     @classmethod
     def concatenate(cls, parts):
         """Join the coefficients of consecutive frame chunks (system indices shifted)."""
+        if len(parts) == 1:
+            return parts[0]
         offset, systems = 0, []
         for part in parts:
             systems.append(part.system + offset)
             offset += part.n_systems
         first = parts[0]
         return cls(
-            [np.concatenate([p.values[l] for p in parts]) for l in range(len(first.values))],
+            np.concatenate([p.flat for p in parts]),
             np.concatenate(systems),
             np.concatenate([p.atom for p in parts]),
             np.concatenate([p.center_type for p in parts]),
@@ -99,7 +112,7 @@ class DensityCoefficients:
             ``atom``) and the properties of :func:`feature_labels`.
         """
         if kind == "power_spectrum":
-            values = power_spectrum_values(self.values)
+            values = power_spectrum_values(self.flat, self.num_radial, len(self.species))
         elif kind == "radial_spectrum":
             values = self.values[0][:, 0, :]
         else:
@@ -117,8 +130,11 @@ class DensityCoefficients:
 
     def _frame_mean(self, values, mask):
         system = self.system[mask]
-        order = np.argsort(system, kind="stable")
-        system, values = system[order], values[mask][order]
+        if not mask.all():
+            values = values[mask]
+        if np.any(np.diff(system) < 0):  # chunks keep frames in order: rarely taken
+            order = np.argsort(system, kind="stable")
+            system, values = system[order], values[order]
         present, first = np.unique(system, return_index=True)
         means = np.zeros((self.n_systems, values.shape[1]))
         if len(present):
@@ -134,41 +150,49 @@ def _labels(names, values):
     return Labels(names, np.asarray(values, dtype=np.int32).reshape(-1, len(names)))
 
 
-def power_spectrum_values(values):
+def power_spectrum_values(flat, num_radial, n_species):
     """Per-centre power spectrum (paper Eq. 17, with anisoap's CG factor).
 
     Parameters
     ----------
-    values : list of ndarray
-        ``values[l]`` of shape (n_centres, 2l + 1, n_channels_l).
+    flat : ndarray (n_centres, n_coefficients)
+        Coefficients in the layout of :attr:`DensityCoefficients.flat`.
+    num_radial : sequence of int
+        Radial functions per l.
+    n_species : int
 
     Returns
     -------
-    ndarray, shape (n_centres, sum_l n_channels_l²)
+    ndarray, shape (n_centres, sum_l (n_species num_radial[l])²)
         Block l is (-1)^l / sqrt(2l + 1) sum_m c_{q l m} c_{q' l m} over all
         ordered channel pairs (q, q'), q = (neighbour type, n) — the coupling to
         L = 0 that anisoap 0.1.1's ``cg_combine`` applies.
     """
-    sizes = [c.shape[2] ** 2 for c in values]
-    out = np.empty((len(values[0]), sum(sizes)))
-    offset = 0
-    for l, c in enumerate(values):
-        _coupled_to_scalar(c, (-1) ** l / np.sqrt(2 * l + 1), out, offset)
-        offset += sizes[l]
-    return out
+    return _power_spectrum(np.ascontiguousarray(flat), np.asarray(num_radial, dtype=np.int64), n_species)
 
 
 @njit(cache=True, parallel=True)
-def _coupled_to_scalar(c, factor, out, offset):
-    """out[i, offset + q Q + r] = factor sum_m c[i, m, q] c[i, m, r]."""
-    n_channels = c.shape[2]
-    for i in prange(c.shape[0]):
-        for q in range(n_channels):
-            for r in range(n_channels):
-                total = 0.0
-                for m in range(c.shape[1]):
-                    total += c[i, m, q] * c[i, m, r]
-                out[i, offset + q * n_channels + r] = factor * total
+def _power_spectrum(flat, num_radial, n_species):
+    n_features = 0
+    for l in range(num_radial.shape[0]):
+        n_features += (n_species * num_radial[l]) ** 2
+    out = np.empty((flat.shape[0], n_features))
+    for i in prange(flat.shape[0]):
+        start = 0
+        column = 0
+        for l in range(num_radial.shape[0]):
+            width = n_species * num_radial[l]
+            block = out[i, column : column + width * width]
+            block[:] = 0.0
+            for m in range(2 * l + 1):
+                c = flat[i, start + m * width : start + (m + 1) * width]
+                for q in range(width):
+                    for r in range(width):  # contiguous: vectorised
+                        block[q * width + r] += c[q] * c[r]
+            block *= (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
+            start += (2 * l + 1) * width
+            column += width * width
+    return out
 
 
 def feature_labels(species, num_radial, kind="power_spectrum", center_types=None):

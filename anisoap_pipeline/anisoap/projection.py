@@ -247,14 +247,9 @@ class EllipsoidalDensityProjection:
             ortho,
             8 * numba.get_num_threads(),
         )
-        out, start = [], 0
-        for l, n_radial in enumerate(self.num_radial):
-            size = (2 * l + 1) * len(species) * n_radial
-            out.append(flat[:, start : start + size].reshape(n_particles, 2 * l + 1, len(species) * n_radial))
-            start += size
         system = np.repeat(np.arange(len(batch)), batch.n_atoms)
         atom = np.arange(n_particles) - np.repeat(batch.offsets[:-1], batch.n_atoms)
-        return DensityCoefficients(out, system, atom, batch.numbers, species, self.num_radial, len(batch))
+        return DensityCoefficients(flat, system, atom, batch.numbers, species, self.num_radial, len(batch))
 
     # ------------------------------------------------------------- public API
     def transform(self, frames, diameters=None, species=None):
