@@ -59,6 +59,8 @@ import json
 import time
 from pathlib import Path
 
+from . import add_job_step
+
 __all__ = ["add_parsers"]
 
 #: State-point keys that are not parameters of a step's library function.
@@ -552,14 +554,9 @@ def add_parsers(subparsers):
         ("bz-baseline", _baseline, "AniSOAP ridge + SOAP correction of its residual -> baseline.npz"),
         ("bz-pcovr", _pcovr, "PCovR of SOAP against the AniSOAP residual -> pcovr.npz, chemiscope.json.gz"),
     ]:
-        p = subparsers.add_parser(name, help=text, description=text)
-        p.add_argument("job", help="signac job id (the state point holds every parameter)")
-        p.set_defaults(handler=handler)
-    p = subparsers.add_parser("bz-label", help="energies of the crystals -> labels.npz (resumable)",
-                              description="energies of the crystals -> labels.npz (resumable)")
-    p.add_argument("job", help="signac job id (the state point holds every parameter)")
+        add_job_step(subparsers, name, handler, text)
+    p = add_job_step(subparsers, "bz-label", _label, "energies of the crystals -> labels.npz (resumable)")
     p.add_argument("--n-jobs", type=int, default=1, help="worker processes (not part of the state point)")
-    p.set_defaults(handler=_label)
     p = subparsers.add_parser("bz-report", help="benzene figures, tables, chemiscope map and summary rows")
     p.add_argument("--gfre", nargs="+", required=True, help="job ids of the GFRE grid points")
     p.add_argument("--ridge", required=True, help="job id of the regression")

@@ -15,6 +15,8 @@ generic steps of :mod:`anisoap_pipeline.cli` and :mod:`.regression`.
 import time
 from pathlib import Path
 
+from . import add_job_step
+
 __all__ = ["add_parsers"]
 
 
@@ -98,9 +100,7 @@ def _gb_report(args):
 
 def add_parsers(subparsers):
     """Register ``gb-generate`` and ``gb-report``."""
-    p = subparsers.add_parser("gb-generate", help="Gay-Berne dimers of a dataset job -> frames.xyz")
-    p.add_argument("job", help="signac job id (the state point holds every parameter)")
-    p.set_defaults(handler=_gb_generate)
+    add_job_step(subparsers, "gb-generate", _gb_generate, "Gay-Berne dimers of a dataset job -> frames.xyz")
     p = subparsers.add_parser("gb-report", help="Gay-Berne figures, metrics table and summary rows")
     p.add_argument("--models", nargs="+", required=True, help="job ids of the ridge models")
     p.add_argument("--curves", nargs="+", required=True, help="job ids of the learning curves")

@@ -28,6 +28,8 @@ import json
 import time
 from pathlib import Path
 
+from . import add_job_step
+
 __all__ = ["add_parsers"]
 
 #: State-point keys that are not arguments of the generator.
@@ -213,9 +215,7 @@ def add_parsers(subparsers):
         ("lc-order", _order, "Steinhardt q_l (X_SOP), nematic S (X_OOP), layer order -> order.npz"),
         ("lc-analysis", _analysis, "PCA maps and GFRE matrix of liquid-crystal representations -> analysis.npz"),
     ]:
-        p = subparsers.add_parser(name, help=text, description=text)
-        p.add_argument("job", help="signac job id (the state point holds every parameter)")
-        p.set_defaults(handler=handler)
+        add_job_step(subparsers, name, handler, text)
     p = subparsers.add_parser("lc-report", help="liquid-crystal figures, GFRE table and summary rows")
     p.add_argument("--main", required=True, help="job id of the L/D = 3 analysis (Figs. 1, 2)")
     p.add_argument("--mixed", default=None, help="job id of the mixed L/D = 2 + 3 analysis (Figs. S2, S3)")

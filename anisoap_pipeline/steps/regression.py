@@ -12,6 +12,8 @@
 
 import time
 
+from . import add_job_step
+
 __all__ = ["add_parsers"]
 
 
@@ -107,9 +109,7 @@ def add_parsers(subparsers):
         ("ridge", _ridge, "ridge regression of a target on a featurisation -> predictions.npz"),
         ("learning-curve", _learning_curve, "learning curve of a ridge model -> learning_curve.json"),
     ]:
-        p = subparsers.add_parser(name, help=text, description=text)
-        p.add_argument("job", help="signac job id (the state point holds every parameter)")
-        p.set_defaults(handler=handler)
+        add_job_step(subparsers, name, handler, text)
     p = subparsers.add_parser("summary", help="merge summary_rows.json files into results/summary.md")
     p.add_argument("rows", nargs="*", help="summary_rows.json of each study")
     p.add_argument("--output", required=True)
