@@ -304,21 +304,21 @@ def gfre_heatmap(matrix, labels, path, *, title=None, subtitle=None):
 # Benzene crystals (paper Sec. III C, Figs. 5-7, S5, S6)
 
 
-def gfre_contour_plot(sigma_12, sigma_3, sigma_gto, gfre, path, title=None):
+def gfre_contour_plot(diameter_12, diameter_3, radial_gaussian_width, gfre, path, title=None):
     """GFRE(X_AniSOAP → X_SOAP) over the ellipsoid shape, one panel per σ_GTO (Figs. 5, S6).
 
     Filled contours (where the grid spans an area) and scatter points coloured
-    by the GFRE on one colour scale for every panel; the diagonal σ1 = σ3
+    by the GFRE on one colour scale for every panel; the diagonal diameter_12 = diameter_3
     (spherical: SOAP on the molecule centres) dashed; each panel's minimum
     circled and the overall minimum starred.
 
     Parameters
     ----------
-    sigma_12, sigma_3 : array_like, shape (n_points,)
+    diameter_12, diameter_3 : array_like, shape (n_points,)
         The shape of each grid point as the ``c_diameter`` values given to the
-        featuriser (Å): σ1 = σ2 (``c_diameter[1]``, ``c_diameter[2]``) and σ3
-        (``c_diameter[3]``, the ring normal). The Gaussian widths are half.
-    sigma_gto : array_like, shape (n_points,)
+        featuriser (Å): ``c_diameter[1]`` = ``c_diameter[2]`` (ring plane) and
+        ``c_diameter[3]`` (ring normal).
+    radial_gaussian_width : array_like, shape (n_points,)
         ``radial_gaussian_width`` of the GTO basis (Å).
     gfre : array_like, shape (n_points,)
         GFRE of each grid point (0 = SOAP fully reconstructed).
@@ -327,8 +327,9 @@ def gfre_contour_plot(sigma_12, sigma_3, sigma_gto, gfre, path, title=None):
     """
     from matplotlib.colors import Normalize
 
-    sigma_12, sigma_3, sigma_gto, gfre = (np.asarray(a, dtype=float) for a in (sigma_12, sigma_3, sigma_gto, gfre))
-    widths = np.unique(sigma_gto)
+    diameter_12, diameter_3, radial_gaussian_width, gfre = (
+        np.asarray(a, dtype=float) for a in (diameter_12, diameter_3, radial_gaussian_width, gfre))
+    widths = np.unique(radial_gaussian_width)
     n = len(widths)
     columns = min(n, 3)
     rows = int(np.ceil(n / columns))
@@ -336,32 +337,32 @@ def gfre_contour_plot(sigma_12, sigma_3, sigma_gto, gfre, path, title=None):
     axes = figure.subplots(rows, columns, squeeze=False).ravel()
     norm = Normalize(vmin=float(gfre.min()), vmax=float(gfre.max()) if gfre.max() > gfre.min() else gfre.min() + 1e-9)
     best = int(np.argmin(gfre))
-    x_pad = 0.08 * (float(np.ptp(sigma_12)) or 1.0)
-    y_pad = 0.08 * (float(np.ptp(sigma_3)) or 1.0)
-    x_limits = (float(sigma_12.min()) - x_pad, float(sigma_12.max()) + x_pad)
-    y_limits = (float(sigma_3.min()) - y_pad, float(sigma_3.max()) + y_pad)
+    x_pad = 0.08 * (float(np.ptp(diameter_12)) or 1.0)
+    y_pad = 0.08 * (float(np.ptp(diameter_3)) or 1.0)
+    x_limits = (float(diameter_12.min()) - x_pad, float(diameter_12.max()) + x_pad)
+    y_limits = (float(diameter_3.min()) - y_pad, float(diameter_3.max()) + y_pad)
     low, high = min(x_limits[0], y_limits[0]), max(x_limits[1], y_limits[1])
     points = None
     for ax, width in zip(axes, widths):
-        rows_ = sigma_gto == width
-        x, y, z = sigma_12[rows_], sigma_3[rows_], gfre[rows_]
+        rows_ = radial_gaussian_width == width
+        x, y, z = diameter_12[rows_], diameter_3[rows_], gfre[rows_]
         if len(np.unique(x)) > 1 and len(np.unique(y)) > 1 and len(x) >= 3:
             try:
                 ax.tricontourf(x, y, z, levels=12, cmap="viridis", norm=norm, alpha=0.85)
             except (ValueError, RuntimeError):  # degenerate triangulation: points only
                 pass
         points = ax.scatter(x, y, c=z, cmap="viridis", norm=norm, s=40, edgecolors="k", linewidths=0.5, zorder=3)
-        ax.plot([low, high], [low, high], ls="--", color="0.4", lw=1, zorder=2, label="σ1 = σ3 (spherical)")
+        ax.plot([low, high], [low, high], ls="--", color="0.4", lw=1, zorder=2, label="spherical")
         k = int(np.argmin(z))
         ax.scatter([x[k]], [y[k]], s=160, facecolors="none", edgecolors="red", linewidths=1.5, zorder=4,
                    label=f"minimum {z[k]:.3f}")
-        if sigma_gto[best] == width:
-            ax.scatter([sigma_12[best]], [sigma_3[best]], marker="*", s=220, color="red", edgecolors="k",
+        if radial_gaussian_width[best] == width:
+            ax.scatter([diameter_12[best]], [diameter_3[best]], marker="*", s=220, color="red", edgecolors="k",
                        zorder=5, label="overall minimum")
         ax.set_xlim(*x_limits)
         ax.set_ylim(*y_limits)
-        ax.set_xlabel("σ1 = σ2: c_diameter[1] = c_diameter[2] (Å)")
-        ax.set_ylabel("σ3: c_diameter[3] (Å)")
+        ax.set_xlabel("diameter in the ring plane, c_diameter[1] = c_diameter[2] (Å)")
+        ax.set_ylabel("diameter along the ring normal, c_diameter[3] (Å)")
         ax.set_title(f"σ_GTO = {width:g} Å")
         ax.text(0.97, 0.03, "oblate", transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="0.3")
         ax.text(0.03, 0.97, "prolate", transform=ax.transAxes, ha="left", va="top", fontsize=8, color="0.3")

@@ -277,7 +277,7 @@ def liquid_crystal_rows(main, mixed=None):
     Parameters
     ----------
     main : dict
-        Metrics of the L/D = 3 analysis job (``anisoap-pipeline lc-analysis``)
+        Metrics of the L/D = 3 analysis job (``anisoap-pipeline compare_representations``)
         plus its ``job`` id: ``names`` (representation keys ``nu1``, ``nu2``,
         ``sop``, ``oop``), ``gfre`` (matrix, rows = input, columns = target),
         ``n_frames``, ``seed``, ``phase_separation_<r>`` and
@@ -404,7 +404,7 @@ def liquid_crystal_rows(main, mixed=None):
 # --------------------------------------------------------------------------
 # Benzene crystals (paper Sec. III C, Figs. 5-7, S5, S6)
 
-#: The paper's GFRE optimum as c_diameter values (σ1 = σ2, σ3) and σ_GTO, Å.
+#: The paper's GFRE optimum as diameters (diameter_12, diameter_3) and σ_GTO, Å.
 BENZENE_PAPER_OPTIMUM = (4.0, 0.5, 1.5)
 #: σ_GTO counts as "similar" when each σ_GTO in [1, 3] Å reaches a minimum GFRE
 #: within this relative spread of the best of them.
@@ -442,8 +442,8 @@ def benzene_rows(grid, ridge, curves, baseline, pcovr, n_crystals, calculator):
     Parameters
     ----------
     grid : list of dict
-        GFRE grid points: ``job``, ``sigma_12``, ``sigma_3`` (``c_diameter``
-        values, Å), ``sigma_gto`` (Å), ``gfre``, ``n_features_anisoap``,
+        GFRE grid points: ``job``, ``diameter_12``, ``diameter_3`` (``c_diameter``
+        values, Å), ``radial_gaussian_width`` (Å), ``gfre``, ``n_features_anisoap``,
         ``n_features_soap``, ``rank_anisoap``.
     ridge : dict
         ``job`` and the regression metrics: per representation (``soap``,
@@ -476,31 +476,31 @@ def benzene_rows(grid, ridge, curves, baseline, pcovr, n_crystals, calculator):
     ))
 
     best = min(grid, key=lambda p: p["gfre"])
-    shape = (best["sigma_12"], best["sigma_3"], best["sigma_gto"])
-    values = sorted({p["sigma_12"] for p in grid} | {p["sigma_3"] for p in grid})
-    oblate_best = best["sigma_12"] > best["sigma_3"]
+    shape = (best["diameter_12"], best["diameter_3"], best["radial_gaussian_width"])
+    values = sorted({p["diameter_12"] for p in grid} | {p["diameter_3"] for p in grid})
+    oblate_best = best["diameter_12"] > best["diameter_3"]
     if shape == BENZENE_PAPER_OPTIMUM:
         verdict = "yes"
     elif oblate_best:
         verdict = "qualitative"
     else:
         verdict = "no"
-    at_paper = [p for p in grid if (p["sigma_12"], p["sigma_3"], p["sigma_gto"]) == BENZENE_PAPER_OPTIMUM]
+    at_paper = [p for p in grid if (p["diameter_12"], p["diameter_3"], p["radial_gaussian_width"]) == BENZENE_PAPER_OPTIMUM]
     paper_point = f"; at the paper's optimum {fmt(at_paper[0]['gfre'])}" if at_paper else ""
     rows.append(row(
         study, "GFRE(X_AniSOAP → X_SOAP) minimum (Figs. 5, S6)",
-        "oblate σ1 = σ2 = 4.0, σ3 = 0.5 at σ_GTO = 1.5 (c_diameter values given to the featuriser)",
-        f"σ1 = σ2 = {fmt(shape[0])}, σ3 = {fmt(shape[1])}, σ_GTO = {fmt(shape[2])}, "
+        "oblate diameters (4.0, 4.0, 0.5) at σ_GTO = 1.5 (c_diameter values given to the featuriser)",
+        f"diameters ({fmt(shape[0])}, {fmt(shape[0])}, {fmt(shape[1])}), σ_GTO = {fmt(shape[2])}, "
         f"GFRE = {fmt(best['gfre'])}{paper_point} ({len(grid)} grid points, diameters in {values})",
         best["job"], verdict,
-        "GFRE minimum: yes if our minimum is the paper's (σ1 = σ2, σ3, σ_GTO) = (4.0, 0.5, 1.5) "
-        "diameters; qualitative if it is oblate (σ1 > σ3) elsewhere; else no.",
+        "GFRE minimum: yes if our minimum is the paper's diameters (4.0, 4.0, 0.5) at σ_GTO 1.5; "
+        "qualitative if it is oblate (diameter_12 > diameter_3) elsewhere; else no.",
     ))
 
     classes = {
-        "oblate": [p for p in grid if p["sigma_12"] > p["sigma_3"]],
-        "spherical": [p for p in grid if p["sigma_12"] == p["sigma_3"]],
-        "prolate": [p for p in grid if p["sigma_12"] < p["sigma_3"]],
+        "oblate": [p for p in grid if p["diameter_12"] > p["diameter_3"]],
+        "spherical": [p for p in grid if p["diameter_12"] == p["diameter_3"]],
+        "prolate": [p for p in grid if p["diameter_12"] < p["diameter_3"]],
     }
     best_of = {name: min(points, key=lambda p: p["gfre"]) for name, points in classes.items() if points}
     minima = {name: point["gfre"] for name, point in best_of.items()}
@@ -514,14 +514,15 @@ def benzene_rows(grid, ridge, curves, baseline, pcovr, n_crystals, calculator):
         "oblate carries more of SOAP than spherical (molecule centres) or prolate",
         "minimum GFRE " + ", ".join(f"{name} {fmt(value)}" for name, value in minima.items()),
         [point["job"] for point in best_of.values()], verdict,
-        "shape classes: yes if the lowest GFRE of the oblate grid points (σ1 > σ3) is below "
-        "those of the spherical (σ1 = σ3) and prolate (σ1 < σ3) points; n/a if a class is missing.",
+        "shape classes: yes if the lowest GFRE of the oblate grid points (diameter_12 > diameter_3) is "
+        "below those of the spherical (equal) and prolate (diameter_12 < diameter_3) points; n/a if a "
+        "class is missing.",
     ))
 
     best_by_width = {}
     for point in grid:
-        if point["gfre"] < best_by_width.get(point["sigma_gto"], {"gfre": float("inf")})["gfre"]:
-            best_by_width[point["sigma_gto"]] = point
+        if point["gfre"] < best_by_width.get(point["radial_gaussian_width"], {"gfre": float("inf")})["gfre"]:
+            best_by_width[point["radial_gaussian_width"]] = point
     by_width = {width: point["gfre"] for width, point in best_by_width.items()}
     inside = {w: g for w, g in sorted(by_width.items()) if 1.0 <= w <= 3.0}
     if len(inside) < 2:
@@ -571,7 +572,8 @@ def benzene_rows(grid, ridge, curves, baseline, pcovr, n_crystals, calculator):
     else:
         verdict = "no"
     selected = ridge.get("selected", {}).get("centres", {})
-    where = f" at σ = {fmt(selected['sigma_12'])}, σ_GTO = {fmt(selected['sigma_gto'])}" if selected else ""
+    where = (f" at diameter {fmt(selected['diameter_12'])} Å, σ_GTO = {fmt(selected['radial_gaussian_width'])}"
+             if selected else "")
     rows.append(row(
         study, f"ridge on SOAP of the molecule centres{where} (Fig. 6, centre)",
         "R² ≤ 0.4, RMSE 45–50 meV/atom",
@@ -587,8 +589,9 @@ def benzene_rows(grid, ridge, curves, baseline, pcovr, n_crystals, calculator):
     else:
         verdict = "no"
     selected = ridge.get("selected", {}).get("anisoap", {})
-    where = (f" (σ1 = σ2 = {fmt(selected['sigma_12'])}, σ3 = {fmt(selected['sigma_3'])}, "
-             f"σ_GTO = {fmt(selected['sigma_gto'])})") if selected else ""
+    where = (f" (diameters ({fmt(selected['diameter_12'])}, {fmt(selected['diameter_12'])}, "
+             f"{fmt(selected['diameter_3'])}) Å, "
+             f"σ_GTO = {fmt(selected['radial_gaussian_width'])})") if selected else ""
     same = selected and selected.get("features_job") == ridge["selected"].get("centres", {}).get("features_job")
     note = "; the GFRE minimum is spherical, so AniSOAP is the molecule-centre SOAP here" if same else ""
     rows.append(row(

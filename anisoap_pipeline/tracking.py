@@ -43,15 +43,19 @@ from signac.job import calc_id
 from .io import save_json
 
 __all__ = [
+    "ARTIFACTS",
     "METRICS_FILE",
     "PACKAGES",
     "JobStepError",
     "find",
     "get_project",
     "git_revision",
+    "artifacts",
     "init_jobs",
     "job_step",
+    "link_view",
     "open_job",
+    "read_metrics",
     "record",
     "state_point_id",
     "versions",
@@ -74,7 +78,56 @@ PACKAGES = {
 #: output that marks a step as complete.
 METRICS_FILE = "metrics.json"
 
+#: Artifacts each step writes into its job folder (before :data:`METRICS_FILE`):
+#: step -> {output name: file name}. The rules' outputs and their children's
+#: inputs both come from here.
+ARTIFACTS = {
+    "dimers": {"frames": "frames.xyz"},
+    "configurations": {"frames": "frames.xyz"},
+    "order_parameters": {"order": "order.npz"},
+    "compare_representations": {"analysis": "analysis.npz"},
+    "crystals": {"crystals": "crystals.xyz"},
+    "label": {"labels": "labels.npz"},
+    "coarse_grain": {"frames": "frames.xyz"},
+    "soap": {"features": "features.npy"},
+    "featurize": {"features": "features.npy"},
+    "gfre": {},
+    "regression": {"predictions": "predictions.npz", "curves": "learning_curves.json"},
+    "baseline": {"baseline": "baseline.npz"},
+    "pcovr": {"pcovr": "pcovr.npz", "chemiscope": "chemiscope.json.gz"},
+    "ridge": {"predictions": "predictions.npz"},
+    "learning_curve": {"curve": "learning_curve.json"},
+}
+
 _SOURCE_DIR = Path(__file__).resolve().parent
+
+
+def artifacts(step):
+    """File names a job of ``step`` writes, :data:`METRICS_FILE` last.
+
+    Raises
+    ------
+    KeyError
+        If the step is not in :data:`ARTIFACTS`.
+    """
+    return [*ARTIFACTS[step].values(), METRICS_FILE]
+
+
+def read_metrics(job):
+    """The ``metrics`` a finished job recorded (from its :data:`METRICS_FILE`).
+
+    Parameters
+    ----------
+    job : signac.job.Job or str
+        The job, or its id (reopened in the current project).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the job has not finished, naming its file.
+    """
+    job = open_job(job) if isinstance(job, str) else job
+    return json.loads(Path(job.fn(METRICS_FILE)).read_text())["metrics"]
 
 
 def get_project(path="."):
@@ -122,7 +175,7 @@ def state_point_id(state_point, project=None):
     return calc_id(json.loads(json.dumps(state_point)))
 
 
-def init_jobs(state_points, path="."):
+def init_jobs(state_points, path=".", labels=None):
     """Initialise (idempotently) the jobs of several state points.
 
     Parameters
@@ -130,13 +183,57 @@ def init_jobs(state_points, path="."):
     state_points : iterable of dict
     path : str or os.PathLike, optional
         Project root, see :func:`get_project`.
+    labels : iterable of str, optional
+        What each job is, in words; stored as the document's ``label`` (the
+        steps print it to their logs).
 
     Returns
     -------
     list of signac.job.Job
     """
     project = get_project(path)
-    return [project.open_job(state_point).init() for state_point in state_points]
+    jobs = [project.open_job(state_point).init() for state_point in state_points]
+    for job, label in zip(jobs, labels or ()):
+        if job.doc.get("label") != label:
+            job.doc["label"] = label
+    return jobs
+
+
+def link_view(links, root="results/jobs", path="."):
+    """A human-readable tree of symbolic links to job folders.
+
+    Parameters
+    ----------
+    links : dict
+        Readable relative path (``benzene/featurize/diameters=(4,4,0.5)_σ_GTO=1.5``)
+        -> job id.
+    root : str, optional
+        Folder of the tree, relative to the project root; links of jobs no
+        longer in ``links`` are removed, so the tree shows the current plan.
+    path : str or os.PathLike, optional
+        Project root.
+
+    Returns
+    -------
+    pathlib.Path
+        The tree's root.
+    """
+    base = Path(path).resolve()
+    tree = base / root
+    wanted = {tree / name: base / "workspace" / job_id for name, job_id in links.items()}
+    if tree.is_dir():
+        for link in tree.rglob("*"):
+            if link.is_symlink() and link not in wanted:
+                link.unlink()
+    for link, target in wanted.items():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        relative = os.path.relpath(target, link.parent)
+        if link.is_symlink() and os.readlink(link) == relative:
+            continue
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(relative, target_is_directory=True)
+    return tree
 
 
 def open_job(job_id, path="."):
@@ -265,13 +362,14 @@ def job_step(step, job_id, path="."):
 
     Examples
     --------
-    >>> with job_step("gb-generate", job_id) as job:   # doctest: +SKIP
+    >>> with job_step("dimers", job_id) as job:   # doctest: +SKIP
     ...     write_frames(job.fn("frames.xyz"), sample_dimers(**job.sp()))
     """
     try:
         job = open_job(job_id, path)
     except LookupError as error:
         raise JobStepError(f"anisoap-pipeline {step}: {error}") from None
+    print(f"anisoap-pipeline {step}: {job.doc.get('label', step)} (job {job.id})", file=sys.stderr, flush=True)
     try:
         yield job
     except (KeyboardInterrupt, JobStepError):

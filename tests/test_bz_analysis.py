@@ -183,7 +183,7 @@ def test_benzene_figures(tmp_path, two_scale_data):
 
 def _rows_inputs(anisoap_r2=0.9, centres_r2=0.3, soap_rmse=10.0, after_rmse=12.0):
     grid = [
-        {"job": f"{i:032x}", "sigma_12": s12, "sigma_3": s3, "sigma_gto": gto, "gfre": gfre,
+        {"job": f"{i:032x}", "diameter_12": s12, "diameter_3": s3, "radial_gaussian_width": gto, "gfre": gfre,
          "n_features_anisoap": 146, "n_features_soap": 1056, "rank_anisoap": 91}
         for i, (s12, s3, gto, gfre) in enumerate([
             (4.0, 0.5, 1.5, 0.10), (2.0, 2.0, 1.5, 0.20), (1.0, 2.0, 1.5, 0.25),
@@ -196,8 +196,8 @@ def _rows_inputs(anisoap_r2=0.9, centres_r2=0.3, soap_rmse=10.0, after_rmse=12.0
 
     ridge = {"job": "a" * 32, "soap": metrics(0.95, soap_rmse), "centres": metrics(centres_r2, 45.0),
              "anisoap": metrics(anisoap_r2, 18.0), "soap_full": metrics(0.97, 8.0),
-             "selected": {"anisoap": {"features_job": "f1", "sigma_12": 4.0, "sigma_3": 0.5, "sigma_gto": 1.5},
-                          "centres": {"features_job": "f2", "sigma_12": 2.0, "sigma_3": 2.0, "sigma_gto": 1.5}}}
+             "selected": {"anisoap": {"features_job": "f1", "diameter_12": 4.0, "diameter_3": 0.5, "radial_gaussian_width": 1.5},
+                          "centres": {"features_job": "f2", "diameter_12": 2.0, "diameter_3": 2.0, "radial_gaussian_width": 1.5}}}
     curves = {"anisoap": {"job": "a" * 32, "train_sizes": [10, 100, 1000], "test_rmse_mean": [40.0, 20.0, 19.0]}}
     baseline = {"job": "b" * 32, "before": {"rmse": 18.0, "r2": anisoap_r2}, "after": {"rmse": after_rmse, "r2": 0.95}}
     pcovr = {"job": "c" * 32, "mixing": 0.5, "residual_r2_train": 0.5, "residual_r2_test": 0.3}

@@ -224,7 +224,7 @@ def test_cli_steps_on_a_tiny_project(tmp_path, monkeypatch):
                   "aspect_ratio": 3.0, "n_particles": 40, "packing_fraction": 0.12, "s_max": 1.0, "seed": 0}
     dataset = tracking.state_point_id(dataset_sp)
     order_sp = {"study": "liquid_crystals", "step": "order", "dataset": dataset, "cutoff": 3.0,
-                "l_max": 4, "weighted": True}
+                "max_angular": 4, "weighted": True}
     hypers = {"cutoff": 3.0, "max_radial": 2, "radial_gaussian_width": 3.0}
     nu1_sp = {"study": "liquid_crystals", "step": "anisoap", "dataset": dataset, "kind": "radial_spectrum",
               "max_angular": 0, **hypers}
@@ -235,12 +235,12 @@ def test_cli_steps_on_a_tiny_project(tmp_path, monkeypatch):
     tracking.init_jobs([dataset_sp, order_sp, nu1_sp, nu2_sp, analysis_sp])
     analysis = tracking.state_point_id(analysis_sp)
 
-    main(["lc-generate", dataset])
-    main(["lc-order", ids[0]])
+    main(["configurations", dataset])
+    main(["order_parameters", ids[0]])
     for job in ids[1:]:
         main(["featurize", "--job", job, "--no-progress"])
-    main(["lc-analysis", analysis])
-    main(["lc-report", "--main", analysis, "--output-dir", "results"])
+    main(["compare_representations", analysis])
+    main(["liquid_crystals_report", analysis, "--output-dir", "results"])
 
     order = np.load(tracking.open_job(ids[0]).fn("order.npz"))
     assert order["sop"].shape == (8, 5) and order["oop"].shape == (8,)
@@ -257,4 +257,4 @@ def test_cli_steps_on_a_tiny_project(tmp_path, monkeypatch):
     bad_sp = {**analysis_sp, "radial_spectrum": [ids[2]], "power_spectrum": [ids[1]]}
     tracking.init_jobs([bad_sp])
     with pytest.raises(SystemExit, match="failed"):
-        main(["lc-analysis", tracking.state_point_id(bad_sp)])
+        main(["compare_representations", tracking.state_point_id(bad_sp)])

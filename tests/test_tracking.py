@@ -82,7 +82,7 @@ def test_failing_step_names_job_and_state_point(project_dir, capsys):
     bad = {**SP, "h_min": 2.0, "h_max": 1.0}  # sample_dimers refuses h_min >= h_max
     (job,) = tracking.init_jobs([bad])
     with pytest.raises(SystemExit) as error:
-        cli.main(["gb-generate", job.id])
+        cli.main(["dimers", job.id])
     message = str(error.value.code)
     assert job.id in message
     assert '"h_min": 2.0' in message  # the state point
@@ -93,12 +93,12 @@ def test_failing_step_names_job_and_state_point(project_dir, capsys):
 
 def test_unknown_job_id_fails_cleanly(project_dir):
     with pytest.raises(SystemExit, match="no signac job"):
-        cli.main(["gb-generate", "0" * 32])
+        cli.main(["dimers", "0" * 32])
 
 
-def test_gb_generate_step_records_its_job(project_dir):
+def test_dimers_step_records_its_job(project_dir):
     (job,) = tracking.init_jobs([SP])
-    cli.main(["gb-generate", job.id])
+    cli.main(["dimers", job.id])
     from anisoap_pipeline.frames import read_frames
 
     frames = read_frames(job.fn("frames.xyz"))

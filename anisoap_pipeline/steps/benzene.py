@@ -6,51 +6,51 @@ metrics last (:func:`anisoap_pipeline.tracking.record`, which writes
 ``metrics.json``, the file the Snakemake rule waits for). Energies are in
 meV/atom (the baselined per-atom energy), lengths in Å.
 
-``bz-generate JOB``
+``crystals JOB``
     state point ``source="pyxtal"`` plus the arguments of
     :func:`anisoap_pipeline.datasets.benzene.generate_crystals`
     (``n_crystals, seed, max_molecules, space_groups, ...``), or
     ``source="file"`` with ``filename, start, stop, stride`` (frames of a file,
     e.g. the real PBE-TS crystals, each tagged ``info["frame_index"]``) ->
     ``crystals.xyz`` (atomistic, extended XYZ).
-``bz-label JOB [--n-jobs N]``
+``label JOB [--n-jobs N]``
     state point ``crystals`` (job id), ``calculator`` (``{"name": "tblite" |
     "espresso" | "file", ...settings}``) -> ``labels.npz``: ``energy`` (eV),
     ``baselined_energy`` (meV/atom), ``molecule_energy`` (eV), ``n_atoms``
     (:func:`anisoap_pipeline.calculators.label_energies`; resumable through
     ``labels.checkpoint.jsonl``).
-``bz-coarse-grain JOB``
+``coarse_grain JOB``
     state point ``crystals``, ``diameters`` -> ``frames.xyz``, one ellipsoid
     per molecule (:func:`anisoap_pipeline.coarse_grain.coarse_grain_frames`).
     The diameters are only the file's default: ``featurize --job`` passes
     each featurisation's own ``diameters``.
-``bz-soap JOB``
+``soap JOB``
     state point ``crystals``, ``cutoff, density_width, max_angular,
     max_radial, cutoff_width, species`` -> ``features.npy``, the
     structure-averaged atomistic SOAP power spectrum
     (:func:`anisoap_pipeline.soap.soap_power_spectrum`).
 ``featurize --job JOB``
     (generic, :mod:`anisoap_pipeline.cli`) AniSOAP of the ellipsoids, one job
-    per grid point (``diameters = [σ1, σ1, σ3]``, ``radial_gaussian_width =
-    σ_GTO``); σ1 = σ3 is SOAP on the molecule centres.
-``bz-gfre JOB``
+    per grid point (``diameters = [diameter_12, diameter_12, diameter_3]``,
+    ``radial_gaussian_width = σ_GTO``); a sphere is SOAP on the molecule centres.
+``gfre JOB``
     state point ``features`` (AniSOAP job), ``soap`` (SOAP job), ``seed``,
     ``train_fraction`` -> GFRE(X_AniSOAP → X_SOAP) in the metrics (Figs. 5, S6).
-``bz-regress JOB``
+``regression JOB``
     state point ``labels``, ``soap``, ``anisoap_from`` and ``centres_from``
     (GFRE job ids: the AniSOAP and molecule-centre SOAP features are those of
     the lowest GFRE in each list), ``test_fraction, seed, cv_folds, alphas,
     train_sizes, folds`` -> ``predictions.npz`` and ``learning_curves.json``:
     ridge on all-atom SOAP (PCA-reduced to the rank of AniSOAP), molecule-centre
     SOAP and AniSOAP, one 90/10 split (Figs. 6, S5).
-``bz-baseline JOB``
-    state point ``ridge`` (regression job), ``residual`` -> ``baseline.npz``:
+``baseline JOB``
+    state point ``regression`` (regression job), ``residual`` -> ``baseline.npz``:
     ridge on AniSOAP plus ridge on SOAP of its residual (Fig. 7).
-``bz-pcovr JOB``
+``pcovr JOB``
     state point ``baseline``, ``mixing``, ``n_components``, ``mixing_scan``
     -> ``pcovr.npz`` and ``chemiscope.json.gz``: PCovR of SOAP against the
     AniSOAP residual (paper's chemiscope map).
-``bz-report --gfre JOB... --ridge JOB --baseline JOB --pcovr JOB --output-dir DIR``
+``benzene_report --gfre JOB... --regression JOB --baseline JOB --pcovr JOB --output-dir DIR``
     figures, ``gfre.csv``, ``metrics.csv``, the chemiscope file and
     ``summary_rows.json``.
 """
@@ -59,14 +59,11 @@ import json
 import time
 from pathlib import Path
 
-from . import add_job_step
+from . import add_job_step, parameters
 
 __all__ = ["add_parsers"]
 
-#: State-point keys that are not parameters of a step's library function.
-_BOOKKEEPING = ("study", "step")
-
-#: Frames per featomic call in bz-soap (bounds the per-centre memory).
+#: Frames per featomic call in the soap step (bounds the per-centre memory).
 _SOAP_CHUNK = 256
 
 #: Representations of the regression, in the order of Fig. 6.
@@ -86,13 +83,6 @@ def _read_crystals(job):
     return read(job.fn("crystals.xyz"), index=":", format="extxyz")
 
 
-def _metrics_of(job):
-    """The ``metrics`` dict of a finished job's metrics.json."""
-    from ..tracking import METRICS_FILE
-
-    return json.loads(Path(job.fn(METRICS_FILE)).read_text())["metrics"]
-
-
 # --------------------------------------------------------------------------- data
 
 
@@ -107,8 +97,9 @@ def _generate(args):
     from ..io import atomic_path
     from ..tracking import job_step, record
 
-    with job_step("bz-generate", args.job) as job:
-        params = {key: value for key, value in job.sp().items() if key not in _BOOKKEEPING}
+    with job_step("crystals", args.job) as job:
+        params = parameters(job.sp())
+        params.pop("sha256", None)  # the file's content, for the job id only
         source = params.pop("source")
         start = time.perf_counter()
         metrics = {"source": source}
@@ -149,7 +140,7 @@ def _label(args):
     from ..io import atomic_path
     from ..tracking import job_step, open_job, record
 
-    with job_step("bz-label", args.job) as job:
+    with job_step("label", args.job) as job:
         sp = job.sp()
         dataset = open_job(sp["crystals"])
         spec = dict(sp["calculator"])
@@ -186,7 +177,7 @@ def _coarse_grain(args):
     from ..frames import write_frames
     from ..tracking import job_step, open_job, record
 
-    with job_step("bz-coarse-grain", args.job) as job:
+    with job_step("coarse_grain", args.job) as job:
         sp = job.sp()
         start = time.perf_counter()
         crystals = _read_crystals(open_job(sp["crystals"]))
@@ -210,8 +201,8 @@ def _soap(args):
     from ..soap import soap_power_spectrum
     from ..tracking import job_step, open_job, record
 
-    with job_step("bz-soap", args.job) as job:
-        params = {key: value for key, value in job.sp().items() if key not in _BOOKKEEPING}
+    with job_step("soap", args.job) as job:
+        params = parameters(job.sp())
         crystals = _read_crystals(open_job(params.pop("crystals")))
         start = time.perf_counter()
         X = np.concatenate([
@@ -231,10 +222,10 @@ def _features(job_id):
     """(features job, X) of a featurisation job id."""
     import numpy as np
 
-    from ..tracking import open_job
+    from ..tracking import ARTIFACTS, open_job
 
     job = open_job(job_id)
-    return job, np.load(job.fn(job.sp().get("output", "features.npy")))
+    return job, np.load(job.fn(ARTIFACTS[job.sp()["step"]]["features"]))
 
 
 def _gfre(args):
@@ -243,7 +234,7 @@ def _gfre(args):
     from ..analysis.gfre import gfre, split_indices
     from ..tracking import job_step, record
 
-    with job_step("bz-gfre", args.job) as job:
+    with job_step("gfre", args.job) as job:
         sp = job.sp()
         features, X = _features(sp["features"])
         _, Y = _features(sp["soap"])
@@ -255,8 +246,8 @@ def _gfre(args):
         diameters = features.sp()["diameters"]
         record(job, wall_time=time.perf_counter() - start, metrics={
             "gfre": value,
-            "sigma_12": float(diameters[0]), "sigma_3": float(diameters[2]),
-            "sigma_gto": float(features.sp()["radial_gaussian_width"]),
+            "diameter_12": float(diameters[0]), "diameter_3": float(diameters[2]),
+            "radial_gaussian_width": float(features.sp()["radial_gaussian_width"]),
             "n_features_anisoap": int(X.shape[1]), "n_features_soap": int(Y.shape[1]),
             "rank_anisoap": numerical_rank(X[train]),
             "n_train": len(train), "n_test": len(test),
@@ -265,12 +256,12 @@ def _gfre(args):
 
 def _select(gfre_ids, what):
     """(GFRE job, its metrics) of the lowest GFRE among ``gfre_ids``."""
-    from ..tracking import open_job
+    from ..tracking import open_job, read_metrics
 
     if not gfre_ids:
         raise ValueError(f"no GFRE job to choose the {what} features from")
     jobs = [open_job(job_id) for job_id in gfre_ids]
-    metrics = [_metrics_of(job) for job in jobs]
+    metrics = [read_metrics(job) for job in jobs]
     best = min(range(len(jobs)), key=lambda i: metrics[i]["gfre"])
     return jobs[best], metrics[best]
 
@@ -294,7 +285,7 @@ def _regress(args):
     from ..io import atomic_path, save_json
     from ..tracking import job_step, record
 
-    with job_step("bz-regress", args.job) as job:
+    with job_step("regression", args.job) as job:
         sp = job.sp()
         start = time.perf_counter()
         y = _labels(sp["labels"])
@@ -346,13 +337,13 @@ def _baseline(args):
     from ..analysis import regression
     from ..analysis.baselining import baseline_and_correct
     from ..io import atomic_path
-    from ..tracking import job_step, open_job, record
+    from ..tracking import job_step, open_job, read_metrics, record
 
-    with job_step("bz-baseline", args.job) as job:
+    with job_step("baseline", args.job) as job:
         sp = job.sp()
-        ridge = open_job(sp["ridge"])
+        ridge = open_job(sp["regression"])
         rsp = ridge.sp()
-        selected = _metrics_of(ridge)["selected"]
+        selected = read_metrics(ridge)["selected"]
         start = time.perf_counter()
         split = np.load(ridge.fn("predictions.npz"))
         y, train, test = split["y"], split["train"], split["test"]
@@ -381,10 +372,10 @@ def _pcovr(args):
     from ..io import atomic_path
     from ..tracking import job_step, open_job, record
 
-    with job_step("bz-pcovr", args.job) as job:
+    with job_step("pcovr", args.job) as job:
         sp = job.sp()
         baseline = open_job(sp["baseline"])
-        ridge = open_job(baseline.sp()["ridge"])
+        ridge = open_job(baseline.sp()["regression"])
         labels = open_job(ridge.sp()["labels"])
         crystals_job = open_job(labels.sp()["crystals"])
         start = time.perf_counter()
@@ -453,7 +444,7 @@ def _report(args):
 
     from .. import plots, summary
     from ..io import atomic_path, save_json
-    from ..tracking import open_job
+    from ..tracking import open_job, read_metrics
 
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -462,22 +453,22 @@ def _report(args):
     # GFRE scan (Figs. 5, S6)
     grid = []
     for job_id in args.gfre:
-        m = _metrics_of(open_job(job_id))
-        grid.append({"job": job_id, **{k: m[k] for k in ("sigma_12", "sigma_3", "sigma_gto", "gfre")},
+        m = read_metrics(job_id)
+        grid.append({"job": job_id, **{k: m[k] for k in ("diameter_12", "diameter_3", "radial_gaussian_width", "gfre")},
                      "n_features_anisoap": m["n_features_anisoap"], "n_features_soap": m["n_features_soap"],
                      "rank_anisoap": m["rank_anisoap"]})
-    grid.sort(key=lambda p: (p["sigma_gto"], p["sigma_12"], p["sigma_3"]))
-    columns = {k: np.array([p[k] for p in grid]) for k in ("sigma_12", "sigma_3", "sigma_gto", "gfre")}
-    plots.gfre_contour_plot(columns["sigma_12"], columns["sigma_3"], columns["sigma_gto"], columns["gfre"],
+    grid.sort(key=lambda p: (p["radial_gaussian_width"], p["diameter_12"], p["diameter_3"]))
+    columns = {k: np.array([p[k] for p in grid]) for k in ("diameter_12", "diameter_3", "radial_gaussian_width", "gfre")}
+    plots.gfre_contour_plot(columns["diameter_12"], columns["diameter_3"], columns["radial_gaussian_width"], columns["gfre"],
                             out / "gfre.png", title="Benzene: GFRE(X_AniSOAP → X_SOAP) over the ellipsoid shape")
     with atomic_path(out / "gfre.csv") as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["sigma_12", "sigma_3", "sigma_gto", "gfre", "job"])
+        writer = csv.DictWriter(handle, fieldnames=["diameter_12", "diameter_3", "radial_gaussian_width", "gfre", "job"])
         writer.writeheader()
         writer.writerows({k: p[k] for k in writer.fieldnames} for p in grid)
 
     # regression (Figs. 6, S5)
-    ridge = open_job(args.ridge)
-    ridge_metrics = _metrics_of(ridge)
+    ridge = open_job(args.regression)
+    ridge_metrics = read_metrics(ridge)
     data = np.load(ridge.fn("predictions.npz"))
     y_test = data["y"][data["test"]]
     panels = []
@@ -485,7 +476,8 @@ def _report(args):
         title = NAMES[name]
         selected = ridge_metrics["selected"].get(name)
         if selected:
-            title += f"\nσ1=σ2={selected['sigma_12']:g}, σ3={selected['sigma_3']:g}, σ_GTO={selected['sigma_gto']:g} Å"
+            title += (f"\ndiameters ({selected['diameter_12']:g}, {selected['diameter_12']:g}, "
+                      f"{selected['diameter_3']:g}) Å, σ_GTO={selected['radial_gaussian_width']:g} Å")
         else:
             title += f"\n{ridge_metrics[name]['n_features']} principal components"
         panels.append({"y_true": y_test, "y_pred": data[f"{name}_y_test_pred"], "name": "energy", "unit": unit,
@@ -501,7 +493,7 @@ def _report(args):
     # baselining (Fig. 7)
     baseline = open_job(args.baseline)
     base = np.load(baseline.fn("baseline.npz"))
-    base_metrics = _metrics_of(baseline)
+    base_metrics = read_metrics(baseline)
     plots.baselining_plot(base["y"][base["test"]], base["y_test_baseline"], base["y_test_pred"],
                           out / "baselining.png", name="energy", unit=unit,
                           metrics_before=base_metrics["before"], metrics_after=base_metrics["after"],
@@ -510,7 +502,7 @@ def _report(args):
     # PCovR map
     pcovr = open_job(args.pcovr)
     pcovr_data = np.load(pcovr.fn("pcovr.npz"))
-    pcovr_metrics = _metrics_of(pcovr)
+    pcovr_metrics = read_metrics(pcovr)
     plots.pcovr_map_plot(pcovr_data["projection"], pcovr_data["residual"], out / "pcovr_map.png",
                          color_label=f"AniSOAP residual ({unit})", mixing=pcovr_metrics["mixing"],
                          test=pcovr_data["test"], title="PCovR of SOAP vs AniSOAP residual")
@@ -546,20 +538,20 @@ def _report(args):
 def add_parsers(subparsers):
     """Add the benzene steps to the ``anisoap-pipeline`` subcommands."""
     for name, handler, text in [
-        ("bz-generate", _generate, "benzene crystals (PyXtal, or frames of a file) -> crystals.xyz"),
-        ("bz-coarse-grain", _coarse_grain, "one ellipsoid per benzene molecule -> frames.xyz"),
-        ("bz-soap", _soap, "structure-averaged all-atom SOAP power spectrum -> features.npy"),
-        ("bz-gfre", _gfre, "GFRE(X_AniSOAP -> X_SOAP) of one AniSOAP grid point"),
-        ("bz-regress", _regress, "ridge on SOAP (PCA), molecule-centre SOAP and AniSOAP -> predictions.npz"),
-        ("bz-baseline", _baseline, "AniSOAP ridge + SOAP correction of its residual -> baseline.npz"),
-        ("bz-pcovr", _pcovr, "PCovR of SOAP against the AniSOAP residual -> pcovr.npz, chemiscope.json.gz"),
+        ("crystals", _generate, "benzene crystals (PyXtal, or frames of a file) -> crystals.xyz"),
+        ("coarse_grain", _coarse_grain, "one ellipsoid per benzene molecule -> frames.xyz"),
+        ("soap", _soap, "structure-averaged all-atom SOAP power spectrum -> features.npy"),
+        ("gfre", _gfre, "GFRE(X_AniSOAP -> X_SOAP) of one AniSOAP grid point"),
+        ("regression", _regress, "ridge on SOAP (PCA), molecule-centre SOAP and AniSOAP -> predictions.npz"),
+        ("baseline", _baseline, "AniSOAP ridge + SOAP correction of its residual -> baseline.npz"),
+        ("pcovr", _pcovr, "PCovR of SOAP against the AniSOAP residual -> pcovr.npz, chemiscope.json.gz"),
     ]:
         add_job_step(subparsers, name, handler, text)
-    p = add_job_step(subparsers, "bz-label", _label, "energies of the crystals -> labels.npz (resumable)")
+    p = add_job_step(subparsers, "label", _label, "energies of the crystals -> labels.npz (resumable)")
     p.add_argument("--n-jobs", type=int, default=1, help="worker processes (not part of the state point)")
-    p = subparsers.add_parser("bz-report", help="benzene figures, tables, chemiscope map and summary rows")
+    p = subparsers.add_parser("benzene_report", help="benzene figures, tables, chemiscope map and summary rows")
     p.add_argument("--gfre", nargs="+", required=True, help="job ids of the GFRE grid points")
-    p.add_argument("--ridge", required=True, help="job id of the regression")
+    p.add_argument("--regression", required=True, help="job id of the regression")
     p.add_argument("--baseline", required=True, help="job id of the baselining")
     p.add_argument("--pcovr", required=True, help="job id of the PCovR map")
     p.add_argument("--output-dir", required=True)

@@ -1,10 +1,10 @@
 """Workflow steps of the Gay-Berne dimer study (paper Sec. III B, Fig. 3, Fig. S4).
 
-``gb-generate JOB``
+``dimers JOB``
     state point: the arguments of
     :func:`anisoap_pipeline.datasets.gay_berne.sample_dimers` -> ``frames.xyz``
     with ``energy``, ``h12_gb`` and ``h12_pw`` in each frame's info.
-``gb-report --models JOB... --curves JOB... --output-dir DIR``
+``gay_berne_report --models JOB... --curves JOB... --output-dir DIR``
     parity plots (Fig. 3), learning curves (Fig. S4), ``metrics.csv`` and
     ``summary_rows.json``.
 
@@ -15,7 +15,7 @@ generic steps of :mod:`anisoap_pipeline.cli` and :mod:`.regression`.
 import time
 from pathlib import Path
 
-from . import add_job_step
+from . import add_job_step, parameters
 
 __all__ = ["add_parsers"]
 
@@ -28,8 +28,8 @@ def _gb_generate(args):
     from ..frames import write_frames
     from ..tracking import job_step, record
 
-    with job_step("gb-generate", args.job) as job:
-        params = {key: value for key, value in job.sp().items() if key not in ("study", "step")}
+    with job_step("dimers", args.job) as job:
+        params = parameters(job.sp())
         start = time.perf_counter()
         frames = sample_dimers(**params)
         write_frames(job.fn("frames.xyz"), frames)
@@ -55,7 +55,7 @@ def _gb_report(args):
     from .. import plots, summary
     from ..analysis.regression import regression_metrics
     from ..io import atomic_path
-    from ..tracking import open_job
+    from ..tracking import open_job, read_metrics
 
     out = Path(args.output_dir)
     units = {"energy": "ε", "h12_gb": "σ", "h12_pw": "σ"}
@@ -80,7 +80,7 @@ def _gb_report(args):
             m = regression_metrics(y[rows], p[rows])
             table.append({"target": target + suffix, "job": job.id, "n_test": m["n"],
                           "rmse": m["rmse"], "mae": m["mae"], "r2": m["r2"],
-                          "alpha": job.doc["metrics"]["alpha"], "n_train": len(data["train"])})
+                          "alpha": read_metrics(job)["alpha"], "n_train": len(data["train"])})
     for job in sorted(map(open_job, args.curves), key=lambda j: order.get(j.sp()["target"], 9)):
         curve = json.loads(Path(job.fn("learning_curve.json")).read_text())
         curves[job.sp()["target"]] = {"job": job.id, **curve}
@@ -99,9 +99,9 @@ def _gb_report(args):
 
 
 def add_parsers(subparsers):
-    """Register ``gb-generate`` and ``gb-report``."""
-    add_job_step(subparsers, "gb-generate", _gb_generate, "Gay-Berne dimers of a dataset job -> frames.xyz")
-    p = subparsers.add_parser("gb-report", help="Gay-Berne figures, metrics table and summary rows")
+    """Register ``dimers`` and ``gay_berne_report``."""
+    add_job_step(subparsers, "dimers", _gb_generate, "Gay-Berne dimers of a dataset job -> frames.xyz")
+    p = subparsers.add_parser("gay_berne_report", help="Gay-Berne figures, metrics table and summary rows")
     p.add_argument("--models", nargs="+", required=True, help="job ids of the ridge models")
     p.add_argument("--curves", nargs="+", required=True, help="job ids of the learning curves")
     p.add_argument("--output-dir", required=True)

@@ -5,35 +5,31 @@ point, writes its artifacts atomically into the job folder and records its
 metrics last (:func:`anisoap_pipeline.tracking.record`, which writes
 ``metrics.json``, the file the Snakemake rule waits for):
 
-``lc-generate JOB``
+``configurations JOB``
     state point ``n_nematic, n_smectic, aspect_ratio, n_particles,
     packing_fraction, s_max, seed[, layer_gap, layer_jitter]`` ->
     ``frames.xyz`` (:func:`anisoap_pipeline.datasets.liquid_crystals.generate_dataset`).
-``lc-order JOB``
-    state point ``dataset, cutoff, l_max, weighted`` -> ``order.npz``: X_SOP
-    (Steinhardt q_0 … q_l_max), X_OOP (nematic S), the smectic layer order
+``order_parameters JOB``
+    state point ``dataset, cutoff, max_angular, weighted`` -> ``order.npz``: X_SOP
+    (Steinhardt q_0 … q_max_angular), X_OOP (nematic S), the smectic layer order
     parameter and the frames' labels (:mod:`anisoap_pipeline.order_parameters`).
 ``featurize --job JOB``
     (generic, :mod:`anisoap_pipeline.cli`) the AniSOAP radial and power spectra.
-``lc-analysis JOB``
+``compare_representations JOB``
     state point ``order, radial_spectrum, power_spectrum`` (lists of job ids,
     one entry per data set, concatenated in that order), ``seed``,
     ``train_fraction`` -> ``analysis.npz``: PCA maps, their scores and the
     GFRE matrix (:func:`anisoap_pipeline.analysis.liquid_crystals.compare_representations`).
-``lc-report --main JOB [--mixed JOB] --output-dir DIR``
+``liquid_crystals_report MAIN [MIXED] --output-dir DIR``
     figures (Figs. 1, 2, S2, S3), ``gfre.csv`` and ``summary_rows.json``.
 """
 
-import json
 import time
 from pathlib import Path
 
-from . import add_job_step
+from . import add_job_step, parameters
 
 __all__ = ["add_parsers"]
-
-#: State-point keys that are not arguments of the generator.
-_BOOKKEEPING = ("study", "step")
 
 
 def _generate(args):
@@ -44,8 +40,8 @@ def _generate(args):
     from ..frames import write_frames
     from ..tracking import job_step, record
 
-    with job_step("lc-generate", args.job) as job:
-        params = {key: value for key, value in job.sp().items() if key not in _BOOKKEEPING}
+    with job_step("configurations", args.job) as job:
+        params = parameters(job.sp())
         n_nematic, n_smectic = params.pop("n_nematic"), params.pop("n_smectic")
         start = time.perf_counter()
         frames = generate_dataset(n_nematic, n_smectic, **params)
@@ -67,12 +63,12 @@ def _order(args):
     from ..order_parameters import layer_order, nematic_order, steinhardt
     from ..tracking import job_step, open_job, record
 
-    with job_step("lc-order", args.job) as job:
+    with job_step("order_parameters", args.job) as job:
         sp = job.sp()
         dataset = open_job(sp["dataset"])
         start = time.perf_counter()
         frames = read_frames(dataset.fn("frames.xyz"))
-        l_values = list(range(int(sp["l_max"]) + 1))
+        l_values = list(range(int(sp["max_angular"]) + 1))
         sop = steinhardt(frames, sp["cutoff"], l_values=l_values, weighted=sp["weighted"])
         oop = nematic_order(frames)
         target = np.array([float(atoms.info["target_S"]) for atoms in frames])
@@ -103,7 +99,7 @@ def _load_parts(sp):
     """Concatenated representations and labels of the data sets named by an analysis state point."""
     import numpy as np
 
-    from ..tracking import open_job
+    from ..tracking import ARTIFACTS, open_job
 
     keys = ("order", "radial_spectrum", "power_spectrum")
     counts = {key: len(sp[key]) for key in keys}
@@ -120,7 +116,7 @@ def _load_parts(sp):
             raise ValueError(f"expected a radial and a power spectrum job, got kinds {kinds}")
         data = np.load(order_job.fn("order.npz"))
         for key, job in (("nu1", nu1_job), ("nu2", nu2_job)):
-            parts[key].append(np.load(job.fn(job.sp().get("output", "features.npy"))))
+            parts[key].append(np.load(job.fn(ARTIFACTS["featurize"]["features"])))
         for key in ("sop", "oop", "phase", "target_S", "aspect_ratio"):
             parts[key].append(data[key])
         parts["dataset"].append(np.full(len(data["oop"]), datasets.pop()))
@@ -135,7 +131,7 @@ def _analysis(args):
     from ..io import atomic_path
     from ..tracking import job_step, record
 
-    with job_step("lc-analysis", args.job) as job:
+    with job_step("compare_representations", args.job) as job:
         sp = job.sp()
         start = time.perf_counter()
         data = _load_parts(sp)
@@ -168,16 +164,16 @@ def _report(args):
     from .. import plots, summary
     from ..analysis.liquid_crystals import REPRESENTATIONS
     from ..io import atomic_path
-    from ..tracking import open_job
+    from ..tracking import open_job, read_metrics
 
     out = Path(args.output_dir)
-    analyses = {"main": open_job(args.main)}
-    if args.mixed:
-        analyses["mixed"] = open_job(args.mixed)
+    if not 1 <= len(args.analyses) <= 2:
+        raise ValueError(f"expected the main analysis and at most one mixed one, got {len(args.analyses)} jobs")
+    analyses = dict(zip(("main", "mixed"), map(open_job, args.analyses)))
     results, table = {}, []
     for which, job in analyses.items():
         data = np.load(job.fn("analysis.npz"))
-        metrics = json.loads(Path(job.fn("metrics.json")).read_text())["metrics"]
+        metrics = read_metrics(job)
         results[which] = {"job": job.id, **metrics}
         names = [str(name) for name in data["names"]]
         shapes = sorted(set(data["aspect_ratio"].tolist()), reverse=True)
@@ -211,13 +207,13 @@ def _report(args):
 def add_parsers(subparsers):
     """Add the liquid-crystal steps to the ``anisoap-pipeline`` subcommands."""
     for name, handler, text in [
-        ("lc-generate", _generate, "liquid-crystal frames (nematic + smectic) of a dataset job -> frames.xyz"),
-        ("lc-order", _order, "Steinhardt q_l (X_SOP), nematic S (X_OOP), layer order -> order.npz"),
-        ("lc-analysis", _analysis, "PCA maps and GFRE matrix of liquid-crystal representations -> analysis.npz"),
+        ("configurations", _generate, "liquid-crystal frames (nematic + smectic) of a dataset job -> frames.xyz"),
+        ("order_parameters", _order, "Steinhardt q_l (X_SOP), nematic S (X_OOP), layer order -> order.npz"),
+        ("compare_representations", _analysis, "PCA maps and GFRE matrix of liquid-crystal representations -> analysis.npz"),
     ]:
         add_job_step(subparsers, name, handler, text)
-    p = subparsers.add_parser("lc-report", help="liquid-crystal figures, GFRE table and summary rows")
-    p.add_argument("--main", required=True, help="job id of the L/D = 3 analysis (Figs. 1, 2)")
-    p.add_argument("--mixed", default=None, help="job id of the mixed L/D = 2 + 3 analysis (Figs. S2, S3)")
+    p = subparsers.add_parser("liquid_crystals_report", help="liquid-crystal figures, GFRE table and summary rows")
+    p.add_argument("analyses", nargs="+", help="job ids of the L/D = 3 analysis (Figs. 1, 2) and, optionally, "
+                                               "of the mixed L/D = 2 + 3 one (Figs. S2, S3)")
     p.add_argument("--output-dir", required=True)
     p.set_defaults(handler=_report)

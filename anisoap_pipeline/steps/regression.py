@@ -4,7 +4,7 @@
     state point ``features`` (a featurisation job), ``target`` (a key of the
     dataset frames' ``info``), ``test_fraction``, ``seed``, ``cv_folds``,
     ``alphas`` -> ``predictions.npz`` (:func:`anisoap_pipeline.analysis.regression.fit_ridge`).
-``learning-curve JOB``
+``learning_curve JOB``
     the same plus ``train_sizes``, ``folds`` -> ``learning_curve.json``.
 ``summary ROWS... --output results/summary.md``
     every study's ``summary_rows.json`` -> the table of our numbers beside the paper's.
@@ -22,12 +22,12 @@ def _features_and_target(state_point):
     import numpy as np
 
     from ..frames import read_frames
-    from ..tracking import open_job
+    from ..tracking import ARTIFACTS, open_job
 
     features = open_job(state_point["features"])
-    X = np.load(features.fn(features.sp().get("output", "features.npy")))
+    X = np.load(features.fn(ARTIFACTS["featurize"]["features"]))
     dataset = open_job(features.sp()["dataset"])
-    frames = read_frames(dataset.fn(features.sp().get("frames", "frames.xyz")))
+    frames = read_frames(dataset.fn(ARTIFACTS[dataset.sp()["step"]]["frames"]))
     target = state_point["target"]
     missing = [i for i, atoms in enumerate(frames) if target not in atoms.info]
     if missing:
@@ -73,7 +73,7 @@ def _learning_curve(args):
     from ..io import save_json
     from ..tracking import job_step, record
 
-    with job_step("learning-curve", args.job) as job:
+    with job_step("learning_curve", args.job) as job:
         sp = job.sp()
         start = time.perf_counter()
         X, y = _features_and_target(sp)
@@ -104,10 +104,10 @@ def _summary(args):
 
 
 def add_parsers(subparsers):
-    """Register ``ridge``, ``learning-curve`` and ``summary``."""
+    """Register ``ridge``, ``learning_curve`` and ``summary``."""
     for name, handler, text in [
         ("ridge", _ridge, "ridge regression of a target on a featurisation -> predictions.npz"),
-        ("learning-curve", _learning_curve, "learning curve of a ridge model -> learning_curve.json"),
+        ("learning_curve", _learning_curve, "learning curve of a ridge model -> learning_curve.json"),
     ]:
         add_job_step(subparsers, name, handler, text)
     p = subparsers.add_parser("summary", help="merge summary_rows.json files into results/summary.md")

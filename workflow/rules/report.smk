@@ -1,11 +1,11 @@
 # Aggregation across studies: results/summary.md, one row per headline result
-# of the paper (each enabled study contributes results/<study>/summary_rows.json).
+# of the paper (each study the plan runs contributes results/<study>/summary_rows.json).
 
 
 rule summary:
-    """Merge the studies' summary rows into results/summary.md."""
+    """Merge the studies' summary rows into results/summary.md (flagging rows of older revisions)."""
     input:
-        SUMMARY_ROWS,
+        PLAN.summary_rows,
     output:
         report(
             "results/summary.md",
@@ -20,4 +20,4 @@ rule summary:
     conda:
         PIPELINE_ENV
     shell:
-        "anisoap-pipeline summary {input} --output {output} --config {params.configs} 2> {log}"
+        "anisoap-pipeline summary {input:q} --output {output:q} --config {params.configs:q} 2> {log:q}"

@@ -1,0 +1,82 @@
+"""Plan of the Gay-Berne dimer study (paper Sec. III B, Fig. 3, Fig. S4).
+
+::
+
+    dimers ─ featurize ─┬─ ridge           (one per target)
+                        └─ learning_curve  (one per target)
+    report: results/gay_berne/{parity,learning_curve}.png, metrics.csv, summary_rows.json
+"""
+
+from .plan import ConfigError, Plan
+
+__all__ = ["RESULTS", "TARGETS", "plan", "validate"]
+
+STUDY = "gay_berne"
+RESULTS = f"results/{STUDY}"
+#: Final outputs of the report step.
+TARGETS = [f"{RESULTS}/parity.png", f"{RESULTS}/learning_curve.png", f"{RESULTS}/metrics.csv"]
+
+
+def validate(config):
+    """Reject settings that pass the schema but give a meaningless data set.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key: ``h_min`` not below ``h_max``; ``h_min`` at or below
+        the Gay-Berne singularity ``h12 = -gamma sigma`` (or with a repulsion
+        above 1,000 epsilon there); ``h_max`` so large that dimers lie beyond
+        the cutoff (zero energy).
+    """
+    data = config["dataset"]
+    key = f"studies.{STUDY}.dataset"
+    h_min, h_max, cutoff = data["h_min"], data["h_max"], data["cutoff"]
+    sigma, gamma, epsilon = data.get("sigma", 1.0), data.get("gamma", 1.0), data.get("epsilon", 1.0)
+    if h_max is not None and h_min >= h_max:
+        raise ConfigError(f"{key}.h_min", f"{h_min} must be below h_max ({h_max})")
+    if h_min <= -gamma * sigma:
+        raise ConfigError(f"{key}.h_min", f"{h_min} is at or below the Gay-Berne singularity "
+                                           f"h12 = -gamma sigma = {-gamma * sigma:g}")
+    x = sigma / (h_min + gamma * sigma)
+    repulsion = 4 * epsilon * (x**12 - x**6)
+    if repulsion > 1000 * epsilon:
+        raise ConfigError(f"{key}.h_min", f"{h_min} gives a repulsion U_r = {repulsion:.3g} epsilon "
+                                           "(more than 1,000 epsilon): raise h_min")
+    reach = 2 * max(data["semiaxes"])  # the largest contact distance sigma12 of two such ellipsoids
+    if h_max is not None and h_max + reach > cutoff:
+        raise ConfigError(f"{key}.h_max", f"{h_max} puts dimers up to h_max + 2 max(semiaxes) = "
+                                           f"{h_max + reach:g} apart, beyond the cutoff {cutoff:g} (zero "
+                                           f"energy): lower h_max to at most {cutoff - reach:g} or raise cutoff")
+
+
+def plan(config, basedir="."):
+    """State points, targets and summary rows of the study.
+
+    Parameters
+    ----------
+    config : dict
+        ``studies.gay_berne`` of the validated config (defaults filled).
+    basedir : str, optional
+        Folder relative file names are relative to (this study reads no user file).
+
+    Returns
+    -------
+    Plan
+    """
+    validate(config)
+    p = Plan(STUDY)
+    data, features = config["dataset"], config["features"]
+    dataset = p.add("dimers", f"n_dimers={data['n_dimers']} seed={data['seed']}", **data)
+    spectrum = p.add(
+        "featurize", f"{features['kind']} max_angular={features['max_angular']} "
+        f"max_radial={features['max_radial']} σ_GTO={features['radial_gaussian_width']:g}",
+        threads=config["mpi_tasks"], dataset=dataset, **features)
+    protocol = {key: value for key, value in config["ridge"].items() if key != "targets"}
+    for target in config["ridge"]["targets"]:
+        p.add("ridge", f"target={target}", features=spectrum, target=target, **protocol)
+    for target in config["ridge"]["targets"]:
+        p.add("learning_curve", f"target={target}", features=spectrum, target=target, **protocol,
+              **config["learning_curve"])
+    p.targets.extend(TARGETS)
+    p.summary_rows.append(f"{RESULTS}/summary_rows.json")
+    return p

@@ -1,0 +1,89 @@
+"""Plan of the liquid-crystal study (paper Sec. III A, Figs. 1, 2, S2, S3).
+
+::
+
+    configurations ─┬─ order_parameters ─────────────┐   (one chain per data set:
+      (per L/D)     ├─ featurize radial_spectrum ────┼─ compare_representations
+                    └─ featurize power_spectrum ─────┘    L/D = 3 alone, and all sets)
+    report: results/liquid_crystals/{pca,gfre,pca_mixed,gfre_mixed}.png, gfre.csv, summary_rows.json
+"""
+
+from .plan import ConfigError, Plan
+
+__all__ = ["RESULTS", "figures", "plan", "validate"]
+
+STUDY = "liquid_crystals"
+RESULTS = f"results/{STUDY}"
+
+
+def validate(config):
+    """Reject settings that pass the schema but cannot run.
+
+    Raises
+    ------
+    ConfigError
+        If the augmentation repeats the main set's aspect ratio (the two data
+        sets would be indistinguishable in the mixed figures).
+    """
+    augmentation = config["augmentation"]
+    if augmentation["enabled"] and augmentation["aspect_ratio"] == config["dataset"]["aspect_ratio"]:
+        raise ConfigError(f"studies.{STUDY}.augmentation.aspect_ratio",
+                          f"{augmentation['aspect_ratio']:g} equals dataset.aspect_ratio: the mixed "
+                          "figures compare two different L/D")
+
+
+def plan(config, basedir="."):
+    """State points, targets and summary rows of the study.
+
+    The radial spectrum (ν = 1) is the l = 0 channel alone, so it is computed
+    with ``max_angular = 0`` (the same numbers, cheaper; tests/test_lc_analysis.py
+    checks it); a per-l ``max_radial`` list keeps its l = 0 entry. Steinhardt's
+    neighbours use the AniSOAP cutoff (the paper: "similar cutoff radius").
+
+    Parameters
+    ----------
+    config : dict
+        ``studies.liquid_crystals`` of the validated config (defaults filled).
+    basedir : str, optional
+        Folder relative file names are relative to (this study reads no user file).
+
+    Returns
+    -------
+    Plan
+    """
+    validate(config)
+    p = Plan(STUDY)
+    sets = [config["dataset"]]
+    augmentation = {key: value for key, value in config["augmentation"].items() if key != "enabled"}
+    if config["augmentation"]["enabled"]:
+        sets.append({**config["dataset"], **augmentation})
+    features, cutoff, threads = config["features"], config["cutoff"], config["mpi_tasks"]
+    max_radial = features["max_radial"]
+    radial = {**features, "max_angular": 0,
+              "max_radial": max_radial[:1] if isinstance(max_radial, list) else max_radial}
+    parts = []  # (order parameters, radial spectrum, power spectrum) per data set
+    for params in sets:
+        shape = f"L/D={params['aspect_ratio']:g}"
+        dataset = p.add("configurations", f"{shape} seed={params['seed']}", **params)
+        parts.append((
+            p.add("order_parameters", shape, dataset=dataset, cutoff=cutoff, **config["steinhardt"]),
+            p.add("featurize", f"{shape} radial_spectrum", threads=threads, dataset=dataset,
+                  kind="radial_spectrum", cutoff=cutoff, **radial),
+            p.add("featurize", f"{shape} power_spectrum max_angular={features['max_angular']}",
+                  threads=threads, dataset=dataset, kind="power_spectrum", cutoff=cutoff, **features),
+        ))
+    # the L/D = 3 set alone (Figs. 1, 2) and, with the augmentation, all sets (Figs. S2, S3)
+    for chosen in [parts[:1]] + ([parts] if len(parts) > 1 else []):
+        shapes = "+".join(f"{params['aspect_ratio']:g}" for params in sets[:len(chosen)])
+        p.add("compare_representations", f"L/D={shapes}", order=[part[0] for part in chosen],
+              radial_spectrum=[part[1] for part in chosen], power_spectrum=[part[2] for part in chosen],
+              **config["analysis"])
+    p.targets.extend([f"{RESULTS}/{name}.png" for name in figures(p)] + [f"{RESULTS}/gfre.csv"])
+    p.summary_rows.append(f"{RESULTS}/summary_rows.json")
+    return p
+
+
+def figures(plan):
+    """Names of the figures the report writes for ``plan`` (the mixed pair only with two data sets)."""
+    mixed = len(plan.ids("compare_representations", STUDY)) > 1
+    return ["pca", "gfre"] + (["pca_mixed", "gfre_mixed"] if mixed else [])
