@@ -56,6 +56,7 @@ __all__ = [
     "link_view",
     "open_job",
     "read_metrics",
+    "read_revision",
     "record",
     "state_point_id",
     "versions",
@@ -173,6 +174,15 @@ def state_point_id(state_point, project=None):
         return project.open_job(state_point).id
     # the same hash signac computes, after signac's own JSON normalisation
     return calc_id(json.loads(json.dumps(state_point)))
+
+
+def read_revision(job):
+    """``(revision, dirty)`` of the code that computed a finished job (its document).
+
+    ``("unknown", None)`` for a job without a record (or without git).
+    """
+    job = open_job(job) if isinstance(job, str) else job
+    return job.doc.get("git_revision", "unknown"), job.doc.get("git_dirty")
 
 
 def init_jobs(state_points, path=".", labels=None):

@@ -15,9 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from anisoap_pipeline import summary, tracking
+import yaml
+
+from anisoap_pipeline import studies, summary, tracking
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The test config is run from a path with a space and a ";" (every shell value is quoted).
+CONFIG = "my configs; touch INJECTED; x/test run.yaml"
 FINAL_OUTPUTS = [
     "results/gay_berne/parity.png",
     "results/gay_berne/learning_curve.png",
@@ -74,13 +78,25 @@ def job_counts(output):
     return counts
 
 
+def plan_of(config_file, workdir):
+    """The plan Snakemake builds from config/config.yaml and ``config_file`` (merged, validated)."""
+    from snakemake.utils import update_config, validate
+
+    config = yaml.safe_load((workdir / "config/config.yaml").read_text())
+    update_config(config, yaml.safe_load((workdir / config_file).read_text()))
+    validate(config, str(workdir / "config/schema.yaml"))
+    return studies.plan(config, basedir=str(workdir))
+
+
 @pytest.fixture(scope="module")
 def workflow_copy(tmp_path_factory):
-    """A fresh copy of the workflow, run once on config/test.yaml."""
+    """A fresh copy of the workflow, with config/test.yaml also at :data:`CONFIG`."""
     workdir = tmp_path_factory.mktemp("workflow")
     shutil.copy(ROOT / "Snakefile", workdir)
     shutil.copytree(ROOT / "config", workdir / "config")
     shutil.copytree(ROOT / "workflow", workdir / "workflow")
+    (workdir / CONFIG).parent.mkdir()
+    shutil.copy(ROOT / "config/test.yaml", workdir / CONFIG)
     return workdir
 
 
@@ -94,25 +110,54 @@ def test_invalid_config_fails_before_any_job(workflow_copy):
 
 
 @pytest.mark.slow
+def test_semantic_config_error_fails_before_any_job_naming_the_key(workflow_copy):
+    result = snakemake(workflow_copy, "--dry-run", "--configfile", "config/test.yaml", "--config",
+                       'studies={"gay_berne": {"dataset": {"h_min": 2.0}}}', check=False)
+    assert result.returncode != 0
+    assert "studies.gay_berne.dataset.h_min" in result.stdout + result.stderr
+    assert not (workflow_copy / "workspace").exists()
+
+
+@pytest.mark.slow
+def test_one_study_alone(workflow_copy):
+    dry = snakemake(workflow_copy, "--dry-run", "--configfile", "config/test.yaml", "--config",
+                    "only=[gay_berne]")
+    assert job_counts(dry.stdout + dry.stderr) == {
+        "dimers": 1, "featurize": 1, "ridge": 3, "learning_curve": 3, "gay_berne_report": 1,
+        "summary": 1, "all": 1,
+    }
+
+
+@pytest.mark.slow
 def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
-    test_config = ("--configfile", "config/test.yaml")
+    test_config = ("--configfile", CONFIG)
+    plan = plan_of(CONFIG, workflow_copy)
+    (gb_features,) = plan.ids("featurize", "gay_berne")
     # an interrupted run: only the first two steps finished
-    partial = snakemake(workflow_copy, "--cores", "2", "--until", "gb_featurize", *test_config)
-    assert job_counts(partial.stdout + partial.stderr) == {"gb_generate": 1, "gb_featurize": 1}
+    partial = snakemake(workflow_copy, "--cores", "2", *test_config, "--", f"workspace/{gb_features}/features.npy")
+    assert job_counts(partial.stdout + partial.stderr) == {"dimers": 1, "featurize": 1}
 
     # re-running finishes the DAG without redoing them
     # (every enabled study runs; the Gay-Berne jobs are checked exactly)
     run = snakemake(workflow_copy, "--cores", "2", *test_config)
     counts = job_counts(run.stdout + run.stderr)
-    assert {rule: n for rule, n in counts.items() if rule.startswith("gb_")} == {
-        "gb_ridge": 3, "gb_learning_curve": 3, "gb_report": 1,
+    assert "dimers" not in counts
+    assert counts["featurize"] == len(plan.ids("featurize")) - 1
+    assert {rule: counts[rule] for rule in ("ridge", "learning_curve", "gay_berne_report")} == {
+        "ridge": 3, "learning_curve": 3, "gay_berne_report": 1,
     }
     assert counts["summary"] == 1 and counts["all"] == 1
+    assert not (workflow_copy / "INJECTED").exists()  # the config path was quoted
+    # Snakemake's output and the logs say what each job is, in words
+    assert "gay_berne ridge target=energy" in run.stdout + run.stderr
+    log = (workflow_copy / "logs/featurize" / f"{gb_features}.log").read_text()
+    assert plan.jobs[gb_features].label in log
 
     for name in FINAL_OUTPUTS:
         assert (workflow_copy / name).stat().st_size > 0, name
     text = (workflow_copy / "results/summary.md").read_text()
     assert len([line for line in text.splitlines() if line.startswith("| gay_berne")]) == 4
+    assert "test run.yaml" in text  # the config file named in the summary
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert rows
     for line in rows:  # every study's rows
@@ -125,7 +170,7 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
     # every state point is a signac job with its document
     jobs = tracking.find(study="gay_berne", path=workflow_copy)
     steps = sorted(job.sp["step"] for job in jobs)
-    assert steps == ["anisoap", "dimers"] + ["learning_curve"] * 3 + ["ridge"] * 3
+    assert steps == ["dimers", "featurize"] + ["learning_curve"] * 3 + ["ridge"] * 3
     for job in jobs:
         doc = job.doc()
         assert {"metrics", "wall_time", "versions", "git_revision"} <= set(doc)
@@ -133,6 +178,10 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
         assert not [p for p in Path(job.path).iterdir() if p.name.startswith(".")]  # no temporaries
     ridge = {job.sp["target"]: job for job in jobs if job.sp["step"] == "ridge"}
     assert ridge["h12_pw"].doc["metrics"]["test"]["r2"] > 0.9
+    # the readable tree: results/jobs/<study>/<step>/<parameters> -> workspace/<job id>
+    for job in plan.jobs.values():
+        link = workflow_copy / "results/jobs" / job.view_path
+        assert link.resolve() == (workflow_copy / "workspace" / job.id).resolve(), job.label
 
     # nothing left to do
     idle = snakemake(workflow_copy, "--dry-run", *test_config)
@@ -142,17 +191,17 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
     # delete one intermediate. Snakemake 9 leaves a missing intermediate alone while
     # everything downstream of it is up to date; asked for it, it rebuilds it and
     # exactly the jobs that depend on it, not the dataset upstream
-    (features,) = [job for job in jobs if job.sp["step"] == "anisoap"]
+    (features,) = [job for job in jobs if job.sp["step"] == "featurize"]
     deleted = Path(features.path) / "features.npy"
     deleted.unlink()
     target = str(deleted.relative_to(workflow_copy))
-    dependents = {"gb_featurize": 1, "gb_ridge": 3, "gb_learning_curve": 3, "gb_report": 1,
+    dependents = {"featurize": 1, "ridge": 3, "learning_curve": 3, "gay_berne_report": 1,
                   "summary": 1, "all": 1}
     dry = snakemake(workflow_copy, "--dry-run", *test_config, "--", "all", target)
     assert job_counts(dry.stdout + dry.stderr) == dependents
     rerun = snakemake(workflow_copy, "--cores", "2", *test_config, "--", "all", target)
     assert job_counts(rerun.stdout + rerun.stderr) == dependents
-    assert "rule gb_generate" not in rerun.stdout + rerun.stderr
+    assert "gay_berne dimers" not in rerun.stdout + rerun.stderr
     assert deleted.is_file()
 
 
@@ -161,16 +210,18 @@ def test_failing_job_names_its_state_point(tmp_path):
     for name in ("Snakefile", "config", "workflow"):
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
-    # sample_dimers refuses h_min above h_max: the first job fails
-    (tmp_path / "bad.yaml").write_text("studies:\n  gay_berne:\n    dataset:\n      h_min: 2.0\n")
-    result = snakemake(tmp_path, "--cores", "1", "--show-failed-logs", "results/gay_berne/parity.png",
+    # crystals from a file that holds none: the first job fails
+    (tmp_path / "bad.xyz").write_text("not a crystal\n")
+    (tmp_path / "bad.yaml").write_text(
+        "studies:\n  benzene:\n    dataset:\n      source: file\n      filename: bad.xyz\n")
+    result = snakemake(tmp_path, "--cores", "1", "--show-failed-logs", "results/benzene/gfre.png",
                        "--configfile", "config/test.yaml", "bad.yaml", check=False)
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    (dataset,) = tracking.find(step="dimers", path=tmp_path)
+    (dataset,) = tracking.find(step="crystals", path=tmp_path)
     assert f"job {dataset.id} failed" in output
-    assert '"h_min": 2.0' in output and "state point" in output
-    assert not (Path(dataset.path) / "frames.xyz").exists()
+    assert "bad.xyz" in output and "state point" in output
+    assert not (Path(dataset.path) / "crystals.xyz").exists()
 
 
 @pytest.mark.slow
@@ -181,7 +232,7 @@ def test_lint_and_slurm_dry_run(workflow_copy):
     pytest.importorskip("snakemake_executor_plugin_slurm")
     dry = snakemake(workflow_copy, "--dry-run", "--profile", "workflow/profiles/slurm",
                     "--configfile", "config/paper.yaml")
-    assert "srun -n 8 anisoap-pipeline featurize --job" in dry.stdout + dry.stderr
+    assert "srun -n 4 anisoap-pipeline featurize --job" in dry.stdout + dry.stderr
 
 
 def test_summary_rows_and_table():
@@ -216,3 +267,15 @@ def test_summary_files_merge(tmp_path):
     assert [row["study"] for row in merged] == ["gay_berne", "benzene"]
     assert json.loads((tmp_path / "a.json").read_text()) == rows
     assert "| benzene | q |" in (tmp_path / "s.md").read_text()
+
+
+def test_summary_flags_rows_of_older_revisions():
+    rows = [summary.row("gay_berne", "q", "p", "1.0", "d" * 32, "yes"),
+            summary.row("benzene", "q", "p", "2.0", ["e" * 32, "f" * 32], "no")]
+    revisions = {"d" * 32: ("1" * 40, False), "e" * 32: ("1" * 40, False), "f" * 32: ("2" * 40, True)}
+    text = summary.render(rows, revisions=revisions, current="1" * 40)
+    gb, bz = [line for line in text.splitlines() if line.startswith(("| gay_berne", "| benzene"))]
+    assert gb.endswith("| `1111111` |")
+    assert bz.endswith("| `1111111`, `2222222`+ (older) |")
+    assert "1 row(s) were computed at an older code revision" in text
+    assert "older" not in summary.render(rows, revisions=revisions)  # no current revision: no flags

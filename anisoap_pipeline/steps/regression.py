@@ -93,14 +93,16 @@ def _summary(args):
     import os
 
     from .. import summary
-    from ..tracking import git_revision
+    from ..tracking import git_revision, read_revision
 
     revision, dirty = git_revision()
-    notes = [f"Code revision: `{revision}`{' (with uncommitted changes)' if dirty else ''}."]
+    notes = [f"Code revision: `{revision}`{' (with uncommitted changes)' if dirty else ''}; the "
+             "revision column gives the one that computed each row (`+`: with uncommitted changes)."]
     if args.config:
         names = ", ".join(f"`{os.path.relpath(name)}`" for name in args.config)
         notes.append(f"Config files: {names} (command-line config files take precedence).")
-    summary.write_summary(args.rows, args.output, notes=notes)
+    summary.write_summary(args.rows, args.output, notes=notes, revisions=read_revision,
+                          current=None if revision == "unknown" else revision)
 
 
 def add_parsers(subparsers):

@@ -26,7 +26,8 @@ def validate(config):
         Naming the key: ``h_min`` not below ``h_max``; ``h_min`` at or below
         the Gay-Berne singularity ``h12 = -gamma sigma`` (or with a repulsion
         above 1,000 epsilon there); ``h_max`` so large that dimers lie beyond
-        the cutoff (zero energy).
+        the cutoff (zero energy), or, with ``h_max`` null (up to the cutoff),
+        an ``h_min`` that leaves no room below it.
     """
     data = config["dataset"]
     key = f"studies.{STUDY}.dataset"
@@ -43,6 +44,10 @@ def validate(config):
         raise ConfigError(f"{key}.h_min", f"{h_min} gives a repulsion U_r = {repulsion:.3g} epsilon "
                                            "(more than 1,000 epsilon): raise h_min")
     reach = 2 * max(data["semiaxes"])  # the largest contact distance sigma12 of two such ellipsoids
+    if h_max is None and h_min + reach >= cutoff:
+        raise ConfigError(f"{key}.h_min", f"{h_min} leaves no separation below the cutoff {cutoff:g} for "
+                                           f"dimers in contact at 2 max(semiaxes) = {reach:g}: lower h_min "
+                                           "or raise cutoff")
     if h_max is not None and h_max + reach > cutoff:
         raise ConfigError(f"{key}.h_max", f"{h_max} puts dimers up to h_max + 2 max(semiaxes) = "
                                            f"{h_max + reach:g} apart, beyond the cutoff {cutoff:g} (zero "

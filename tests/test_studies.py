@@ -1,0 +1,202 @@
+"""The studies' plans: counts, parent links, job ids, semantic config checks (no Snakemake, milliseconds)."""
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.utils import validate
+
+from anisoap_pipeline import studies, tracking
+from anisoap_pipeline.steps import NUMERICS_VERSION
+from anisoap_pipeline.studies import ConfigError, Plan
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = str(ROOT / "config/schema.yaml")
+
+
+def load(name="test.yaml", **changes):
+    """A config file merged over config/config.yaml, validated (defaults filled)."""
+    from snakemake.utils import update_config
+
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    update_config(config, yaml.safe_load((ROOT / "config" / name).read_text()))
+    update_config(config, changes)
+    validate(config, SCHEMA)
+    return config
+
+
+@pytest.fixture(scope="module")
+def test_config():
+    return load()
+
+
+def steps(plan, study):
+    counts = {}
+    for job in plan.jobs.values():
+        if job.study == study:
+            counts[job.step] = counts.get(job.step, 0) + 1
+    return counts
+
+
+def test_counts_of_the_test_config(test_config):
+    plan = studies.plan(test_config, basedir=str(ROOT))
+    assert steps(plan, "gay_berne") == {"dimers": 1, "featurize": 1, "ridge": 3, "learning_curve": 3}
+    assert steps(plan, "liquid_crystals") == {
+        "configurations": 2, "order_parameters": 2, "featurize": 4, "compare_representations": 2}
+    assert steps(plan, "benzene") == {
+        "crystals": 1, "label": 1, "coarse_grain": 1, "soap": 1, "featurize": 2, "gfre": 2,
+        "regression": 1, "baseline": 1, "pcovr": 1}
+    assert len(plan.targets) == 3 + 5 + 8
+    assert plan.summary_rows == [f"results/{name}/summary_rows.json"
+                                 for name in ("gay_berne", "liquid_crystals", "benzene")]
+
+
+def test_default_and_paper_sizes():
+    assert len(studies.plan(load("config.yaml"), basedir=str(ROOT)).ids("gfre")) == 3 * 3 * 2
+    paper = studies.plan(load("paper.yaml"), basedir=str(ROOT))
+    assert len(paper.ids("gfre")) == 7 * 6 * 6
+    assert len(paper.ids("featurize")) == 7 * 6 * 6 + 1 + 4
+
+
+def test_parent_links_are_the_state_points_job_ids(test_config):
+    plan = studies.plan(test_config, basedir=str(ROOT))
+    for job in plan.jobs.values():
+        assert job.id == tracking.state_point_id(job.state_point)
+        assert job.state_point["numerics"] == NUMERICS_VERSION[job.step]
+        for key, parents in job.parents.items():
+            assert all(parent in plan.jobs for parent in parents), (job.label, key)
+            if key in job.state_point:
+                value = job.state_point[key]
+                assert list(parents) == (value if isinstance(value, list) else [value])
+    (regression,) = plan.of_step("regression")
+    gfre = plan.ids("gfre", "benzene")
+    assert set(regression.parents["anisoap_from"]) == set(gfre)  # the GFRE minimum of the grid
+    (centres,) = regression.parents["centres_from"]  # the spherical grid point (2, 2, 2)
+    assert plan.jobs[plan.jobs[centres].parents["features"][0]].state_point["diameters"] == [2.0, 2.0, 2.0]
+    # the features the regression reads through the GFRE jobs are inputs too
+    assert set(regression.parents["features"]) == {plan.jobs[job].parents["features"][0] for job in gfre}
+    inputs = plan.inputs(regression.id, tracking.artifacts)
+    assert f"workspace/{regression.parents['labels'][0]}/labels.npz" in inputs["labels"]
+    assert all(path.endswith(("features.npy", "metrics.json")) for path in inputs["features"])
+
+
+def test_a_config_change_changes_exactly_the_dependent_job_ids(test_config):
+    before = studies.plan(test_config, basedir=str(ROOT))
+    changed = copy.deepcopy(test_config)
+    changed["studies"]["benzene"]["grid"]["radial_gaussian_width"] = [1.5, 3.0]
+    after = studies.plan(changed, basedir=str(ROOT))
+    kept = set(before.jobs) & set(after.jobs)
+    # two new shapes: their features and GFRE jobs, and the regression chain that chooses among them
+    new = {after.jobs[job].step for job in set(after.jobs) - kept}
+    assert new == {"featurize", "gfre", "regression", "baseline", "pcovr"}
+    assert len(set(after.jobs) - kept) == 2 + 2 + 3
+    assert set(before.jobs) - kept == set(before.ids("regression") + before.ids("baseline") + before.ids("pcovr"))
+
+    # a Gay-Berne ridge setting changes the ridge models and learning curves only
+    changed = copy.deepcopy(test_config)
+    changed["studies"]["gay_berne"]["ridge"]["seed"] = 1
+    after = studies.plan(changed, basedir=str(ROOT))
+    moved = {before.jobs[job].step for job in set(before.jobs) - set(after.jobs)}
+    assert moved == {"ridge", "learning_curve"}
+
+    # execution settings are not parameters
+    changed = copy.deepcopy(test_config)
+    changed["studies"]["benzene"]["mpi_tasks"] = 2
+    changed["studies"]["benzene"]["label_jobs"] = 1
+    assert set(studies.plan(changed, basedir=str(ROOT)).jobs) == set(before.jobs)
+
+
+def test_numerics_version_changes_the_step_and_its_descendants(test_config, monkeypatch):
+    before = studies.plan(test_config, basedir=str(ROOT))
+    monkeypatch.setitem(NUMERICS_VERSION, "coarse_grain", NUMERICS_VERSION["coarse_grain"] + 1)
+    after = studies.plan(test_config, basedir=str(ROOT))
+    moved = {before.jobs[job].step for job in set(before.jobs) - set(after.jobs)}
+    assert moved == {"coarse_grain", "featurize", "gfre", "regression", "baseline", "pcovr"}
+    assert {job.study for job in before.jobs.values() if job.id not in after.jobs} == {"benzene"}
+
+
+def test_only_runs_the_named_studies(test_config):
+    config = {**test_config, "only": ["benzene"]}
+    assert {job.study for job in studies.plan(config, basedir=str(ROOT)).jobs.values()} == {"benzene"}
+    config["studies"] = {**test_config["studies"], "benzene": {**test_config["studies"]["benzene"],
+                                                               "enabled": False}}
+    with pytest.raises(ConfigError, match="only"):
+        studies.plan(config, basedir=str(ROOT))
+
+
+def test_labels_say_what_a_job_is(test_config):
+    plan = studies.plan(test_config, basedir=str(ROOT))
+    labels = {job.label for job in plan.jobs.values()}
+    assert "benzene featurize diameters=(2,2,0.5) σ_GTO=1.5" in labels
+    assert "gay_berne ridge target=energy" in labels
+    assert "liquid_crystals compare_representations L/D=3+2" in labels
+    paths = [job.view_path for job in plan.jobs.values()]
+    assert len(set(paths)) == len(paths)  # one readable path per job
+    assert all("/" not in path.split("/", 2)[2] and " " not in path for path in paths)
+
+
+def test_user_files_are_inputs_and_part_of_the_job_id(tmp_path, test_config):
+    data = tmp_path / "crystals.xyz"
+    data.write_text("frames\n")
+    config = copy.deepcopy(test_config)
+    config["studies"]["benzene"]["dataset"].update(source="file", filename="crystals.xyz")
+    config["studies"]["benzene"]["calculator"] = {"name": "file"}
+    plan = studies.plan(config, basedir=str(tmp_path))
+    (crystals,) = plan.of_step("crystals")
+    (labels,) = plan.of_step("label")
+    assert crystals.files == labels.files == (str(data),)
+    assert plan.inputs(labels.id, tracking.artifacts)["files"] == [str(data)]
+    assert labels.state_point["calculator"]["filename"] == str(data)
+    data.write_text("other frames\n")  # edited: new ids, the whole chain reruns
+    again = studies.plan(config, basedir=str(tmp_path))
+    assert not set(again.ids("crystals") + again.ids("label")) & set(plan.jobs)
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"gay_berne": {"dataset": {"h_min": 2.0}}}, "studies.gay_berne.dataset.h_min"),
+    ({"gay_berne": {"dataset": {"h_min": -5}}}, "studies.gay_berne.dataset.h_min"),
+    ({"gay_berne": {"dataset": {"h_min": -0.6}}}, "studies.gay_berne.dataset.h_min"),
+    ({"gay_berne": {"dataset": {"h_max": 6.0}}}, "studies.gay_berne.dataset.h_max"),
+    ({"gay_berne": {"dataset": {"h_max": None, "h_min": 3.5}}}, "studies.gay_berne.dataset.h_min"),
+    ({"benzene": {"dataset": {"volume_factor": [0.9, 0.7]}}}, "studies.benzene.dataset.volume_factor"),
+    ({"benzene": {"dataset": {"source": "file"}}}, "studies.benzene.dataset.filename"),
+    ({"benzene": {"grid": {"diameter_12": [4.0], "diameter_3": [0.5]}}}, "studies.benzene.ridge.select"),
+    ({"benzene": {"calculator": {"name": "file"}}}, "studies.benzene.calculator.filename"),
+    ({"liquid_crystals": {"augmentation": {"aspect_ratio": 3.0}}},
+     "studies.liquid_crystals.augmentation.aspect_ratio"),
+])
+def test_semantic_config_errors_name_the_key(change, key):
+    config = load(studies=change)
+    with pytest.raises(ConfigError) as error:
+        studies.plan(config, basedir=str(ROOT))
+    assert error.value.key == key and key in str(error.value)
+
+
+def test_the_default_config_does_not_contradict_the_schema_defaults():
+    """config/config.yaml repeats the schema's defaults (with comments); they must agree."""
+    from snakemake.utils import validate as fill
+
+    schema = yaml.safe_load(Path(SCHEMA).read_text())
+    defaults = {}
+    fill(defaults, SCHEMA)  # every default of the schema
+    written = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+
+    def compare(ours, theirs, where):
+        for key, value in ours.items():
+            assert key in theirs, f"{where}.{key}: in config/config.yaml but without a schema default"
+            if isinstance(value, dict):
+                compare(value, theirs[key], f"{where}.{key}")
+            else:
+                assert value == theirs[key], f"{where}.{key}: config.yaml {value!r}, schema {theirs[key]!r}"
+
+    compare(written, defaults, "config")
+    assert schema["properties"]["studies"]["additionalProperties"] is False
+
+
+def test_plan_api_refuses_unknown_steps_and_parents():
+    plan = Plan("demo")
+    with pytest.raises(KeyError, match="NUMERICS_VERSION"):
+        plan.add("no_such_step")
+    with pytest.raises(KeyError, match="not jobs of this plan"):
+        plan.add("dimers", through={"features": ["0" * 32]})
