@@ -213,7 +213,7 @@ def test_benzene_rows_verdicts():
     assert rows["σ_GTO robustness"]["reproduces"] == "yes"
     assert rows["AniSOAP vector length"]["reproduces"] == "yes"
     assert rows["all-atom SOAP vector length"]["reproduces"] == "no"
-    assert rows["ridge on SOAP of the molecule centres at σ = 2, σ_GTO = 1.5"]["reproduces"] == "yes"
+    assert rows["ridge on SOAP of the molecule centres at diameter 2 Å, σ_GTO = 1.5"]["reproduces"] == "yes"
     assert rows["ridge on AniSOAP"]["reproduces"] == "yes"
     assert rows["ridge on all-atom SOAP, PCA to AniSOAP's rank"]["reproduces"] == "yes"
     assert rows["baselining: AniSOAP + SOAP correction of the residual"]["reproduces"] == "yes"
@@ -225,7 +225,7 @@ def test_benzene_rows_verdicts():
     # the opposite findings
     rows = {row["quantity"].split(" (")[0]: row
             for row in benzene_rows(*_rows_inputs(anisoap_r2=0.35, centres_r2=0.5, soap_rmse=30.0, after_rmse=20.0))}
-    assert rows["ridge on SOAP of the molecule centres at σ = 2, σ_GTO = 1.5"]["reproduces"] == "no"
+    assert rows["ridge on SOAP of the molecule centres at diameter 2 Å, σ_GTO = 1.5"]["reproduces"] == "no"
     assert rows["ridge on AniSOAP"]["reproduces"] == "no"
     assert rows["ridge on all-atom SOAP, PCA to AniSOAP's rank"]["reproduces"] == "no"
     assert rows["baselining: AniSOAP + SOAP correction of the residual"]["reproduces"] == "no"

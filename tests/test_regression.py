@@ -44,7 +44,7 @@ def test_metrics():
 
 def test_ridge_recovers_a_linear_model():
     X, y, w = linear_data()
-    model, result = regression.fit_ridge(X, y, test_fraction=0.1, seed=0,
+    model, result = regression.fit_ridge(X, y, *regression.split(len(y), 0.1, seed=0), seed=0,
                                          alphas=regression.alpha_grid(-8, 2, 11), cv_folds=5)
     assert result["metrics_test"]["r2"] > 0.99999
     assert result["metrics_test"]["rmse"] < 5e-3
@@ -59,12 +59,12 @@ def test_ridge_recovers_a_linear_model():
 
 def test_scaling_uses_training_rows_only():
     X, y, _ = linear_data(noise=0.1)
-    model, result = regression.fit_ridge(X, y, seed=2)
+    model, result = regression.fit_ridge(X, y, *regression.split(len(y), 0.1, seed=2), seed=2)
     test = result["test"]
     X2, y2 = X.copy(), y.copy()
     X2[test] = 1e6 * np.random.default_rng(3).normal(size=X2[test].shape)  # wild test rows
     y2[test] = -1e6
-    model2, result2 = regression.fit_ridge(X2, y2, seed=2)
+    model2, result2 = regression.fit_ridge(X2, y2, *regression.split(len(y), 0.1, seed=2), seed=2)
     assert np.array_equal(result2["test"], test)
     for a, b in zip(fitted_scalers(model), fitted_scalers(model2)):
         assert np.array_equal(a.mean_, b.mean_) and np.array_equal(a.scale_, b.scale_)
@@ -103,10 +103,10 @@ def test_learning_curve_shapes_and_bounds():
 def test_bad_input_is_refused():
     X, y, _ = linear_data(n=50)
     with pytest.raises(ValueError, match="shape"):
-        regression.fit_ridge(X, y[:-1])
+        regression.fit_ridge(X, y[:-1], *regression.split(len(y) - 1))
     X[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        regression.fit_ridge(X, y)
+        regression.fit_ridge(X, y, *regression.split(len(y)))
     with pytest.raises(ValueError, match="empty alpha grid"):
         regression.alpha_grid(2, -2)
 

@@ -29,9 +29,11 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_X_y
 
 __all__ = [
     "alpha_grid",
+    "check_xy",
     "fit_ridge",
     "regression_metrics",
     "ridge_learning_curve",
@@ -126,18 +128,22 @@ def regression_metrics(y_true, y_pred):
     }
 
 
-def _check_xy(X, y):
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
-        raise ValueError(f"need X of shape (n, p) and y of shape (n,), got {X.shape} and {y.shape}")
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
-        raise ValueError("features or targets contain NaN or infinite values")
-    return X, y
+def check_xy(X, y):
+    """Features and target as float arrays (scikit-learn's ``check_X_y``), shapes named on error.
+
+    Raises
+    ------
+    ValueError
+        If X is not (n, p), y not (n,), or either holds NaN or infinite values.
+    """
+    try:
+        return check_X_y(X, y, dtype=float, y_numeric=True)
+    except ValueError as error:
+        raise ValueError(f"features of shape {np.shape(X)} and target of shape {np.shape(y)}: {error}") from None
 
 
-def fit_ridge(X, y, test_fraction=0.1, seed=0, alphas=None, cv_folds=5):
-    """Split, fit :func:`ridge_model` on the training rows, evaluate on the test rows.
+def fit_ridge(X, y, train, test, *, alphas=None, cv_folds=5, seed=0):
+    """Fit :func:`ridge_model` on the training rows, evaluate on the test rows.
 
     Parameters
     ----------
@@ -145,10 +151,11 @@ def fit_ridge(X, y, test_fraction=0.1, seed=0, alphas=None, cv_folds=5):
         Features, rows = samples.
     y : array_like, shape (n,)
         Target.
-    test_fraction : float, optional
-        Fraction of rows held out (paper: 0.1).
+    train, test : array_like of int
+        Row indices of the split (:func:`split`); every representation of one
+        study shares it.
     seed : int, optional
-        Seed of the split and of the cross-validation folds.
+        Seed of the cross-validation folds.
     alphas : array_like, optional
         Regularisation grid (default :func:`alpha_grid`).
     cv_folds : int, optional
@@ -164,8 +171,8 @@ def fit_ridge(X, y, test_fraction=0.1, seed=0, alphas=None, cv_folds=5):
         ``alphas``, and the metrics ``test`` and ``train``
         (:func:`regression_metrics`).
     """
-    X, y = _check_xy(X, y)
-    train, test = split(len(y), test_fraction, seed)
+    X, y = check_xy(X, y)
+    train, test = np.asarray(train, dtype=int), np.asarray(test, dtype=int)
     model = ridge_model(alphas, cv_folds, seed)
     with warnings.catch_warnings():
         # tiny alphas on redundant features (the power spectrum keeps both
@@ -220,7 +227,7 @@ def ridge_learning_curve(X, y, train_sizes, folds=5, seed=0, alphas=None, cv_fol
         ``test_rmse`` and ``train_rmse`` (lists, sizes x folds), and the
         per-size ``test_rmse_mean``, ``test_rmse_min``, ``test_rmse_max``.
     """
-    X, y = _check_xy(X, y)
+    X, y = check_xy(X, y)
     n_max = len(y) - int(np.ceil(len(y) / folds))
     requested = sorted({int(size) for size in train_sizes})
     kept = [size for size in requested if cv_folds <= size <= n_max]

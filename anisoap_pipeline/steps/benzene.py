@@ -309,12 +309,9 @@ def _regress(args):
         metrics = {"selected": chosen, "rank_anisoap": rank,
                    "pca_explained_variance": float(pca.explained_variance_ratio_.sum())}
         curves = {}
-        n_max = len(train) - int(np.ceil(len(train) / sp["folds"]))
-        sizes = sorted({min(int(size), n_max) for size in sp["train_sizes"]})
         for name, X in representations.items():
-            _, result = regression.fit_ridge(X, y, test_fraction=sp["test_fraction"], seed=sp["seed"],
-                                             alphas=alphas, cv_folds=sp["cv_folds"])
-            assert np.array_equal(result["train"], train)  # one split for every representation
+            _, result = regression.fit_ridge(X, y, train, test, alphas=alphas, cv_folds=sp["cv_folds"],
+                                             seed=sp["seed"])
             arrays[f"{name}_y_test_pred"] = result["y_test_pred"]
             arrays[f"{name}_y_train_pred"] = result["y_train_pred"]
             metrics[name] = {"test": result["metrics_test"], "train": result["metrics_train"],
@@ -322,7 +319,7 @@ def _regress(args):
                              "rank": numerical_rank(X[train])}
             if name in REPRESENTATIONS:
                 curves[name] = regression.ridge_learning_curve(
-                    X[train], y[train], sizes, folds=sp["folds"], seed=sp["seed"], alphas=alphas,
+                    X[train], y[train], sp["train_sizes"], folds=sp["folds"], seed=sp["seed"], alphas=alphas,
                     cv_folds=sp["cv_folds"])
         with atomic_path(job.fn("predictions.npz")) as tmp:
             np.savez(tmp, **arrays)

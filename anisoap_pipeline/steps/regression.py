@@ -50,11 +50,9 @@ def _ridge(args):
         sp = job.sp()
         start = time.perf_counter()
         X, y = _features_and_target(sp)
-        _, result = regression.fit_ridge(
-            X, y, test_fraction=sp["test_fraction"], seed=sp["seed"],
-            alphas=regression.alpha_grid(**sp["alphas"]), cv_folds=sp["cv_folds"],
-        )
-        train, test = result["train"], result["test"]
+        train, test = regression.split(len(y), sp["test_fraction"], sp["seed"])
+        _, result = regression.fit_ridge(X, y, train, test, alphas=regression.alpha_grid(**sp["alphas"]),
+                                         cv_folds=sp["cv_folds"], seed=sp["seed"])
         with atomic_path(job.fn("predictions.npz")) as tmp:
             np.savez(tmp, train=train, test=test, y_train=y[train], y_test=y[test],
                      y_train_pred=result["y_train_pred"], y_test_pred=result["y_test_pred"],
