@@ -9,6 +9,7 @@ from ase import Atoms
 
 from anisoap_pipeline import plots
 from anisoap_pipeline.analysis.baselining import baseline_and_correct, numerical_rank
+from anisoap_pipeline.analysis.benzene import compare_regressions, gfre_point
 from anisoap_pipeline.analysis.pcovr import pcovr_losses, pcovr_map, write_chemiscope
 from anisoap_pipeline.analysis.regression import split
 
@@ -28,6 +29,25 @@ def two_scale_data():
     y = coarse + fine + 0.01 * rng.normal(size=n)
     train, test = split(n, 0.2, seed=0)
     return A, S, y, coarse, fine, train, test
+
+
+def test_gfre_point_and_regressions(two_scale_data):
+    A, S, y, coarse, fine, train, test = two_scale_data
+    X_soap = np.hstack([A, S])  # the "all-atom" representation holds both scales
+    point = gfre_point(A, X_soap, seed=0)
+    assert 0.0 < point["gfre"] < 1.0 and point["rank_anisoap"] == 6 and point["n_train"] == 120
+    assert gfre_point(X_soap, X_soap, seed=0)["gfre"] < 1e-6  # a representation reconstructs itself
+    with pytest.raises(ValueError, match="frames"):
+        gfre_point(A[:-1], X_soap, seed=0)
+    arrays, metrics, curves = compare_regressions(X_soap, A[:, :3], A, y, train, test, seed=0,
+                                                  train_sizes=[20, 60, 1000], folds=3, **FAST)
+    assert metrics["rank_anisoap"] == 6 and metrics["soap"]["n_features"] == 6  # PCA to AniSOAP's rank
+    assert metrics["soap_full"]["test"]["r2"] > 0.99 > metrics["anisoap"]["test"]["r2"]
+    assert metrics["centres"]["test"]["r2"] < metrics["anisoap"]["test"]["r2"]
+    assert set(curves) == {"soap", "centres", "anisoap"} and curves["anisoap"]["dropped_sizes"] == [1000]
+    assert np.array_equal(arrays["test"], test) and len(arrays["anisoap_y_test_pred"]) == len(test)
+    with pytest.raises(ValueError, match="labels"):
+        compare_regressions(X_soap, A, A, y[:-1], train, test, seed=0, train_sizes=[20], folds=3, **FAST)
 
 
 @pytest.mark.parametrize("residual", ["out_of_fold", "in_sample"])

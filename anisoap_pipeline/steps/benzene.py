@@ -230,27 +230,20 @@ def _features(job_id):
 
 def _gfre(args):
     """GFRE(X_AniSOAP → X_SOAP) of one grid point."""
-    from ..analysis.baselining import numerical_rank
-    from ..analysis.gfre import gfre, split_indices
+    from ..analysis.benzene import gfre_point
     from ..tracking import job_step, record
 
     with job_step("gfre", args.job) as job:
         sp = job.sp()
         features, X = _features(sp["features"])
         _, Y = _features(sp["soap"])
-        if len(X) != len(Y):
-            raise ValueError(f"AniSOAP has {len(X)} frames but SOAP has {len(Y)}")
         start = time.perf_counter()
-        train, test = split_indices(len(X), sp["seed"], sp["train_fraction"])
-        value = gfre(X, Y, train, test)
+        metrics = gfre_point(X, Y, sp["seed"], sp["train_fraction"])
         diameters = features.sp()["diameters"]
         record(job, wall_time=time.perf_counter() - start, metrics={
-            "gfre": value,
+            "gfre": metrics.pop("gfre"),
             "diameter_12": float(diameters[0]), "diameter_3": float(diameters[2]),
-            "radial_gaussian_width": float(features.sp()["radial_gaussian_width"]),
-            "n_features_anisoap": int(X.shape[1]), "n_features_soap": int(Y.shape[1]),
-            "rank_anisoap": numerical_rank(X[train]),
-            "n_train": len(train), "n_test": len(test),
+            "radial_gaussian_width": float(features.sp()["radial_gaussian_width"]), **metrics,
         })
 
 
@@ -278,10 +271,9 @@ def _labels(job_id):
 def _regress(args):
     """Ridge on all-atom SOAP (PCA), molecule-centre SOAP and AniSOAP; learning curves."""
     import numpy as np
-    from sklearn.decomposition import PCA
 
     from ..analysis import regression
-    from ..analysis.baselining import numerical_rank
+    from ..analysis.benzene import compare_regressions
     from ..io import atomic_path, save_json
     from ..tracking import job_step, record
 
@@ -296,31 +288,12 @@ def _regress(args):
             chosen[key] = {"gfre_job": gfre_job.id, "features_job": gfre_job.sp()["features"], **metrics}
             selected[key] = _features(gfre_job.sp()["features"])[1]
         _, X_soap = _features(sp["soap"])
-        for name, X in (("SOAP", X_soap), *selected.items()):
-            if len(X) != len(y):
-                raise ValueError(f"{name} features have {len(X)} rows but there are {len(y)} labels")
         train, test = regression.split(len(y), sp["test_fraction"], sp["seed"])
-        rank = numerical_rank(selected["anisoap"][train])
-        pca = PCA(n_components=min(rank, X_soap.shape[1], len(train)), svd_solver="full").fit(X_soap[train])
-        representations = {"soap": pca.transform(X_soap), "centres": selected["centres"],
-                           "anisoap": selected["anisoap"], "soap_full": X_soap}
-        alphas = regression.alpha_grid(**sp["alphas"])
-        arrays = {"train": train, "test": test, "y": y}
-        metrics = {"selected": chosen, "rank_anisoap": rank,
-                   "pca_explained_variance": float(pca.explained_variance_ratio_.sum())}
-        curves = {}
-        for name, X in representations.items():
-            _, result = regression.fit_ridge(X, y, train, test, alphas=alphas, cv_folds=sp["cv_folds"],
-                                             seed=sp["seed"])
-            arrays[f"{name}_y_test_pred"] = result["y_test_pred"]
-            arrays[f"{name}_y_train_pred"] = result["y_train_pred"]
-            metrics[name] = {"test": result["metrics_test"], "train": result["metrics_train"],
-                             "alpha": result["alpha"], "n_features": int(X.shape[1]),
-                             "rank": numerical_rank(X[train])}
-            if name in REPRESENTATIONS:
-                curves[name] = regression.ridge_learning_curve(
-                    X[train], y[train], sp["train_sizes"], folds=sp["folds"], seed=sp["seed"], alphas=alphas,
-                    cv_folds=sp["cv_folds"])
+        arrays, metrics, curves = compare_regressions(
+            X_soap, selected["centres"], selected["anisoap"], y, train, test,
+            alphas=regression.alpha_grid(**sp["alphas"]), cv_folds=sp["cv_folds"], seed=sp["seed"],
+            train_sizes=sp["train_sizes"], folds=sp["folds"])
+        metrics = {"selected": chosen, **metrics}
         with atomic_path(job.fn("predictions.npz")) as tmp:
             np.savez(tmp, **arrays)
         save_json(job.fn("learning_curves.json"), curves)
