@@ -107,3 +107,30 @@ def test_dimers_step_records_its_job(project_dir):
     doc = job.doc()
     assert doc["metrics"]["n_dimers"] == SP["n_dimers"]
     assert doc["wall_time"] >= 0
+
+
+def test_labels_readers_and_the_readable_tree(project_dir):
+    other = {**SP, "seed": 4}
+    jobs = tracking.init_jobs([SP, other], labels=["gay_berne dimers seed=3", "gay_berne dimers seed=4"])
+    assert [job.doc["label"] for job in jobs] == ["gay_berne dimers seed=3", "gay_berne dimers seed=4"]
+    tracking.record(jobs[0], metrics={"rmse": 0.5})
+    assert tracking.read_metrics(jobs[0].id) == {"rmse": 0.5}
+    assert tracking.read_revision(jobs[0])[0] == tracking.git_revision()[0]
+    assert tracking.read_revision(jobs[1]) == ("unknown", None)  # not finished
+    with pytest.raises(FileNotFoundError):
+        tracking.read_metrics(jobs[1])
+    assert tracking.artifacts("dimers") == ["frames.xyz", "metrics.json"]
+    assert tracking.artifacts("gfre") == ["metrics.json"]
+
+    tree = tracking.link_view({"gay_berne/dimers/seed=3": jobs[0].id, "gay_berne/dimers/seed=4": jobs[1].id})
+    assert (tree / "gay_berne/dimers/seed=3/metrics.json").is_file()
+    assert (tree / "gay_berne/dimers/seed=3").resolve() == Path(jobs[0].path).resolve()
+    tracking.link_view({"gay_berne/dimers/seed=4": jobs[1].id})  # the plan changed: stale links go
+    assert not (tree / "gay_berne/dimers/seed=3").exists()
+    assert (tree / "gay_berne/dimers/seed=4").is_symlink()
+
+
+def test_a_step_prints_what_its_job_is(project_dir, capsys):
+    (job,) = tracking.init_jobs([SP], labels=["gay_berne dimers n_dimers=12 seed=3"])
+    cli.main(["dimers", job.id])
+    assert f"anisoap-pipeline dimers: gay_berne dimers n_dimers=12 seed=3 (job {job.id})" in capsys.readouterr().err
