@@ -14,6 +14,7 @@ GOOD = dict(max_angular=3, cutoff=4.0, radial_gaussian_width=1.0)
     [
         ({"max_angular": -1}, "max_angular must be an integer >= 0"),
         ({"max_angular": 2.5}, "max_angular must be an integer"),
+        ({"max_angular": 21}, "max_angular must be <= 20 (MAX_ANGULAR_LIMIT"),
         ({"cutoff": 0.0}, "cutoff must be a positive finite number"),
         ({"cutoff": float("nan")}, "cutoff must be a positive finite number"),
         ({"radial_gaussian_width": None}, "radial_gaussian_width (Å) is required"),

@@ -20,9 +20,9 @@ from .expansion import density_coefficients
 from .moments import moment_recurrence
 from .neighbors import neighbor_pairs
 from .radial_basis import num_radial_functions, orthonormalization_matrix
-from .solid_harmonics import solid_harmonic_coefficients
+from .solid_harmonics import MAX_ANGULAR_LIMIT, solid_harmonic_coefficients
 
-__all__ = ["EllipsoidalDensityProjection"]
+__all__ = ["EllipsoidalDensityProjection", "MAX_ANGULAR_LIMIT"]
 
 
 def _check_int(name, value, minimum):
@@ -47,7 +47,7 @@ class EllipsoidalDensityProjection:
     Parameters
     ----------
     max_angular : int
-        Highest angular channel l (>= 0).
+        Highest angular channel l, 0 <= max_angular <= ``MAX_ANGULAR_LIMIT`` (20).
     cutoff : float
         Cutoff radius in Å: every periodic image j with |r_ij| < cutoff contributes
         (no smoothing; only the neighbour's shape and orientation enter).
@@ -98,6 +98,11 @@ class EllipsoidalDensityProjection:
         show_progress=False,
     ):
         self.max_angular = _check_int("max_angular", max_angular, 0)
+        if self.max_angular > MAX_ANGULAR_LIMIT:
+            raise ValueError(
+                f"max_angular must be <= {MAX_ANGULAR_LIMIT} (MAX_ANGULAR_LIMIT: above it the Cartesian "
+                f"solid harmonics lose rotational invariance to round-off), got {self.max_angular}"
+            )
         self.cutoff = _check_positive("cutoff", cutoff)
         if radial_basis not in ("gto", "monomial"):
             raise ValueError(f"radial_basis must be 'gto' or 'monomial', got {radial_basis!r}")
