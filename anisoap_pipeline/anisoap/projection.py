@@ -399,7 +399,7 @@ class EllipsoidalDensityProjection:
             frame = batch.first_frame + np.flatnonzero(batch.periodic)[k]
             raise ValueError(
                 f"frame {frame}: field 'cell' is too thin for the cutoff: perpendicular widths "
-                f"{np.array2string(widths[k], precision=3, separator=', ')} Å with cutoff {self.cutoff:g} Å "
+                f"({', '.join(f'{w:.3g}' for w in widths[k])}) Å with cutoff {self.cutoff:g} Å "
                 f"give up to {images[k]:.3g} periodic images of every pair (at most {MAX_PERIODIC_IMAGES} "
                 "allowed, MAX_PERIODIC_IMAGES); check the cell or lower the cutoff"
             )
