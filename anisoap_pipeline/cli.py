@@ -95,7 +95,12 @@ def _featurize_inputs(args):
         basis_rcond=args.basis_rcond,
         basis_tol=args.basis_tol,
     )
-    frames = read_frames(args.frames, diameters=args.diameters)
+    try:
+        frames = read_frames(args.frames, diameters=args.diameters)
+    except Exception as error:  # noqa: BLE001 - ASE's parsers raise many kinds
+        if os.fspath(args.frames) in str(error):
+            raise
+        raise ValueError(f"{args.frames}: cannot read frames: {type(error).__name__}: {error}") from error
     if not frames:
         raise ValueError(f"{args.frames}: the file holds no frames")
     # read_frames validates; the packed batch is not validated again
@@ -145,13 +150,18 @@ _FEATURIZE_KEYS = (
 
 
 def _featurize_job(args):
-    """``featurize --job ID``: the ``dataset`` job's frames.xyz -> this job's features."""
+    """``featurize --job ID``: the ``dataset`` job's frames.xyz -> this job's features.
+
+    Rank 0 runs inside :func:`~anisoap_pipeline.tracking.job_step` (which names
+    the job on failure) and records; the other ranks only compute, and exit
+    quietly when told that rank 0 failed.
+    """
     import numpy as np
     from mpi4py import MPI
 
     from .tracking import job_step, open_job, record
 
-    with job_step("featurize", args.job) as job:
+    def run(job):
         state_point = job.sp()
         for key in _FEATURIZE_KEYS:
             if key in state_point:
@@ -161,13 +171,17 @@ def _featurize_job(args):
         args.frames = open_job(state_point["dataset"]).fn(state_point.get("frames", "frames.xyz"))
         args.output = job.fn(state_point.get("output", "features.npy"))
         args.job = None
-        start = time.perf_counter()
         _featurize(args)
-        if MPI.COMM_WORLD.Get_rank() == 0:
-            metrics = {"mpi_ranks": MPI.COMM_WORLD.Get_size()}
-            if args.output.endswith(".npy"):
-                metrics["n_frames"], metrics["n_features"] = np.load(args.output, mmap_mode="r").shape
-            record(job, metrics=metrics, wall_time=time.perf_counter() - start)
+
+    if MPI.COMM_WORLD.Get_rank() != 0:
+        return run(open_job(args.job))
+    with job_step("featurize", args.job) as job:
+        start = time.perf_counter()
+        run(job)
+        metrics = {"mpi_ranks": MPI.COMM_WORLD.Get_size()}
+        if args.output.endswith(".npy"):
+            metrics["n_frames"], metrics["n_features"] = np.load(args.output, mmap_mode="r").shape
+        record(job, metrics=metrics, wall_time=time.perf_counter() - start)
 
 
 def build_parser():
