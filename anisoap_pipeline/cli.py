@@ -14,26 +14,77 @@ __all__ = ["main"]
 
 
 def _featurize(args):
-    """Featurise ellipsoid frames with AniSOAP; MPI-parallel over frames."""
+    """Featurise ellipsoid frames with AniSOAP; MPI-parallel over frames.
+
+    Rank 0 checks the options, builds the calculator and reads the frames;
+    any failure there or in the computation reaches every rank
+    (:func:`anisoap_pipeline.anisoap.mpi.collective`), so no rank hangs.
+    """
     if args.job is not None:
         return _featurize_job(args)
-    missing = [name for name in ("frames", "output", "max_angular", "cutoff") if getattr(args, name) is None]
-    if missing:
-        raise SystemExit(f"anisoap-pipeline featurize: without --job, {', '.join(missing)} must be given")
+    import warnings
+
     from mpi4py import MPI
 
-    from .anisoap import EllipsoidalDensityProjection
-    from .anisoap.batch import FrameBatch
-    from .anisoap.mpi import distributed_coefficients
-    from .frames import read_frames
+    from .anisoap.mpi import collective
     from .io import save_array, save_tensormap
 
     comm = MPI.COMM_WORLD
+    start = time.perf_counter()
+    prepared, error = None, None
+    if comm.Get_rank() == 0:
+        try:
+            prepared = _featurize_inputs(args)
+        except Exception as exc:  # noqa: BLE001 - handed to every rank
+            error = exc
+    collective(comm, error)
+    calculator, batch = prepared if comm.Get_rank() == 0 else (None, None)
+    if comm.Get_size() > 1:  # the built calculator (its basis included), not the frames
+        calculator = comm.bcast(calculator, root=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = calculator.compute(
+                batch,
+                kind=args.kind,
+                per_centre=args.output.endswith(".mts"),
+                progress=args.progress,
+                comm=comm if comm.Get_size() > 1 else None,
+            )
+        except ValueError as exc:  # frame errors: say which file
+            named = ValueError(f"{args.frames}: {exc}")
+            named.mpi_collective = getattr(exc, "mpi_collective", False)
+            raise named from exc
+    for warning in caught:
+        print(f"anisoap-pipeline featurize: warning: {args.frames}: {warning.message}", file=sys.stderr)
+    if comm.Get_rank() != 0:
+        return
+    (save_array if args.output.endswith(".npy") else save_tensormap)(args.output, result)
+    print(
+        f"featurized {len(batch)} frames on {comm.Get_size()} rank(s) "
+        f"in {time.perf_counter() - start:.2f} s -> {args.output}",
+        file=sys.stderr,
+    )
+
+
+def _featurize_inputs(args):
+    """Options checked, the calculator built and the frames read (rank 0)."""
+    import os
+
+    from .anisoap import EllipsoidalDensityProjection
+    from .anisoap.batch import FrameBatch
+    from .frames import read_frames
+
+    missing = [name for name in ("frames", "output", "max_angular", "cutoff") if getattr(args, name) is None]
+    if missing:
+        raise ValueError(f"without --job, {', '.join(missing)} must be given")
     suffix = args.output.rsplit(".", 1)[-1]
     if suffix not in ("npy", "mts"):
-        raise SystemExit(f"OUTPUT must end in .npy (frame averages) or .mts (per centre), got {args.output!r}")
+        raise ValueError(f"OUTPUT must end in .npy (frame averages) or .mts (per centre), got {args.output!r}")
     if args.kind == "coefficients" and suffix != "mts":
-        raise SystemExit("--kind coefficients is per centre: write it to a .mts file")
+        raise ValueError("--kind coefficients is per centre: write it to a .mts file")
+    if os.path.isdir(args.output):
+        raise ValueError(f"{args.output}: the output path is a directory")
     calculator = EllipsoidalDensityProjection(
         max_angular=args.max_angular,
         cutoff=args.cutoff,
@@ -43,31 +94,17 @@ def _featurize(args):
         subtract_center_contribution=args.subtract_center_contribution,
         basis_rcond=args.basis_rcond,
         basis_tol=args.basis_tol,
-        show_progress=args.progress and comm.Get_rank() == 0,
     )
-    start = time.perf_counter()
     try:
-        # read_frames validates; the packed batch is not validated again
-        frames = FrameBatch.pack(read_frames(args.frames, diameters=args.diameters)) if comm.Get_rank() == 0 else None
-        coefficients = distributed_coefficients(calculator, frames, comm)
-    except ValueError as error:
-        if comm.Get_size() == 1:
+        frames = read_frames(args.frames, diameters=args.diameters)
+    except Exception as error:  # noqa: BLE001 - ASE's parsers raise many kinds
+        if os.fspath(args.frames) in str(error):
             raise
-        # the other ranks wait in a collective call: stop them all
-        print(f"anisoap-pipeline featurize (rank {comm.Get_rank()}): {error}", file=sys.stderr, flush=True)
-        comm.Abort(1)
-    if comm.Get_rank() != 0:
-        return
-    if args.kind == "coefficients":
-        save_tensormap(args.output, coefficients.to_tensormap())
-    else:
-        result = coefficients.invariants(args.kind, mean_over_samples=suffix == "npy")
-        (save_array if suffix == "npy" else save_tensormap)(args.output, result)
-    print(
-        f"featurized {coefficients.n_systems} frames on {comm.Get_size()} rank(s) "
-        f"in {time.perf_counter() - start:.2f} s -> {args.output}",
-        file=sys.stderr,
-    )
+        raise ValueError(f"{args.frames}: cannot read frames: {type(error).__name__}: {error}") from error
+    if not frames:
+        raise ValueError(f"{args.frames}: the file holds no frames")
+    # read_frames validates; the packed batch is not validated again
+    return calculator, FrameBatch.pack(frames)
 
 
 def _featurize_parser(subparsers):
@@ -113,13 +150,18 @@ _FEATURIZE_KEYS = (
 
 
 def _featurize_job(args):
-    """``featurize --job ID``: the ``dataset`` job's frames.xyz -> this job's features."""
+    """``featurize --job ID``: the ``dataset`` job's frames.xyz -> this job's features.
+
+    Rank 0 runs inside :func:`~anisoap_pipeline.tracking.job_step` (which names
+    the job on failure) and records; the other ranks only compute, and exit
+    quietly when told that rank 0 failed.
+    """
     import numpy as np
     from mpi4py import MPI
 
     from .tracking import job_step, open_job, record
 
-    with job_step("featurize", args.job) as job:
+    def run(job):
         state_point = job.sp()
         for key in _FEATURIZE_KEYS:
             if key in state_point:
@@ -129,18 +171,23 @@ def _featurize_job(args):
         args.frames = open_job(state_point["dataset"]).fn(state_point.get("frames", "frames.xyz"))
         args.output = job.fn(state_point.get("output", "features.npy"))
         args.job = None
-        start = time.perf_counter()
         _featurize(args)
-        if MPI.COMM_WORLD.Get_rank() == 0:
-            metrics = {"mpi_ranks": MPI.COMM_WORLD.Get_size()}
-            if args.output.endswith(".npy"):
-                metrics["n_frames"], metrics["n_features"] = np.load(args.output, mmap_mode="r").shape
-            record(job, metrics=metrics, wall_time=time.perf_counter() - start)
+
+    if MPI.COMM_WORLD.Get_rank() != 0:
+        return run(open_job(args.job))
+    with job_step("featurize", args.job) as job:
+        start = time.perf_counter()
+        run(job)
+        metrics = {"mpi_ranks": MPI.COMM_WORLD.Get_size()}
+        if args.output.endswith(".npy"):
+            metrics["n_frames"], metrics["n_features"] = np.load(args.output, mmap_mode="r").shape
+        record(job, metrics=metrics, wall_time=time.perf_counter() - start)
 
 
 def build_parser():
     """The ``anisoap-pipeline`` argument parser with every step."""
     parser = argparse.ArgumentParser(prog="anisoap-pipeline", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of a failure")
     subparsers = parser.add_subparsers(dest="step", required=True)
     _featurize_parser(subparsers)
     for study in (regression, gay_berne, liquid_crystals, benzene):
@@ -149,12 +196,36 @@ def build_parser():
 
 
 def main(argv=None):
-    """Entry point of the ``anisoap-pipeline`` console script."""
+    """Entry point of the ``anisoap-pipeline`` console script.
+
+    A failure prints one line, ``anisoap-pipeline STEP: message`` (the message
+    names the file, and the frame or line where known), and exits with status
+    1; ``--debug`` shows the traceback instead. Under MPI (more than one rank)
+    the line is printed once, by the rank that failed first, and every rank
+    stops: ranks told of another's failure exit quietly, and a failure no
+    other rank knows of calls ``MPI_Abort``.
+    """
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
-    except ValueError as error:
-        raise SystemExit(f"anisoap-pipeline {args.step}: {error}") from None
+    except Exception as error:  # noqa: BLE001 - the one place errors become exit codes
+        if args.debug:
+            raise
+        _fail(args.step, error)
+
+
+def _fail(step, error):
+    mpi = sys.modules.get("mpi4py.MPI")
+    comm = mpi.COMM_WORLD if mpi is not None and mpi.Is_initialized() else None
+    from .anisoap.mpi import PeerRankError
+
+    if isinstance(error, PeerRankError):  # the failing rank prints the message
+        sys.exit(1)
+    message = str(error) if isinstance(error, (ValueError, TypeError, OSError)) else f"{type(error).__name__}: {error}"
+    print(f"anisoap-pipeline {step}: {' '.join(message.split())}", file=sys.stderr, flush=True)
+    if comm is not None and comm.Get_size() > 1 and not getattr(error, "mpi_collective", False):
+        comm.Abort(1)
+    sys.exit(1)
 
 
 if __name__ == "__main__":

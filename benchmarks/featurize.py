@@ -73,8 +73,6 @@ def measure(name, runs, mpi):
     if mpi:
         from mpi4py import MPI
 
-        from anisoap_pipeline.anisoap.mpi import distributed_coefficients
-
         comm = MPI.COMM_WORLD
     rank = comm.Get_rank() if comm else 0
     frames = workload(name) if rank == 0 else None
@@ -92,10 +90,7 @@ def measure(name, runs, mpi):
     projection.density_coefficients = timed_kernel
 
     def run():
-        if comm:
-            coefficients = distributed_coefficients(calculator, frames, comm)
-            return coefficients.invariants("power_spectrum") if rank == 0 else None
-        return calculator.compute_coefficients(frames).invariants("power_spectrum")
+        return calculator.compute(frames, kind="power_spectrum", comm=comm)
 
     start = time.perf_counter()
     run()  # warm-up: loads (or compiles) the numba kernels

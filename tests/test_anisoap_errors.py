@@ -14,6 +14,7 @@ GOOD = dict(max_angular=3, cutoff=4.0, radial_gaussian_width=1.0)
     [
         ({"max_angular": -1}, "max_angular must be an integer >= 0"),
         ({"max_angular": 2.5}, "max_angular must be an integer"),
+        ({"max_angular": 21}, "max_angular must be <= 20 (MAX_ANGULAR_LIMIT"),
         ({"cutoff": 0.0}, "cutoff must be a positive finite number"),
         ({"cutoff": float("nan")}, "cutoff must be a positive finite number"),
         ({"radial_gaussian_width": None}, "radial_gaussian_width (Å) is required"),
@@ -40,9 +41,9 @@ def test_per_l_max_radial_and_monomial_are_accepted():
 
 
 def test_ill_conditioned_basis_is_reported():
-    calculator = EllipsoidalDensityProjection(max_angular=0, cutoff=4.0, radial_gaussian_width=1.0, max_radial=14, basis_tol=1e-12)
+    """Found when the calculator is built (the basis is built there), before any frame."""
     with pytest.raises(ValueError, match="too ill-conditioned"):
-        calculator.power_spectrum([_frame()])
+        EllipsoidalDensityProjection(max_angular=0, cutoff=4.0, radial_gaussian_width=1.0, max_radial=14, basis_tol=1e-12)
 
 
 def _frame():
@@ -72,3 +73,44 @@ def test_bad_frames_name_the_frame_and_field(spoil, field):
 def test_species_outside_the_requested_channels():
     with pytest.raises(ValueError, match="frame 0: field 'numbers' holds species 1 \\(particle 0\\)"):
         EllipsoidalDensityProjection(**GOOD).power_spectrum([_frame()], species=[6])
+
+
+def test_thin_periodic_cell_is_rejected_naming_the_frame():
+    """10 x 10 x 0.005 Å with a 4 Å cutoff: ~500 images of every pair were
+    featurised silently (1e-4 Å gave 1e8-sized features, 1e-6 Å a segfault)."""
+    thin = _frame()
+    thin.set_cell([10.0, 10.0, 0.005])
+    thin.pbc = True
+    with pytest.raises(ValueError, match=r"frame 1: field 'cell' is too thin for the cutoff: perpendicular widths "
+                                         r"\(10, 10, 0.005\) Å with cutoff 4 Å give up to 1.44e\+04 periodic images"):
+        EllipsoidalDensityProjection(**GOOD).compute([_frame(), thin])
+
+
+def test_empty_frames_give_zeros_with_a_warning_and_all_empty_is_an_error():
+    empty = _frame()[[]]
+    calculator = EllipsoidalDensityProjection(**GOOD)
+    with pytest.warns(UserWarning, match=r"1 frame\(s\) without particles \(1\): their features are zeros"):
+        features = calculator.compute([_frame(), empty, _frame()])
+    assert np.all(features[1] == 0.0) and np.array_equal(features[0], features[2])
+    with pytest.raises(ValueError, match=r"all 2 frame\(s\) are empty \(no particles\): nothing to featurise"):
+        calculator.compute([empty, empty])
+
+
+@pytest.mark.parametrize(
+    "frames, message",
+    [
+        (None, "frames must be an ase.Atoms, a sequence of ase.Atoms or a FrameBatch, got NoneType"),
+        ("frames.xyz", "frames must be an ase.Atoms, a sequence of ase.Atoms or a FrameBatch, got str"),
+        ([_frame(), np.zeros(3)], "item 1 is a ndarray"),
+        ([_frame(), None], "item 1 is a NoneType"),
+    ],
+)
+def test_frames_of_the_wrong_type(frames, message):
+    with pytest.raises(TypeError, match=message):
+        EllipsoidalDensityProjection(**GOOD).compute(frames)
+
+
+@pytest.mark.parametrize("value", ["x", None, [1e-3]])
+def test_basis_rcond_of_the_wrong_type(value):
+    with pytest.raises(ValueError, match="basis_rcond must be a finite number >= 0, got"):
+        EllipsoidalDensityProjection(**GOOD, basis_rcond=value)

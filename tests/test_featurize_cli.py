@@ -84,3 +84,120 @@ def test_errors_are_clear(frames_file, tmp_path):
     assert result.returncode != 0 and "must end in .npy" in result.stderr
     result = featurize(path, tmp_path / "out.npy", "--max-angular", "-1", "--cutoff", "5", check=False)
     assert result.returncode != 0 and "max_angular must be an integer >= 0" in result.stderr
+
+
+def _run_main(capsys, *argv):
+    """``main`` in this process: exit status and stderr."""
+    from anisoap_pipeline.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main([*map(str, argv)])
+    return stop.value.code, capsys.readouterr().err
+
+
+def _bad_inputs(folder):
+    """(frames file, output, text every message must hold) for every kind of failure."""
+    good = folder / "good.xyz"
+    write_frames(good, [random_frame(n=4, seed=s) for s in range(3)])
+    text = good.read_text()
+    (folder / "truncated.xyz").write_text(text[: len(text) // 2])
+    lines = text.splitlines()
+    lines[3] = "H abc " + " ".join(lines[3].split()[2:])
+    (folder / "abc.xyz").write_text("\n".join(lines) + "\n")
+    (folder / "binary.xyz").write_bytes(b"\xff\xfe\x00garbage\n")
+    (folder / "empty.xyz").write_text("")
+    empty_frames = random_frame(n=4)[[]]
+    write_frames(folder / "no_particles.xyz", [empty_frames, empty_frames])
+    (folder / "dir.npy").mkdir()
+    return [
+        (folder / "missing.xyz", folder / "o.npy", "missing.xyz"),
+        (folder / "truncated.xyz", folder / "o.npy", "truncated.xyz"),
+        (folder / "abc.xyz", folder / "o.npy", "abc.xyz"),
+        (folder / "binary.xyz", folder / "o.npy", "binary.xyz"),
+        (folder / "empty.xyz", folder / "o.npy", "empty.xyz"),
+        (folder / "no_particles.xyz", folder / "o.npy", "no_particles.xyz: all 2 frame(s) are empty"),
+        (good, folder / "dir.npy", "dir.npy: the output path is a directory"),
+    ]
+
+
+SMALL = ["--max-angular", "2", "--cutoff", "4", "--radial-gaussian-width", "1", "--no-progress"]
+
+
+def test_every_failure_is_one_line_naming_the_file(tmp_path, capsys):
+    for frames, output, expected in _bad_inputs(tmp_path):
+        code, err = _run_main(capsys, "featurize", frames, output, *SMALL)
+        assert code == 1, err
+        assert err.count("\n") == 1 and err.startswith("anisoap-pipeline featurize: "), err
+        assert expected in err, err
+        assert not (tmp_path / "o.npy").exists()
+
+
+def test_debug_shows_the_traceback(tmp_path, capsys):
+    from anisoap_pipeline.cli import main
+
+    with pytest.raises(FileNotFoundError):
+        main(["--debug", "featurize", str(tmp_path / "missing.xyz"), str(tmp_path / "o.npy"), *SMALL])
+
+
+def test_empty_frames_are_named_in_a_warning(tmp_path, capsys):
+    frames = [random_frame(n=4, seed=0), random_frame(n=4)[[]], random_frame(n=4, seed=1)]
+    write_frames(tmp_path / "some_empty.xyz", frames)
+    from anisoap_pipeline.cli import main
+
+    main(["featurize", str(tmp_path / "some_empty.xyz"), str(tmp_path / "o.npy"), *SMALL])
+    assert "warning: " in (err := capsys.readouterr().err)
+    assert "some_empty.xyz: 1 frame(s) without particles (1): their features are zeros" in err
+    features = np.load(tmp_path / "o.npy")
+    assert features.shape[0] == 3 and np.all(features[1] == 0.0)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not found")
+@pytest.mark.parametrize("case", ["missing.xyz", "truncated.xyz", "no_particles.xyz"])
+def test_mpi_failures_stop_every_rank_with_one_message(tmp_path, case):
+    """Non-ValueError failures on rank 0 used to leave rank 1 spinning forever
+    (and a stray UnboundLocalError after MPI_Abort); a hang fails the timeout."""
+    frames, output, expected = next(c for c in _bad_inputs(tmp_path) if c[0].name == case)
+    command = [MPIEXEC, "-n", "2", sys.executable, "-m", "anisoap_pipeline.cli", "featurize", str(frames), str(output), *SMALL]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert result.stderr.count("anisoap-pipeline featurize:") == 1 and expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "UnboundLocalError" not in result.stderr
+
+
+_FAIL_ON_RANK_1 = """
+import sys
+from mpi4py import MPI
+from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
+from anisoap_pipeline.anisoap.mpi import PeerRankError
+from anisoap_pipeline.anisoap import projection
+from tests.test_anisoap_invariance import random_frame
+
+original = projection.EllipsoidalDensityProjection._coefficients
+def failing(self, batch, *args):
+    if MPI.COMM_WORLD.Get_rank() == 1:
+        raise MemoryError("rank 1 ran out of memory")
+    return original(self, batch, *args)
+projection.EllipsoidalDensityProjection._coefficients = failing
+calculator = EllipsoidalDensityProjection(max_angular=2, cutoff=4.0, radial_gaussian_width=1.0)
+frames = [random_frame(n=4, seed=s) for s in range(4)] if MPI.COMM_WORLD.Get_rank() == 0 else None
+try:
+    calculator.compute(frames, comm=MPI.COMM_WORLD)
+except PeerRankError as error:
+    print(f"rank {MPI.COMM_WORLD.Get_rank()} told: {error}", flush=True)
+except MemoryError as error:
+    print(f"rank {MPI.COMM_WORLD.Get_rank()} raised: {error}", flush=True)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not found")
+def test_mpi_failure_on_another_rank_reaches_rank_0():
+    """An exception inside the computation on rank 1 reaches rank 0 (which waited
+    in gather before) as PeerRankError; both return."""
+    root = Path(__file__).resolve().parents[1]
+    command = [MPIEXEC, "-n", "2", sys.executable, "-c", _FAIL_ON_RANK_1]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "rank 1 raised: rank 1 ran out of memory" in result.stdout
+    assert "rank 0 told: rank 1 failed: MemoryError: rank 1 ran out of memory" in result.stdout

@@ -1,6 +1,6 @@
 """The AniSOAP featuriser: numba kernels behind a small featomic-like API."""
 
 from .coefficients import DensityCoefficients, feature_labels
-from .projection import EllipsoidalDensityProjection
+from .projection import MAX_ANGULAR_LIMIT, EllipsoidalDensityProjection
 
-__all__ = ["EllipsoidalDensityProjection", "DensityCoefficients", "feature_labels"]
+__all__ = ["EllipsoidalDensityProjection", "MAX_ANGULAR_LIMIT", "DensityCoefficients", "feature_labels"]

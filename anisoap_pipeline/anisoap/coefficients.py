@@ -75,14 +75,15 @@ class DensityCoefficients:
         )
 
     def to_tensormap(self):
-        """Featomic-style spherical expansion.
+        """Spherical expansion with featomic 0.6's label names.
 
         Returns
         -------
         metatensor.TensorMap
             Keys (``o3_lambda``, ``o3_sigma``, ``center_type``); samples
             (``system``, ``atom``); components (``o3_mu``); properties
-            (``neighbor_type``, ``n``).
+            (``neighbor_type``, ``n``). Featomic has ``neighbor_type`` in the
+            keys instead (see ``EllipsoidalDensityProjection``'s Notes).
         """
         keys, blocks = [], []
         for l, values in enumerate(self.values):

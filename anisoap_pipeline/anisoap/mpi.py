@@ -1,66 +1,107 @@
-"""Frames split over MPI ranks, coefficients gathered on rank 0."""
+"""Frames split over MPI ranks, coefficients gathered on rank 0.
+
+Used through ``EllipsoidalDensityProjection.compute(..., comm=comm)``. Any
+exception on any rank inside it reaches every rank (no rank is left waiting
+in a collective call): the rank that failed first re-raises its own
+exception, every other rank raises :class:`PeerRankError`.
+"""
 
 import numpy as np
 
-from .batch import FrameBatch
 from .coefficients import DensityCoefficients
 
-__all__ = ["distributed_coefficients"]
+__all__ = ["PeerRankError", "collective", "distributed_coefficients"]
 
 
-def distributed_coefficients(calculator, frames, comm=None, diameters=None, species=None):
+class PeerRankError(RuntimeError):
+    """Another MPI rank failed; its message is in this one's.
+
+    Raised on every rank but the one that failed first, so that a command line
+    can print the original error once (from the failing rank) and exit.
+    """
+
+
+def collective(comm, error):
+    """Re-raise, on every rank, the first exception any rank reports.
+
+    Parameters
+    ----------
+    comm : mpi4py.MPI.Comm
+    error : Exception or None
+        This rank's exception, if it had one.
+
+    Raises
+    ------
+    Exception
+        ``error`` itself on the lowest failing rank, marked ``mpi_collective =
+        True`` (every rank knows: no need for ``MPI_Abort``);
+        :class:`PeerRankError` naming that rank and its message on the others.
+    """
+    reports = comm.allgather(None if error is None else f"{type(error).__name__}: {error}")
+    failed = [rank for rank, report in enumerate(reports) if report is not None]
+    if not failed:
+        return
+    if comm.Get_rank() == failed[0]:
+        error.mpi_collective = True
+        raise error
+    raise PeerRankError(f"rank {failed[0]} failed: {reports[failed[0]]}")
+
+
+def distributed_coefficients(calculator, frames, comm, *, species=None, diameters=None, progress=False, chunk_size=512):
     """Density coefficients of all frames, computed in parallel over MPI ranks.
 
     Rank 0 holds the frames; it validates them, packs them into flat arrays
-    (:class:`FrameBatch`) and sends each rank a contiguous block of about
+    (:class:`~.batch.FrameBatch`) and sends each rank a contiguous block of about
     n_frames / n_ranks frames; every rank featurises its block with
-    ``calculator`` and rank 0 gathers and joins the blocks in frame order. The
-    numbers are those of the serial run: each frame is computed the same way
-    whichever rank holds it.
+    ``calculator`` (not modified) and rank 0 gathers and joins the blocks in
+    frame order. The numbers are those of the serial run: each frame is
+    computed the same way whichever rank holds it.
 
     Parameters
     ----------
     calculator : EllipsoidalDensityProjection
-    frames : list of ase.Atoms, FrameBatch, or None
-        Significant on rank 0 only; a ``FrameBatch`` is taken as validated.
-    comm : mpi4py.MPI.Comm, optional
-        Default ``MPI.COMM_WORLD``.
-    diameters : optional
-        As in :meth:`EllipsoidalDensityProjection.compute_coefficients`.
+        The same hyperparameters on every rank.
+    frames : ase.Atoms, sequence of ase.Atoms, FrameBatch, or None
+        Significant on rank 0 only.
+    comm : mpi4py.MPI.Comm
     species : sequence of int, optional
         Neighbour species; default: all species of all frames (decided on
         rank 0, so every rank produces the same columns).
+    diameters, progress, chunk_size :
+        As in :meth:`EllipsoidalDensityProjection.compute`; the progress bar
+        is shown on rank 0 only.
 
     Returns
     -------
     DensityCoefficients or None
         On rank 0; None on the other ranks.
-    """
-    if comm is None:
-        from mpi4py import MPI
 
-        comm = MPI.COMM_WORLD
+    Raises
+    ------
+    Exception
+        As :func:`collective`: on every rank, whichever rank failed.
+    """
     rank, size = comm.Get_rank(), comm.Get_size()
     blocks, error = None, None
     if rank == 0:
         try:
-            batch = frames if isinstance(frames, FrameBatch) else FrameBatch.from_frames(frames, diameters)
-        except ValueError as exc:
-            error = exc
-        else:
+            batch = calculator.validated_batch(frames, diameters)
             if species is None:
                 species = np.unique(batch.numbers).tolist()
             bounds = np.linspace(0, len(batch), size + 1).round().astype(int)
             blocks = [batch[bounds[r] : bounds[r + 1]] for r in range(size)]
-    # every rank learns of a validation error, so none waits forever
-    error = comm.bcast(error, root=0)
-    if error is not None:
-        raise error
-    species = comm.bcast(species, root=0)
+        except Exception as exc:  # noqa: BLE001 - handed to every rank
+            error = exc
+    collective(comm, error)
+    species = np.asarray(sorted(int(s) for s in comm.bcast(species, root=0)), dtype=np.int64)
     block = comm.scatter(blocks, root=0)
-    if rank != 0:
-        calculator.show_progress = False
-    part = calculator.compute_coefficients(block, species=species) if len(block) else None
+    part, error = None, None
+    try:
+        if len(block):
+            part = calculator._coefficients(block, species, progress and rank == 0, chunk_size)
+    except Exception as exc:  # noqa: BLE001 - handed to every rank
+        error = exc
+    collective(comm, error)
     parts = comm.gather(part, root=0)
     if rank != 0:
         return None

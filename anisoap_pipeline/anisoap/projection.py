@@ -8,7 +8,9 @@ the coefficients are Löwdin-orthonormalised; the rotationally invariant radial
 """
 
 import numbers
+import warnings
 
+import ase
 import numba
 import numpy as np
 from scipy.spatial.transform import Rotation
@@ -20,9 +22,25 @@ from .expansion import density_coefficients
 from .moments import moment_recurrence
 from .neighbors import neighbor_pairs
 from .radial_basis import num_radial_functions, orthonormalization_matrix
-from .solid_harmonics import solid_harmonic_coefficients
+from .solid_harmonics import MAX_ANGULAR_LIMIT, solid_harmonic_coefficients
 
-__all__ = ["EllipsoidalDensityProjection"]
+__all__ = ["EllipsoidalDensityProjection", "KINDS", "MAX_ANGULAR_LIMIT", "MAX_PERIODIC_IMAGES"]
+
+
+#: What :meth:`EllipsoidalDensityProjection.compute` can return; every kind but
+#: ``"coefficients"`` is forwarded to :meth:`DensityCoefficients.invariants`.
+KINDS = ("coefficients", "radial_spectrum", "power_spectrum")
+
+#: Largest number of periodic images of one pair the neighbour search may have
+#: to visit, prod_k (2 ceil(cutoff / w_k) + 1) over the cell's perpendicular
+#: widths w_k (a cutoff of 3 widths in every direction: 7³ = 343; 10 x 10 x 1e-4 Å
+#: with a 5 Å cutoff: 9e5). Thinner cells are rejected, not featurised.
+MAX_PERIODIC_IMAGES = 10_000
+
+_HYPERPARAMETERS = (
+    "max_angular", "cutoff", "radial_gaussian_width", "max_radial", "radial_basis",
+    "subtract_center_contribution", "basis_rcond", "basis_tol",
+)
 
 
 def _check_int(name, value, minimum):
@@ -31,10 +49,19 @@ def _check_int(name, value, minimum):
     return int(value)
 
 
-def _check_positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number (Å), got {value!r}")
+def _check_real(name, value, what, minimum=0.0, strict=True):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    if not ok or value < minimum or (strict and value == minimum):
+        raise ValueError(f"{name} must be {what}, got {value!r}")
     return float(value)
+
+
+def _check_positive(name, value):
+    return _check_real(name, value, "a positive finite number (Å)")
+
+
+def _hyperparameter(name):
+    return property(lambda self: self._hypers[name], doc=f"``{name}`` as given to the constructor (read-only).")
 
 
 class EllipsoidalDensityProjection:
@@ -42,12 +69,16 @@ class EllipsoidalDensityProjection:
 
     Numerically identical to anisoap 0.1.1 (golden data in
     ``../shared/reference/anisoap-0.1.1``), with species handled channel by
-    channel, and computed by numba kernels parallel over centres.
+    channel, and computed by numba kernels parallel over centres. Shaped like
+    featomic's calculators: hyperparameters are fixed at construction (read-only
+    properties; the basis is built here), and one verb, :meth:`compute`, takes
+    the frames and every execution option (chunk size, progress bar, MPI
+    communicator).
 
     Parameters
     ----------
     max_angular : int
-        Highest angular channel l (>= 0).
+        Highest angular channel l, 0 <= max_angular <= ``MAX_ANGULAR_LIMIT`` (20).
     cutoff : float
         Cutoff radius in Å: every periodic image j with |r_ij| < cutoff contributes
         (no smoothing; only the neighbour's shape and orientation enter).
@@ -65,16 +96,12 @@ class EllipsoidalDensityProjection:
         Overlap eigenvalues at or below this are dropped in the Löwdin step.
     basis_tol : float
         Allowed error ||S - (S^{-1/2})^{-2}|| of the orthonormalisation.
-    chunk_size : int
-        Frames featurised per numba call (bounds memory); results do not
-        depend on it.
-    show_progress : bool
-        Show a tqdm progress bar over chunks.
 
     Raises
     ------
     ValueError
-        On any invalid hyperparameter, with the allowed values in the message.
+        On any invalid hyperparameter, with the allowed values in the message,
+        or when the radial basis is too ill-conditioned to orthonormalise.
 
     Notes
     -----
@@ -82,6 +109,26 @@ class EllipsoidalDensityProjection:
     Appendix A. The power spectrum block of channel l is
     (-1)^l / sqrt(2l + 1) sum_m c_{q l m} c_{q' l m}, i.e. the Clebsch-Gordan
     coupling to L = 0 of anisoap's ``cg_combine`` (Eq. 17 up to that factor).
+
+    Metadata differ from featomic 0.6 (whose label names are used) in where the
+    neighbour types sit: featomic puts them in the keys, here they are
+    properties, so that one block holds every column of a centre type:
+
+    ========================  ===========================================  ==============================================
+    kind                      featomic 0.6 (keys / properties)             here (keys / properties)
+    ========================  ===========================================  ==============================================
+    ``"coefficients"``        o3_lambda, o3_sigma, center_type,            o3_lambda, o3_sigma, center_type /
+                              neighbor_type / n                            neighbor_type, n
+    ``"radial_spectrum"``     center_type, neighbor_type / n               center_type / neighbor_type, n
+    ``"power_spectrum"``      center_type, neighbor_1_type,                center_type / o3_lambda, neighbor_1_type, n_1,
+                              neighbor_2_type / l, n_1, n_2                neighbor_2_type, n_2 (every ordered
+                              (neighbor_1_type <= neighbor_2_type)         pair of neighbour types)
+    ========================  ===========================================  ==============================================
+
+    Samples (``system``, ``atom``) and components (``o3_mu``) are featomic's.
+    The power spectrum's angular property is called ``o3_lambda`` where featomic
+    says ``l`` (same meaning). Radial and angular functions are anisoap's, not
+    featomic's, so the numbers themselves differ from featomic's SOAP.
     """
 
     def __init__(
@@ -94,14 +141,16 @@ class EllipsoidalDensityProjection:
         subtract_center_contribution=False,
         basis_rcond=0.0,
         basis_tol=1e-8,
-        chunk_size=512,
-        show_progress=False,
     ):
-        self.max_angular = _check_int("max_angular", max_angular, 0)
-        self.cutoff = _check_positive("cutoff", cutoff)
-        if radial_basis not in ("gto", "monomial"):
+        max_angular = _check_int("max_angular", max_angular, 0)
+        if max_angular > MAX_ANGULAR_LIMIT:
+            raise ValueError(
+                f"max_angular must be <= {MAX_ANGULAR_LIMIT} (MAX_ANGULAR_LIMIT: above it the Cartesian "
+                f"solid harmonics lose rotational invariance to round-off), got {max_angular}"
+            )
+        cutoff = _check_positive("cutoff", cutoff)
+        if not isinstance(radial_basis, str) or radial_basis not in ("gto", "monomial"):
             raise ValueError(f"radial_basis must be 'gto' or 'monomial', got {radial_basis!r}")
-        self.radial_basis = radial_basis
         if radial_basis == "gto":
             if radial_gaussian_width is None:
                 raise ValueError("radial_gaussian_width (Å) is required with radial_basis='gto'")
@@ -111,34 +160,64 @@ class EllipsoidalDensityProjection:
                 "radial_gaussian_width applies only to radial_basis='gto'; "
                 "leave it None for 'monomial'"
             )
-        self.radial_gaussian_width = radial_gaussian_width
         if max_radial is not None and not isinstance(max_radial, numbers.Integral):
             try:
-                max_radial = [_check_int("max_radial[l]", n, 0) for n in max_radial]
+                max_radial = tuple(_check_int("max_radial[l]", n, 0) for n in max_radial)
             except TypeError:
                 raise ValueError(
                     f"max_radial must be None, an int >= 0 or a list of max_angular + 1 "
                     f"ints, got {max_radial!r}"
                 ) from None
-            if len(max_radial) != self.max_angular + 1:
+            if len(max_radial) != max_angular + 1:
                 raise ValueError(
-                    f"max_radial as a list needs one entry per l = 0 ... {self.max_angular} "
-                    f"({self.max_angular + 1} entries), got {len(max_radial)}"
+                    f"max_radial as a list needs one entry per l = 0 ... {max_angular} "
+                    f"({max_angular + 1} entries), got {len(max_radial)}"
                 )
         elif max_radial is not None:
             max_radial = _check_int("max_radial", max_radial, 0)
-        self.max_radial = max_radial
         if not isinstance(subtract_center_contribution, (bool, np.bool_)):
             raise ValueError(
                 f"subtract_center_contribution must be True or False, got {subtract_center_contribution!r}"
             )
-        self.subtract_center_contribution = bool(subtract_center_contribution)
-        if not np.isfinite(basis_rcond) or basis_rcond < 0:
-            raise ValueError(f"basis_rcond must be a finite number >= 0, got {basis_rcond!r}")
-        self.basis_rcond = float(basis_rcond)
-        self.basis_tol = _check_positive("basis_tol", basis_tol)
-        self.chunk_size = _check_int("chunk_size", chunk_size, 1)
-        self.show_progress = bool(show_progress)
+        basis_rcond = _check_real("basis_rcond", basis_rcond, "a finite number >= 0", strict=False)
+        basis_tol = _check_positive("basis_tol", basis_tol)
+        self.__dict__["_hypers"] = {
+            "max_angular": max_angular,
+            "cutoff": cutoff,
+            "radial_gaussian_width": radial_gaussian_width,
+            "max_radial": max_radial,
+            "radial_basis": radial_basis,
+            "subtract_center_contribution": bool(subtract_center_contribution),
+            "basis_rcond": basis_rcond,
+            "basis_tol": basis_tol,
+        }
+        self.__dict__["_basis"] = self._build_basis()
+
+    max_angular = _hyperparameter("max_angular")
+    cutoff = _hyperparameter("cutoff")
+    radial_gaussian_width = _hyperparameter("radial_gaussian_width")
+    max_radial = _hyperparameter("max_radial")
+    radial_basis = _hyperparameter("radial_basis")
+    subtract_center_contribution = _hyperparameter("subtract_center_contribution")
+    basis_rcond = _hyperparameter("basis_rcond")
+    basis_tol = _hyperparameter("basis_tol")
+
+    def __setattr__(self, name, value):
+        if name in _HYPERPARAMETERS:
+            raise AttributeError(
+                f"{name} is a hyperparameter, fixed when the calculator is built (the basis "
+                f"depends on it): create a new EllipsoidalDensityProjection instead"
+            )
+        raise AttributeError(f"EllipsoidalDensityProjection has no settable attribute {name!r}")
+
+    @property
+    def hyperparameters(self):
+        """dict: the constructor's arguments, validated (a copy)."""
+        return dict(self._hypers)
+
+    def __repr__(self):
+        arguments = ", ".join(f"{k}={v!r}" for k, v in self._hypers.items())
+        return f"EllipsoidalDensityProjection({arguments})"
 
     # ------------------------------------------------------------------ basis
     @property
@@ -146,65 +225,194 @@ class EllipsoidalDensityProjection:
         """Number of radial functions per l, tuple of length max_angular + 1."""
         return num_radial_functions(self.max_angular, self.max_radial)
 
-    def _basis(self):
-        if not hasattr(self, "_basis_cache"):
-            num_radial = self.num_radial
-            row_ptr, columns, values, max_degree = solid_harmonic_coefficients(
-                self.max_angular, num_radial
+    def _build_basis(self):
+        num_radial = self.num_radial
+        row_ptr, columns, values, max_degree = solid_harmonic_coefficients(self.max_angular, num_radial)
+        n_max = max(num_radial)
+        ortho = np.zeros((self.max_angular + 1, n_max, n_max))
+        for l in range(self.max_angular + 1):
+            ortho[l, : num_radial[l], : num_radial[l]] = orthonormalization_matrix(
+                l,
+                num_radial[l],
+                self.radial_basis,
+                self.cutoff,
+                self.radial_gaussian_width,
+                self.basis_rcond,
+                self.basis_tol,
             )
-            n_max = max(num_radial)
-            ortho = np.zeros((self.max_angular + 1, n_max, n_max))
-            for l in range(self.max_angular + 1):
-                ortho[l, : num_radial[l], : num_radial[l]] = orthonormalization_matrix(
-                    l,
-                    num_radial[l],
-                    self.radial_basis,
-                    self.cutoff,
-                    self.radial_gaussian_width,
-                    self.basis_rcond,
-                    self.basis_tol,
-                )
-                # R_l^m = sqrt(4π/(2l+1)) r^l Y_l^m: divide that factor out here
-                ortho[l] *= np.sqrt((2 * l + 1) / (4 * np.pi))
-            self._basis_cache = (moment_recurrence(max_degree), row_ptr, columns, values, ortho)
-        return self._basis_cache
+            # R_l^m = sqrt(4π/(2l+1)) r^l Y_l^m: divide that factor out here
+            ortho[l] *= np.sqrt((2 * l + 1) / (4 * np.pi))
+        return moment_recurrence(max_degree), row_ptr, columns, values, ortho
 
     # ------------------------------------------------------------ computation
-    def compute_coefficients(self, frames, diameters=None, species=None):
-        """Orthonormalised density coefficients of every particle of every frame.
+    def compute(
+        self,
+        frames,
+        *,
+        kind="power_spectrum",
+        per_centre=False,
+        species=None,
+        diameters=None,
+        progress=False,
+        chunk_size=512,
+        comm=None,
+    ):
+        """Featurise frames: density coefficients or one of their invariants.
 
         Parameters
         ----------
         frames : ase.Atoms, sequence of ase.Atoms, or FrameBatch
             Ellipsoid frames (:mod:`anisoap_pipeline.frames` convention),
-            validated here (a ``FrameBatch`` already is).
-        diameters : None, (3,) or per-particle array, optional
-            Supply or override ``c_diameter`` (full diameters, Å).
+            validated here (a ``FrameBatch`` already is). With ``comm``, they
+            are read on rank 0 only (pass anything, e.g. None, elsewhere).
+        kind : {"power_spectrum", "radial_spectrum", "coefficients"}
+            The 3-body power spectrum (paper Eq. 17), the 2-body radial
+            spectrum (orthonormalised l = 0 coefficients), or the density
+            coefficients themselves (per centre only).
+        per_centre : bool
+            False: one row per frame, the mean over its centres. True: one row
+            per centre, as a ``TensorMap``.
         species : sequence of int, optional
             Neighbour species channels; default: the species present in ``frames``.
             Fix it when featurising a dataset in pieces so all pieces share columns.
+        diameters : None, (3,) or per-particle array, optional
+            Supply or override ``c_diameter`` (full diameters, Å).
+        progress : bool
+            Show a tqdm progress bar over chunks (on rank 0 only under MPI).
+        chunk_size : int
+            Frames featurised per numba call (bounds memory); results do not
+            depend on it.
+        comm : mpi4py.MPI.Comm, optional
+            Split the frames over the ranks of ``comm`` (:mod:`.mpi`); the
+            result is identical to the serial one and returned on rank 0 only.
 
         Returns
         -------
-        DensityCoefficients
+        ndarray of float64, shape (n_frames, n_features)
+            For ``per_centre=False``: columns as :meth:`feature_labels` (centre
+            type slowest); a frame's block of a centre type it lacks is zeros.
+        metatensor.TensorMap
+            For ``per_centre=True``: one block per centre type (and per
+            o3_lambda for ``"coefficients"``); labels in the class Notes.
+        None
+            On MPI ranks other than 0.
 
         Raises
         ------
         ValueError
-            Invalid frames (message names the frame and field), or a particle of
-            a species not in ``species``.
+            Unknown ``kind``; ``"coefficients"`` without ``per_centre``; invalid
+            frames (message names the frame and field); a particle of a species
+            not in ``species``; a periodic cell too thin for the cutoff
+            (more than ``MAX_PERIODIC_IMAGES`` images of a pair); frames that
+            are all empty.
+        TypeError
+            ``frames`` is not an ``ase.Atoms``, a sequence of them or a FrameBatch.
+
+        Warns
+        -----
+        UserWarning
+            Naming the frames with no particles: their rows are zeros.
         """
-        batch = frames if isinstance(frames, FrameBatch) else FrameBatch.from_frames(frames, diameters)
-        species = np.unique(batch.numbers) if species is None else species
-        species = np.asarray(sorted(int(s) for s in species), dtype=np.int64)
-        starts = range(0, len(batch), self.chunk_size)
-        if self.show_progress:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(map(repr, KINDS))}, got {kind!r}")
+        if kind == "coefficients" and not per_centre:
+            raise ValueError(
+                "kind='coefficients' needs per_centre=True: coefficients are covariant, "
+                "their frame means are not features"
+            )
+        coefficients = self.compute_coefficients(
+            frames, species=species, diameters=diameters, progress=progress, chunk_size=chunk_size, comm=comm
+        )
+        if coefficients is None:
+            return None
+        if kind == "coefficients":
+            return coefficients.to_tensormap()
+        return coefficients.invariants(kind, mean_over_samples=not per_centre)
+
+    def compute_coefficients(
+        self, frames, *, species=None, diameters=None, progress=False, chunk_size=512, comm=None
+    ):
+        """The density coefficients behind :meth:`compute`, as the object every
+        invariant derives from (``.invariants(kind, mean_over_samples)``,
+        ``.to_tensormap()``): compute once, derive several kinds.
+
+        Parameters and errors as :meth:`compute`.
+
+        Returns
+        -------
+        DensityCoefficients, or None on MPI ranks other than 0
+        """
+        chunk_size = _check_int("chunk_size", chunk_size, 1)
+        if comm is not None and comm.Get_size() > 1:
+            from .mpi import distributed_coefficients
+
+            return distributed_coefficients(
+                self, frames, comm, species=species, diameters=diameters, progress=progress, chunk_size=chunk_size
+            )
+        batch = self.validated_batch(frames, diameters)
+        return self._coefficients(batch, _species(batch, species), progress, chunk_size)
+
+    def validated_batch(self, frames, diameters=None):
+        """Frames checked and packed for the kernels.
+
+        Besides the frame convention (:func:`~anisoap_pipeline.frames.validate_frames`),
+        checks what depends on the hyperparameters: periodic cells too thin for
+        the cutoff, and empty frames (a warning; an error if all are empty).
+
+        Returns
+        -------
+        FrameBatch
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`compute`.
+        """
+        if isinstance(frames, FrameBatch):
+            batch = frames
+        else:
+            batch = FrameBatch.from_frames(_atoms_list(frames), diameters)
+        empty = np.flatnonzero(batch.n_atoms == 0)
+        if len(empty) == len(batch):
+            raise ValueError(f"all {len(batch)} frame(s) are empty (no particles): nothing to featurise")
+        if len(empty):
+            shown = ", ".join(str(batch.first_frame + k) for k in empty[:10])
+            warnings.warn(
+                f"{len(empty)} frame(s) without particles ({shown}{', ...' if len(empty) > 10 else ''}): "
+                "their features are zeros",
+                stacklevel=3,
+            )
+        self._check_cells(batch)
+        return batch
+
+    def _check_cells(self, batch):
+        cells = batch.cells[batch.periodic]
+        if not len(cells):
+            return
+        volume = np.abs(np.linalg.det(cells))
+        areas = np.linalg.norm(np.cross(np.roll(cells, -1, axis=1), np.roll(cells, -2, axis=1)), axis=2)
+        widths = volume[:, None] / areas
+        images = np.prod(2 * np.ceil(self.cutoff / widths) + 1, axis=1)
+        bad = np.flatnonzero(images > MAX_PERIODIC_IMAGES)
+        if len(bad):
+            k = bad[0]
+            frame = batch.first_frame + np.flatnonzero(batch.periodic)[k]
+            raise ValueError(
+                f"frame {frame}: field 'cell' is too thin for the cutoff: perpendicular widths "
+                f"({', '.join(f'{w:.3g}' for w in widths[k])}) Å with cutoff {self.cutoff:g} Å "
+                f"give up to {images[k]:.3g} periodic images of every pair (at most {MAX_PERIODIC_IMAGES} "
+                "allowed, MAX_PERIODIC_IMAGES); check the cell or lower the cutoff"
+            )
+
+    def _coefficients(self, batch, species, progress, chunk_size):
+        starts = range(0, len(batch), chunk_size)
+        if progress:
             starts = tqdm(starts, desc="AniSOAP", unit="chunk")
-        parts = [self._chunk(batch[s : s + self.chunk_size], species) for s in starts]
+        parts = [self._chunk(batch[s : s + chunk_size], species) for s in starts]
         return DensityCoefficients.concatenate(parts)
 
     def _chunk(self, batch, species):
-        table, row_ptr, columns, values, ortho = self._basis()
+        table, row_ptr, columns, values, ortho = self._basis
         unknown = ~np.isin(batch.numbers, species)
         if unknown.any():
             particle = int(np.argmax(unknown))
@@ -251,57 +459,47 @@ class EllipsoidalDensityProjection:
         atom = np.arange(n_particles) - np.repeat(batch.offsets[:-1], batch.n_atoms)
         return DensityCoefficients(flat, system, atom, batch.numbers, species, self.num_radial, len(batch))
 
-    # ------------------------------------------------------------- public API
+    # ------------------------------------------------------ thin conveniences
     def transform(self, frames, diameters=None, species=None):
-        """Orthonormalised density coefficients as a metatensor ``TensorMap``.
-
-        Parameters
-        ----------
-        frames, diameters, species
-            As in :meth:`compute_coefficients`.
+        """``compute(frames, kind="coefficients", per_centre=True)``: the
+        orthonormalised density coefficients as a metatensor ``TensorMap``.
 
         Returns
         -------
         metatensor.TensorMap
             Keys (``o3_lambda``, ``o3_sigma``, ``center_type``); samples
             (``system``, ``atom``); components (``o3_mu``); properties
-            (``neighbor_type``, ``n``) — the labels of featomic 0.6's spherical
-            expansion. Real harmonics in the convention of anisoap 0.1.1.
+            (``neighbor_type``, ``n``): featomic 0.6's spherical expansion with
+            ``neighbor_type`` moved from the keys to the properties (class
+            Notes). Real harmonics in the convention of anisoap 0.1.1.
         """
-        return self.compute_coefficients(frames, diameters, species).to_tensormap()
+        return self.compute(frames, kind="coefficients", per_centre=True, diameters=diameters, species=species)
 
     def power_spectrum(self, frames, mean_over_samples=True, diameters=None, species=None):
-        """3-body (nu = 2) AniSOAP power spectrum (paper Eq. 17).
-
-        Parameters
-        ----------
-        frames, diameters, species
-            As in :meth:`compute_coefficients`.
-        mean_over_samples : bool
-            True: one row per frame, the mean over its centres. False: one row
-            per centre, as a ``TensorMap``.
+        """``compute(frames, kind="power_spectrum", per_centre=not mean_over_samples)``:
+        the 3-body (nu = 2) AniSOAP power spectrum (paper Eq. 17), anisoap's signature.
 
         Returns
         -------
         ndarray of shape (n_frames, n_features), or metatensor.TensorMap
-            See :meth:`DensityCoefficients.invariants`; columns as
-            :meth:`feature_labels`: center_type, then l, then (neighbour type,
-            n), then (neighbour type', n').
+            Columns as :meth:`feature_labels`: center_type, then o3_lambda,
+            then (neighbour type, n), then (neighbour type', n').
         """
-        coefficients = self.compute_coefficients(frames, diameters, species)
-        return coefficients.invariants("power_spectrum", mean_over_samples)
+        return self.compute(
+            frames, kind="power_spectrum", per_centre=not mean_over_samples, diameters=diameters, species=species
+        )
 
     def radial_spectrum(self, frames, mean_over_samples=True, diameters=None, species=None):
-        """2-body (nu = 1) invariants: the orthonormalised l = 0 coefficients.
-
-        Parameters and returns as :meth:`power_spectrum`; columns (center_type,
-        neighbor_type, n).
+        """``compute(frames, kind="radial_spectrum", per_centre=not mean_over_samples)``:
+        2-body (nu = 1) invariants, the orthonormalised l = 0 coefficients;
+        columns (center_type, neighbor_type, n).
         """
-        coefficients = self.compute_coefficients(frames, diameters, species)
-        return coefficients.invariants("radial_spectrum", mean_over_samples)
+        return self.compute(
+            frames, kind="radial_spectrum", per_centre=not mean_over_samples, diameters=diameters, species=species
+        )
 
     def feature_labels(self, species, kind="power_spectrum", center_types=None):
-        """Labels of the columns of the averaged ndarray output.
+        """Labels of the columns of the frame-averaged ndarray of :meth:`compute`.
 
         Parameters
         ----------
@@ -314,5 +512,26 @@ class EllipsoidalDensityProjection:
         Returns
         -------
         metatensor.Labels
+            (center_type, o3_lambda, neighbor_1_type, n_1, neighbor_2_type, n_2)
+            or (center_type, neighbor_type, n), in column order.
         """
         return feature_labels(species, self.num_radial, kind, center_types)
+
+
+def _species(batch, species):
+    species = np.unique(batch.numbers) if species is None else species
+    return np.asarray(sorted(int(s) for s in species), dtype=np.int64)
+
+
+def _atoms_list(frames):
+    """``frames`` as a list of ase.Atoms, or a TypeError saying what was expected."""
+    expected = "an ase.Atoms, a sequence of ase.Atoms or a FrameBatch"
+    if isinstance(frames, ase.Atoms):
+        return [frames]
+    if frames is None or isinstance(frames, (str, bytes, dict)) or not hasattr(frames, "__iter__"):
+        raise TypeError(f"frames must be {expected}, got {type(frames).__name__}")
+    frames = list(frames)
+    for k, item in enumerate(frames):
+        if not isinstance(item, ase.Atoms):
+            raise TypeError(f"frames must be {expected}; item {k} is a {type(item).__name__}")
+    return frames
