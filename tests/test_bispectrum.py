@@ -169,3 +169,31 @@ def test_errors(coefficients):
         coefficients.invariants("trispectrum")
     with pytest.raises(ValueError, match="flat coefficients must have shape"):
         bispectrum_values(coefficients.flat[:, :-1], coefficients.num_radial, 2)
+
+
+@pytest.mark.slow
+def test_cli_serial_and_mpi(tmp_path):
+    """``featurize --kind bispectrum``: frame means (.npy) and per centre (.mts),
+    the library's numbers; under ``mpiexec -n 2`` the same numbers, bit for bit."""
+    import metatensor
+
+    from anisoap_pipeline.frames import write_frames
+
+    from .test_featurize_cli import MPIEXEC, featurize
+
+    path = tmp_path / "frames.xyz"
+    write_frames(path, FRAMES)
+    hypers = ["--max-angular", "3", "--cutoff", "5.0", "--radial-gaussian-width", "1.5", "--max-radial", "2", "1", "2", "1"]
+    featurize(path, tmp_path / "serial.npy", *hypers, "--kind", "bispectrum")
+    featurize(path, tmp_path / "serial.mts", *hypers, "--kind", "bispectrum")
+    serial = np.load(tmp_path / "serial.npy")
+    expected = CALCULATOR.compute_coefficients(FRAMES).invariants("bispectrum")
+    np.testing.assert_allclose(serial, expected, rtol=0, atol=1e-14 * np.abs(expected).max())
+    per_centre = metatensor.load(str(tmp_path / "serial.mts"))
+    assert per_centre.block(center_type=6).properties.names == feature_labels([1, 6], [2, 1, 2, 1], "bispectrum").names[1:]
+    if MPIEXEC is None:
+        pytest.skip("mpiexec not found")
+    featurize(path, tmp_path / "mpi.npy", *hypers, "--kind", "bispectrum", ranks=2)
+    featurize(path, tmp_path / "mpi.mts", *hypers, "--kind", "bispectrum", ranks=2)
+    np.testing.assert_array_equal(np.load(tmp_path / "mpi.npy"), serial)
+    assert metatensor.equal(metatensor.load(str(tmp_path / "mpi.mts")), per_centre)
