@@ -222,57 +222,70 @@ def bispectrum_values(flat, num_radial, n_species, angular_cutoff=None, groups=N
     triples, offsets, widths, index, weight, pointers, columns = _tables(tuple(num_radial), n_species, angular_cutoff)
     if flat.ndim != 2 or flat.shape[1] != offsets[-1]:
         raise ValueError(f"flat coefficients must have shape (n_centres, {offsets[-1]}), got {flat.shape}")
-    if groups is None:
-        order, bounds = np.arange(len(flat)), np.arange(len(flat) + 1)
-    else:
+    if groups is None:  # one row per centre; tasks of 64 centres
+        order = rows = np.arange(len(flat), dtype=np.int64)
+        tasks = np.append(np.arange(0, len(flat), 64), len(flat)).astype(np.int64)
+        n_rows = len(flat)
+    else:  # tasks = groups, so no two threads add to the same row
         groups = np.asarray(groups, dtype=np.int64)
         if groups.shape != (len(flat),) or n_groups is None or groups.max(initial=-1) >= n_groups:
             raise ValueError(f"groups must be {len(flat)} integers below n_groups = {n_groups}")
         order = np.argsort(groups, kind="stable")
-        counts = np.bincount(groups[groups >= 0], minlength=n_groups)
-        order = order[len(order) - counts.sum() :]  # negative groups come first: drop them
-        bounds = np.concatenate([[0], np.cumsum(counts)])
-    return _bispectrum(flat, order.astype(np.int64), bounds.astype(np.int64), triples, offsets, widths, index, weight, pointers, columns)
+        order = order[groups[order] >= 0]
+        rows = groups[order]
+        tasks = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_groups))]).astype(np.int64)
+        n_rows = int(n_groups)
+    return _bispectrum(flat, order, rows, tasks, n_rows, triples, offsets, widths, index, weight, pointers, columns)
+
+
+#: centres handled together in the kernel (the vectorised innermost loops)
+_CHUNK = 16
 
 
 @njit(cache=True, parallel=True)
-def _bispectrum(flat, order, bounds, triples, offsets, widths, index, weight, pointers, columns):
-    n_triples = triples.shape[0]
+def _bispectrum(flat, order, rows, tasks, n_rows, triples, offsets, widths, index, weight, pointers, columns):
+    """Centres order[tasks[k]:tasks[k + 1]] are task k (one thread); the
+    invariants of centre order[j] are added to out[rows[j]] in j order."""
+    n_triples, n_coefficients = triples.shape[0], flat.shape[1]
     scratch = 0
     for t in range(n_triples):
-        size = (2 * triples[t, 2] + 1) * widths[triples[t, 0]] * widths[triples[t, 1]]
-        scratch = max(scratch, size)
-    out = np.zeros((bounds.shape[0] - 1, columns[n_triples]))
-    for g in prange(bounds.shape[0] - 1):
-        product = np.empty(scratch)
-        for k in range(bounds[g], bounds[g + 1]):
-            i = order[k]
+        scratch = max(scratch, (2 * triples[t, 2] + 1) * widths[triples[t, 0]] * widths[triples[t, 1]])
+    out = np.zeros((n_rows, columns[n_triples]))
+    for task in prange(tasks.shape[0] - 1):
+        x = np.zeros((n_coefficients, _CHUNK))  # coefficients of a chunk, centre innermost
+        product = np.empty((scratch, _CHUNK))
+        a = np.empty(_CHUNK)
+        value = np.empty(_CHUNK)
+        for first in range(tasks[task], tasks[task + 1], _CHUNK):
+            n = min(_CHUNK, tasks[task + 1] - first)
+            for c in range(n):
+                x[:, c] = flat[order[first + c]]
             for t in range(n_triples):
                 l1, l2, l3 = triples[t, 0], triples[t, 1], triples[t, 2]
                 w1, w2, w3 = widths[l1], widths[l2], widths[l3]
-                c1 = flat[i, offsets[l1] : offsets[l1 + 1]]
-                c2 = flat[i, offsets[l2] : offsets[l2 + 1]]
-                c3 = flat[i, offsets[l3] : offsets[l3 + 1]]
-                # product[M, q1, q2] = sum_{m1 m2} W_{m1 m2 M} c1[m1, q1] c2[m2, q2]:
+                o1, o2, o3 = offsets[l1], offsets[l2], offsets[l3]
+                # product[(M, q1, q2)] = sum_{m1 m2} W_{m1 m2 M} c1[m1, q1] c2[m2, q2]:
                 # the CG product of the first two densities, coupled to l3
-                block = product[: (2 * l3 + 1) * w1 * w2]
-                block[:] = 0.0
+                product[: (2 * l3 + 1) * w1 * w2] = 0.0
                 for e in range(pointers[t], pointers[t + 1]):
                     m1, m2, m3 = index[e, 0], index[e, 1], index[e, 2]
                     for q1 in range(w1):
-                        a = weight[e] * c1[m1 * w1 + q1]
+                        for c in range(_CHUNK):
+                            a[c] = weight[e] * x[o1 + m1 * w1 + q1, c]
                         row = (m3 * w1 + q1) * w2
                         for q2 in range(q1 if l1 == l2 else 0, w2):
-                            block[row + q2] += a * c2[m2 * w2 + q2]
+                            for c in range(_CHUNK):
+                                product[row + q2, c] += a[c] * x[o2 + m2 * w2 + q2, c]
                 # contract with the third density over M, non-redundant (q1, q2, q3) only
                 column = columns[t]
                 for q1 in range(w1):
                     for q2 in range(q1 if l1 == l2 else 0, w2):
-                        start = q2 if l2 == l3 else 0
-                        target = out[g, column : column + w3 - start]
-                        for m3 in range(2 * l3 + 1):
-                            a = block[(m3 * w1 + q1) * w2 + q2]
-                            for q3 in range(start, w3):  # contiguous: vectorised
-                                target[q3 - start] += a * c3[m3 * w3 + q3]
-                        column += w3 - start
+                        for q3 in range(q2 if l2 == l3 else 0, w3):
+                            value[:] = 0.0
+                            for m3 in range(2 * l3 + 1):
+                                for c in range(_CHUNK):
+                                    value[c] += product[(m3 * w1 + q1) * w2 + q2, c] * x[o3 + m3 * w3 + q3, c]
+                            for c in range(n):
+                                out[rows[first + c], column] += value[c]
+                            column += 1
     return out
