@@ -2,18 +2,27 @@
 
 The orthonormalised coefficients <a n l m | rho_i> of every centre become a
 featomic-style spherical-expansion ``TensorMap``, the 2-body radial spectrum
-(l = 0 coefficients) and the 3-body power spectrum (paper Eq. 17), per centre or
-averaged over each frame's centres.
+(l = 0 coefficients), the 3-body power spectrum (paper Eq. 17) and the 4-body
+bispectrum (:mod:`.bispectrum`), per centre or averaged over each frame's centres.
 """
 
 import numpy as np
 from metatensor import Labels, TensorBlock, TensorMap
 from numba import njit, prange
 
+from .bispectrum import bispectrum_columns, bispectrum_values
+
 __all__ = ["DensityCoefficients", "feature_labels", "power_spectrum_values"]
 
 _POWER_NAMES = ["o3_lambda", "neighbor_1_type", "n_1", "neighbor_2_type", "n_2"]
 _RADIAL_NAMES = ["neighbor_type", "n"]
+_BISPECTRUM_NAMES = ["l_1", "l_2", "l_3", "neighbor_1_type", "n_1", "neighbor_2_type", "n_2", "neighbor_3_type", "n_3"]
+_KINDS = ("power_spectrum", "radial_spectrum", "bispectrum")
+
+
+def _check_kind(kind):
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {', '.join(map(repr, _KINDS))}, got {kind!r}")
 
 
 class DensityCoefficients:
@@ -95,13 +104,16 @@ class DensityCoefficients:
                 blocks.append(TensorBlock(np.ascontiguousarray(values[mask]), self._samples(mask), components, properties))
         return TensorMap(_labels(["o3_lambda", "o3_sigma", "center_type"], keys), blocks)
 
-    def invariants(self, kind="power_spectrum", mean_over_samples=True):
-        """Radial or power spectrum, per centre or averaged per frame.
+    def invariants(self, kind="power_spectrum", mean_over_samples=True, angular_cutoff=None):
+        """Radial spectrum, power spectrum or bispectrum, per centre or averaged per frame.
 
         Parameters
         ----------
-        kind : {"power_spectrum", "radial_spectrum"}
+        kind : {"power_spectrum", "radial_spectrum", "bispectrum"}
         mean_over_samples : bool
+        angular_cutoff : int, optional
+            Bispectrum only: largest l of the three coupled densities (default
+            max_angular); see :mod:`.bispectrum`.
 
         Returns
         -------
@@ -111,23 +123,43 @@ class DensityCoefficients:
             that type's centres in the frame (zeros if it has none). Per centre:
             a ``TensorMap`` with keys (``center_type``), samples (``system``,
             ``atom``) and the properties of :func:`feature_labels`.
+
+        Raises
+        ------
+        ValueError
+            For an unknown kind, or an angular_cutoff given for another kind
+            than the bispectrum or outside [0, max_angular].
         """
+        _check_kind(kind)
+        if angular_cutoff is not None and kind != "bispectrum":
+            raise ValueError(f"angular_cutoff applies to kind='bispectrum' only, not {kind!r}")
+        center_types = np.unique(self.center_type)
+        if kind == "bispectrum" and mean_over_samples:
+            return self._bispectrum_frame_means(center_types, angular_cutoff)
         if kind == "power_spectrum":
             values = power_spectrum_values(self.flat, self.num_radial, len(self.species))
         elif kind == "radial_spectrum":
             values = self.values[0][:, 0, :]
         else:
-            raise ValueError(f"kind must be 'power_spectrum' or 'radial_spectrum', got {kind!r}")
-        center_types = np.unique(self.center_type)
+            values = bispectrum_values(self.flat, self.num_radial, len(self.species), angular_cutoff)
         if mean_over_samples:
             return np.concatenate([self._frame_mean(values, self.center_type == t) for t in center_types], axis=1)
-        properties = feature_labels(self.species, self.num_radial, kind, center_types=[0])
+        properties = feature_labels(self.species, self.num_radial, kind, center_types=[0], angular_cutoff=angular_cutoff)
         properties = Labels(properties.names[1:], properties.values[:, 1:])
         blocks = [
             TensorBlock(np.ascontiguousarray(values[self.center_type == t]), self._samples(self.center_type == t), [], properties)
             for t in center_types
         ]
         return TensorMap(_labels(["center_type"], center_types.reshape(-1, 1)), blocks)
+
+    def _bispectrum_frame_means(self, center_types, angular_cutoff):
+        """Frame means summed per (centre type, frame) in the kernel, without the
+        (n_centres x n_features) per-centre array."""
+        group = np.searchsorted(center_types, self.center_type) * self.n_systems + self.system
+        n_groups = len(center_types) * self.n_systems
+        sums = bispectrum_values(self.flat, self.num_radial, len(self.species), angular_cutoff, group, n_groups)
+        means = sums / np.maximum(np.bincount(group, minlength=n_groups), 1)[:, None]
+        return means.reshape(len(center_types), self.n_systems, -1).transpose(1, 0, 2).reshape(self.n_systems, -1)
 
     def _frame_mean(self, values, mask):
         system = self.system[mask]
@@ -196,7 +228,7 @@ def _power_spectrum(flat, num_radial, n_species):
     return out
 
 
-def feature_labels(species, num_radial, kind="power_spectrum", center_types=None):
+def feature_labels(species, num_radial, kind="power_spectrum", center_types=None, angular_cutoff=None):
     """Labels of the averaged feature columns.
 
     Parameters
@@ -205,16 +237,22 @@ def feature_labels(species, num_radial, kind="power_spectrum", center_types=None
         Neighbour species channels.
     num_radial : sequence of int
         Radial functions per l.
-    kind : {"power_spectrum", "radial_spectrum"}
+    kind : {"power_spectrum", "radial_spectrum", "bispectrum"}
     center_types : sequence of int, optional
         Centre species, default ``species``.
+    angular_cutoff : int, optional
+        Bispectrum only, as in :meth:`DensityCoefficients.invariants`.
 
     Returns
     -------
     metatensor.Labels
-        (center_type, o3_lambda, neighbor_1_type, n_1, neighbor_2_type, n_2) or
-        (center_type, neighbor_type, n), in column order.
+        In column order: (center_type, o3_lambda, neighbor_1_type, n_1,
+        neighbor_2_type, n_2) for the power spectrum, (center_type,
+        neighbor_type, n) for the radial spectrum, (center_type, l_1, l_2, l_3,
+        neighbor_1_type, n_1, neighbor_2_type, n_2, neighbor_3_type, n_3) for the
+        bispectrum (the non-redundant set of :mod:`.bispectrum`).
     """
+    _check_kind(kind)
     species = sorted(int(s) for s in species)
     center_types = species if center_types is None else sorted(int(s) for s in center_types)
     if kind == "power_spectrum":
@@ -225,5 +263,11 @@ def feature_labels(species, num_radial, kind="power_spectrum", center_types=None
         rows = [[a, n] for a in species for n in range(num_radial[0])]
         names = _RADIAL_NAMES
     else:
-        raise ValueError(f"kind must be 'power_spectrum' or 'radial_spectrum', got {kind!r}")
+        columns = bispectrum_columns(num_radial, len(species), angular_cutoff)
+        channels = [[(a, n) for a in species for n in range(nr)] for nr in num_radial]
+        rows = [
+            [l1, l2, l3, *channels[l1][q1], *channels[l2][q2], *channels[l3][q3]]
+            for l1, l2, l3, q1, q2, q3 in columns.tolist()
+        ]
+        names = _BISPECTRUM_NAMES
     return _labels(["center_type", *names], [[t, *r] for t in center_types for r in rows])
