@@ -8,6 +8,7 @@ import argparse
 import sys
 import time
 
+from .anisoap.projection import KINDS
 from .steps import benzene, gay_berne, liquid_crystals, regression
 
 __all__ = ["main"]
@@ -130,7 +131,7 @@ def _featurize_parser(subparsers):
     p.add_argument("--basis-tol", type=float, default=1e-8)
     p.add_argument("--diameters", type=float, nargs=3, default=None, metavar=("D1", "D2", "D3"),
                    help="full diameters (Å) for every particle, overriding the file's")
-    p.add_argument("--kind", choices=["power_spectrum", "radial_spectrum", "bispectrum", "coefficients"], default="power_spectrum")
+    p.add_argument("--kind", choices=KINDS, default="power_spectrum")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     p.set_defaults(handler=_featurize)
 

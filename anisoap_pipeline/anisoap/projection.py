@@ -29,7 +29,7 @@ __all__ = ["EllipsoidalDensityProjection", "KINDS", "MAX_ANGULAR_LIMIT", "MAX_PE
 
 #: What :meth:`EllipsoidalDensityProjection.compute` can return; every kind but
 #: ``"coefficients"`` is forwarded to :meth:`DensityCoefficients.invariants`.
-KINDS = ("coefficients", "radial_spectrum", "power_spectrum")
+KINDS = ("coefficients", "radial_spectrum", "power_spectrum", "bispectrum")
 
 #: Largest number of periodic images of one pair the neighbour search may have
 #: to visit, prod_k (2 ceil(cutoff / w_k) + 1) over the cell's perpendicular
@@ -265,7 +265,7 @@ class EllipsoidalDensityProjection:
             Ellipsoid frames (:mod:`anisoap_pipeline.frames` convention),
             validated here (a ``FrameBatch`` already is). With ``comm``, they
             are read on rank 0 only (pass anything, e.g. None, elsewhere).
-        kind : {"power_spectrum", "radial_spectrum", "coefficients"}
+        kind : {"power_spectrum", "radial_spectrum", "bispectrum", "coefficients"}
             The 3-body power spectrum (paper Eq. 17), the 2-body radial
             spectrum (orthonormalised l = 0 coefficients), or the density
             coefficients themselves (per centre only).
@@ -505,7 +505,7 @@ class EllipsoidalDensityProjection:
         ----------
         species : sequence of int
             Neighbour species channels.
-        kind : {"power_spectrum", "radial_spectrum"}
+        kind : {"power_spectrum", "radial_spectrum", "bispectrum"}
         center_types : sequence of int, optional
             Centre species (default: ``species``).
 
