@@ -33,12 +33,21 @@ What is computed (documented choices):
   (l1, q1) <= (l2, q2) <= (l3, q3): l1 <= l2 <= l3, and among equal l the
   channel indices do not decrease (q1 <= q2 if l1 = l2, q2 <= q3 if l2 = l3).
   Every other ordering of the same pairs is a permutation and gives the same
-  number. Channels of different l run over all (neighbour type, n), so with
-  several species the triples are ordered channel triples.
+  number. With several species q runs over all (neighbour type, n): for
+  distinct l every ordered channel triple is a column, for equal l the sorted
+  ones. featomic's ``DensityCorrelations`` (``skip_redundant=True``) keeps
+  l1 <= l2 <= l3 too but every channel order, so its extra columns are copies
+  of ours (W1: 6,608 columns here, 10,290 there).
 
 Column order: angular triples in lexicographic order (l1, l2, l3); within a
 triple, q1, then q2, then q3 (q = neighbour-type index * num_radial[l] + n,
 the order of the coefficient layout).
+
+Limit: with an l = 0 density, B_{q1 0, q2 l, q3 l} = c_{q1 0 0} p_{q2 q3 l},
+p the power spectrum of :mod:`.coefficients` (W^{0 l l}_{0 m m'} =
+(-1)^l delta_{m m'} / sqrt(2l + 1), the power spectrum's own coupling).
+Frame means are summed in the kernel, centre by centre in a fixed order (the
+same bits whatever the thread count), without the per-centre array.
 """
 
 from functools import lru_cache
