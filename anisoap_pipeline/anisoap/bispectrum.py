@@ -170,27 +170,23 @@ def _tables(num_radial, n_species, angular_cutoff):
     for the kernel."""
     widths = np.array([n_species * n for n in num_radial], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum([(2 * l + 1) * w for l, w in enumerate(widths)])]).astype(np.int64)
-    triples = angular_triples(_check_cutoff(num_radial, angular_cutoff))
-    entries, pointers, columns = [], [0], [0]
+    # columns come triple by triple, triples in lexicographic order
+    triples, counts = np.unique(bispectrum_columns(num_radial, n_species, angular_cutoff)[:, :3], axis=0, return_counts=True)
+    entries, pointers = [], [0]
     for l1, l2, l3 in triples:
         w = zero_coupling(l1, l2, l3)
         m1, m2, m3 = np.nonzero(np.abs(w) > 1e-14)
         entries.append(np.stack([m1, m2, m3, w[m1, m2, m3]], axis=1))
         pointers.append(pointers[-1] + len(m1))
-        w1, w2, w3 = widths[l1], widths[l2], widths[l3]
-        count = sum(
-            w3 - (q2 if l2 == l3 else 0) for q1 in range(w1) for q2 in range(q1 if l1 == l2 else 0, w2)
-        )
-        columns.append(columns[-1] + count)
     entries = np.concatenate(entries) if entries else np.zeros((0, 4))
     return (
-        triples,
+        triples.astype(np.int64).reshape(-1, 3),
         offsets,
         widths,
         np.ascontiguousarray(entries[:, :3]).astype(np.int64),
         np.ascontiguousarray(entries[:, 3]),
         np.array(pointers, dtype=np.int64),
-        np.array(columns, dtype=np.int64),
+        np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
     )
 
 
