@@ -88,6 +88,7 @@ def test_matches_featomic_density_correlations(coefficients):
     ours = coefficients.invariants("bispectrum", mean_over_samples=False)
     labels = feature_labels(species, coefficients.num_radial, "bispectrum", center_types=[0])
     column = {tuple(row[1:]): k for k, row in enumerate(labels.values.tolist())}
+    assert len(theirs) == len(angular_triples(max_angular)) * len(ours)  # same triples, every centre type
     compared = set()
     for key, block in theirs.items():
         assert key["o3_sigma"] == 1 and key["k_2"] == key["l_3"]
