@@ -23,11 +23,14 @@ Usage::
 Times: median of the runs after one untimed call (which loads or compiles the
 numba kernels, and measures memory). Memory: the extra peak resident memory of
 one call, i.e. the process's peak RSS (VmHWM, reset through
-/proc/self/clear_refs just before the call) minus its RSS before the call.
+/proc/self/clear_refs just before the call) minus its RSS before the call
+(after ``malloc_trim``, so memory freed by earlier calls is not reused unseen).
 The 1-minute load average is printed before and after.
 """
 
 import argparse
+import ctypes
+import gc
 import os
 import re
 import statistics
@@ -41,7 +44,9 @@ def _memory_kb(field):
 
 
 def extra_peak_mb(function):
-    """Peak RSS during ``function()`` above the RSS before it, MB (Linux)."""
+    """Peak RSS during ``function()`` above the RSS before it, MB (Linux, glibc)."""
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)  # freed heap back to the OS: RSS before is what is in use
     Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
     before = _memory_kb("VmRSS")
     function()

@@ -88,6 +88,7 @@ def test_matches_featomic_density_correlations(coefficients):
     ours = coefficients.invariants("bispectrum", mean_over_samples=False)
     labels = feature_labels(species, coefficients.num_radial, "bispectrum", center_types=[0])
     column = {tuple(row[1:]): k for k, row in enumerate(labels.values.tolist())}
+    assert len(theirs) == len(angular_triples(max_angular)) * len(ours)  # same triples, every centre type
     compared = set()
     for key, block in theirs.items():
         assert key["o3_sigma"] == 1 and key["k_2"] == key["l_3"]
@@ -153,6 +154,15 @@ def test_frame_means_labels_and_cutoff(coefficients):
         for system in range(len(FRAMES)):
             rows = block.values[block.samples.values[:, 0] == system]
             np.testing.assert_allclose(means[system, t * width : (t + 1) * width], rows.mean(axis=0), rtol=1e-12, atol=1e-16)
+    # the same bits whatever the thread count
+    import numba
+
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        np.testing.assert_array_equal(coefficients.invariants("bispectrum"), means)
+    finally:
+        numba.set_num_threads(threads)
     # l <= angular_cutoff: exactly the matching columns of the full set
     cut = coefficients.invariants("bispectrum", mean_over_samples=False, angular_cutoff=1)
     keep = (per.block(0).properties.values[:, :3] <= 1).all(axis=1)

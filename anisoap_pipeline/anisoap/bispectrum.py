@@ -33,12 +33,21 @@ What is computed (documented choices):
   (l1, q1) <= (l2, q2) <= (l3, q3): l1 <= l2 <= l3, and among equal l the
   channel indices do not decrease (q1 <= q2 if l1 = l2, q2 <= q3 if l2 = l3).
   Every other ordering of the same pairs is a permutation and gives the same
-  number. Channels of different l run over all (neighbour type, n), so with
-  several species the triples are ordered channel triples.
+  number. With several species q runs over all (neighbour type, n): for
+  distinct l every ordered channel triple is a column, for equal l the sorted
+  ones. featomic's ``DensityCorrelations`` (``skip_redundant=True``) keeps
+  l1 <= l2 <= l3 too but every channel order, so its extra columns are copies
+  of ours (W1: 6,608 columns here, 10,290 there).
 
 Column order: angular triples in lexicographic order (l1, l2, l3); within a
 triple, q1, then q2, then q3 (q = neighbour-type index * num_radial[l] + n,
 the order of the coefficient layout).
+
+Limit: with an l = 0 density, B_{q1 0, q2 l, q3 l} = c_{q1 0 0} p_{q2 q3 l},
+p the power spectrum of :mod:`.coefficients` (W^{0 l l}_{0 m m'} =
+(-1)^l delta_{m m'} / sqrt(2l + 1), the power spectrum's own coupling).
+Frame means are summed in the kernel, centre by centre in a fixed order (the
+same bits whatever the thread count), without the per-centre array.
 """
 
 from functools import lru_cache
@@ -161,27 +170,23 @@ def _tables(num_radial, n_species, angular_cutoff):
     for the kernel."""
     widths = np.array([n_species * n for n in num_radial], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum([(2 * l + 1) * w for l, w in enumerate(widths)])]).astype(np.int64)
-    triples = angular_triples(_check_cutoff(num_radial, angular_cutoff))
-    entries, pointers, columns = [], [0], [0]
+    # columns come triple by triple, triples in lexicographic order
+    triples, counts = np.unique(bispectrum_columns(num_radial, n_species, angular_cutoff)[:, :3], axis=0, return_counts=True)
+    entries, pointers = [], [0]
     for l1, l2, l3 in triples:
         w = zero_coupling(l1, l2, l3)
         m1, m2, m3 = np.nonzero(np.abs(w) > 1e-14)
         entries.append(np.stack([m1, m2, m3, w[m1, m2, m3]], axis=1))
         pointers.append(pointers[-1] + len(m1))
-        w1, w2, w3 = widths[l1], widths[l2], widths[l3]
-        count = sum(
-            w3 - (q2 if l2 == l3 else 0) for q1 in range(w1) for q2 in range(q1 if l1 == l2 else 0, w2)
-        )
-        columns.append(columns[-1] + count)
     entries = np.concatenate(entries) if entries else np.zeros((0, 4))
     return (
-        triples,
+        triples.astype(np.int64).reshape(-1, 3),
         offsets,
         widths,
         np.ascontiguousarray(entries[:, :3]).astype(np.int64),
         np.ascontiguousarray(entries[:, 3]),
         np.array(pointers, dtype=np.int64),
-        np.array(columns, dtype=np.int64),
+        np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
     )
 
 
