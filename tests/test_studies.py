@@ -72,6 +72,8 @@ def test_parent_links_are_the_state_points_job_ids(test_config):
     (regression,) = plan.of_step("regression")
     gfre = plan.ids("gfre", "benzene")
     assert set(regression.parents["anisoap_from"]) == set(gfre)  # the GFRE minimum of the grid
+    assert plan.of_step("label")[0].threads == test_config["studies"]["benzene"]["label_jobs"] == 2
+    assert {job.threads for job in plan.of_step("featurize")} == {1}  # mpi_tasks
     (centres,) = regression.parents["centres_from"]  # the spherical grid point (2, 2, 2)
     assert plan.jobs[plan.jobs[centres].parents["features"][0]].state_point["diameters"] == [2.0, 2.0, 2.0]
     # the features the regression reads through the GFRE jobs are inputs too

@@ -26,6 +26,7 @@ import numpy as np
 from scipy.linalg import LinAlgWarning
 from sklearn.model_selection import KFold, cross_val_predict
 
+from .checks import check_matrix, check_rows
 from .regression import ALPHA_PARAMETER, regression_metrics, ridge_model
 
 __all__ = ["RESIDUALS", "baseline_and_correct", "numerical_rank"]
@@ -55,22 +56,6 @@ def numerical_rank(X, rtol=None):
     if X.ndim != 2 or X.shape[0] < 2:
         raise ValueError(f"need a matrix with at least 2 rows, got shape {X.shape}")
     return int(np.linalg.matrix_rank(X - X.mean(axis=0), rtol=rtol))
-
-
-def _check(X, y, name):
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[0] != len(y):
-        raise ValueError(f"{name} must have shape (n, p) with n = {len(y)} rows, got {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return X
-
-
-def _check_rows(rows, n, name):
-    rows = np.asarray(rows, dtype=int)
-    if rows.ndim != 1 or rows.size == 0 or rows.min() < 0 or rows.max() >= n:
-        raise ValueError(f"{name} must be a non-empty 1-d array of row indices in [0, {n}), got {rows!r}")
-    return rows
 
 
 def baseline_and_correct(
@@ -126,10 +111,10 @@ def baseline_and_correct(
     y = np.asarray(y, dtype=float)
     if y.ndim != 1 or not np.all(np.isfinite(y)):
         raise ValueError(f"y must be a finite 1-d array, got shape {y.shape}")
-    X_baseline = _check(X_baseline, y, "X_baseline")
-    X_correction = _check(X_correction, y, "X_correction")
-    train = _check_rows(train, len(y), "train")
-    test = _check_rows(test, len(y), "test")
+    X_baseline = check_matrix(X_baseline, "X_baseline", n_rows=len(y))
+    X_correction = check_matrix(X_correction, "X_correction", n_rows=len(y))
+    train = check_rows(train, len(y), "train")
+    test = check_rows(test, len(y), "test")
     if np.intersect1d(train, test).size:
         raise ValueError("train and test rows overlap")
 

@@ -26,18 +26,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from skmatter.preprocessing import StandardFlexibleScaler
 
+from .checks import check_matrix
+
 __all__ = ["order_correlation", "pca_map", "separation_scores"]
-
-
-def _matrix(X, name="X"):
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be a (n_samples, n_features) matrix, got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{name} contains non-finite values")
-    return X
 
 
 def pca_map(X, n_components=2):
@@ -71,7 +62,7 @@ def pca_map(X, n_components=2):
         If ``X`` is not a finite 2-D matrix, has fewer than two samples, or
         ``n_components`` is out of range.
     """
-    X = _matrix(X)
+    X = check_matrix(X)
     limit = min(X.shape)
     if len(X) < 2:
         raise ValueError(f"PCA needs at least 2 samples, got {len(X)}")
@@ -121,7 +112,7 @@ def separation_scores(coordinates, labels, seed=0, folds=5):
         If there are fewer than two classes, a class has fewer than two
         samples, or shapes disagree.
     """
-    coordinates = _matrix(coordinates, "coordinates")
+    coordinates = check_matrix(coordinates, "coordinates")
     labels = np.asarray(labels)
     if labels.shape != (len(coordinates),):
         raise ValueError(f"labels must have shape ({len(coordinates)},), got {labels.shape}")
@@ -171,7 +162,7 @@ def order_correlation(coordinates, order, groups=None):
     ValueError
         If shapes disagree or a group has fewer than 3 samples.
     """
-    coordinates = _matrix(coordinates, "coordinates")
+    coordinates = check_matrix(coordinates, "coordinates")
     order = np.asarray(order, dtype=float)
     if order.shape != (len(coordinates),):
         raise ValueError(f"order must have shape ({len(coordinates)},), got {order.shape}")

@@ -26,17 +26,17 @@ from scipy.linalg import LinAlgWarning
 from sklearn.linear_model import RidgeCV
 from sklearn.preprocessing import StandardScaler
 
+from .checks import check_matrix
+
 __all__ = ["pcovr_losses", "pcovr_map", "write_chemiscope"]
 
 
 def _prepare(X, y, fit_idx):
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float).reshape(len(y), -1) if np.ndim(y) else None
-    if y is None or X.ndim != 2 or X.shape[0] != y.shape[0]:
+    if not np.ndim(y) or np.ndim(X) != 2 or np.shape(X)[0] != len(y):
         raise ValueError(f"need X of shape (n, p) and y of shape (n,) or (n, t) with the same n, got "
                          f"{np.shape(X)} and {np.shape(y)}")
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
-        raise ValueError("X or y contains NaN or infinite values")
+    X = check_matrix(X, "X")
+    y = check_matrix(np.reshape(y, (len(y), -1)), "y")
     fit_idx = np.arange(len(X)) if fit_idx is None else np.asarray(fit_idx, dtype=int)
     if fit_idx.ndim != 1 or fit_idx.size < 3 or fit_idx.min() < 0 or fit_idx.max() >= len(X):
         raise ValueError(f"fit_idx must hold at least 3 row indices in [0, {len(X)})")

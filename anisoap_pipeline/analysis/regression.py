@@ -29,11 +29,11 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils import check_X_y
+
+from .checks import check_xy
 
 __all__ = [
     "alpha_grid",
-    "check_xy",
     "fit_ridge",
     "regression_metrics",
     "ridge_learning_curve",
@@ -126,20 +126,6 @@ def regression_metrics(y_true, y_pred):
         "r2": 1.0 - float(np.sum(residual**2)) / ss_tot if ss_tot > 0 else float("nan"),
         "n": int(y_true.size),
     }
-
-
-def check_xy(X, y):
-    """Features and target as float arrays (scikit-learn's ``check_X_y``), shapes named on error.
-
-    Raises
-    ------
-    ValueError
-        If X is not (n, p), y not (n,), or either holds NaN or infinite values.
-    """
-    try:
-        return check_X_y(X, y, dtype=float, y_numeric=True)
-    except ValueError as error:
-        raise ValueError(f"features of shape {np.shape(X)} and target of shape {np.shape(y)}: {error}") from None
 
 
 def fit_ridge(X, y, train, test, *, alphas=None, cv_folds=5, seed=0):

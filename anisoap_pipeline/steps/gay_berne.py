@@ -20,7 +20,7 @@ from . import add_job_step, parameters
 __all__ = ["add_parsers"]
 
 
-def _gb_generate(args):
+def _dimers(args):
     """Gay-Berne dimers of the state point (sample_dimers) -> frames.xyz."""
     import numpy as np
 
@@ -45,7 +45,7 @@ def _gb_generate(args):
         })
 
 
-def _gb_report(args):
+def _report(args):
     """Gay-Berne figures (parity, learning curves), metrics table and summary rows."""
     import csv
     import json
@@ -100,9 +100,9 @@ def _gb_report(args):
 
 def add_parsers(subparsers):
     """Register ``dimers`` and ``gay_berne_report``."""
-    add_job_step(subparsers, "dimers", _gb_generate, "Gay-Berne dimers of a dataset job -> frames.xyz")
+    add_job_step(subparsers, "dimers", _dimers, "Gay-Berne dimers of a dataset job -> frames.xyz")
     p = subparsers.add_parser("gay_berne_report", help="Gay-Berne figures, metrics table and summary rows")
     p.add_argument("--models", nargs="+", required=True, help="job ids of the ridge models")
     p.add_argument("--curves", nargs="+", required=True, help="job ids of the learning curves")
     p.add_argument("--output-dir", required=True)
-    p.set_defaults(handler=_gb_report)
+    p.set_defaults(handler=_report)

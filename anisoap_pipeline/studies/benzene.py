@@ -107,7 +107,7 @@ def plan(config, basedir="."):
                      **data, **({"sha256": file_sha256(files[0])} if files else {}))
     labels = p.add("label", " ".join(str(value) for key, value in calculator.items()
                                      if key in ("name", "method")),
-                   files=label_files, crystals=crystals, calculator=calculator,
+                   files=label_files, threads=config["label_jobs"], crystals=crystals, calculator=calculator,
                    **({"sha256": file_sha256(label_files[0])} if label_files else {}))
     ellipsoids = p.add("coarse_grain", "one ellipsoid per molecule", crystals=crystals, diameters=FILE_DIAMETERS)
     soap = p.add("soap", f"max_angular={config['soap']['max_angular']} cutoff={config['soap']['cutoff']:g}",
