@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
+from anisoap_pipeline.calculators import plane_spacings
 from anisoap_pipeline.coarse_grain import coarse_grain, find_molecules
 from anisoap_pipeline.datasets.benzene import (
     MIN_CONTACTS,
@@ -16,7 +17,7 @@ from anisoap_pipeline.datasets.benzene import (
 )
 from anisoap_pipeline.frames import get_quaternions
 
-REASONS = {"no_z", "symmetry_incompatible", "timeout", "close_contact"}
+REASONS = {"no_z", "symmetry_incompatible", "placement_budget", "thin_cell", "close_contact"}
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +126,54 @@ def test_invalid_arguments(kwargs, message):
     arguments = {"n_crystals": 1, "seed": 0, **kwargs}
     with pytest.raises(ValueError, match=message):
         generate_crystals(**arguments)
+
+
+def _burn(seconds):
+    """Keep one core busy for ``seconds`` (a child process of the load test)."""
+    import time
+
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_same_seed_same_crystals_on_a_loaded_machine():
+    """No clock decides what is generated: an attempt over its placement budget
+    fails the same way with both cores busy (burner processes) as on an idle machine."""
+    import multiprocessing
+
+    arguments = {"n_crystals": 3, "seed": 2, "space_groups": (2, 14, 19, 33, 61), "max_molecules": 4,
+                 "max_placements": 1}
+    idle, idle_counts = generate_crystals(**arguments)
+    assert idle_counts.get("placement_budget", 0) >= 1  # the budget is exercised
+    burners = [multiprocessing.get_context("fork").Process(target=_burn, args=(120,)) for _ in range(2)]
+    for burner in burners:
+        burner.start()
+    try:
+        busy, busy_counts = generate_crystals(**arguments)
+    finally:
+        for burner in burners:
+            burner.terminate()
+            burner.join()
+    assert busy_counts == idle_counts
+    assert len(busy) == len(idle)
+    for a, b in zip(idle, busy):
+        assert a.info == b.info
+        assert np.array_equal(a.numbers, b.numbers)
+        assert np.array_equal(a.positions, b.positions)
+        assert np.array_equal(a.cell.array, b.cell.array)
+
+
+def test_thin_cells_are_rejected_and_counted():
+    arguments = {"n_crystals": 4, "seed": 3, "space_groups": (2, 14), "augment_fraction": 0.0}
+    crystals, counts = generate_crystals(**arguments)
+    spacings = np.array([plane_spacings(crystal).min() for crystal in crystals])
+    threshold = float(np.median(spacings))
+    kept, kept_counts = generate_crystals(**arguments, min_plane_spacing=threshold)
+    assert kept_counts.get("thin_cell", 0) >= 1
+    assert all(plane_spacings(crystal).min() >= threshold for crystal in kept)
+    # each attempt has its own random stream: surviving crystals are those of the unfiltered run
+    attempts = {crystal.info["attempt"]: crystal for crystal in crystals}
+    for crystal in kept:
+        if crystal.info["attempt"] in attempts:
+            assert np.array_equal(crystal.positions, attempts[crystal.info["attempt"]].positions)

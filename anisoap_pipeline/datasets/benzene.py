@@ -39,8 +39,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import signal
-import threading
 from collections import Counter
 
 import numpy as np
@@ -48,10 +46,12 @@ from ase import Atoms
 from ase.neighborlist import neighbor_list
 from scipy.spatial.transform import Rotation
 
+from ..calculators import plane_spacings
 from ..coarse_grain import find_molecules
 
 __all__ = [
     "ATOMS_PER_MOLECULE",
+    "MAX_PLACEMENTS",
     "MIN_CONTACTS",
     "benzene_molecule",
     "compatible_z",
@@ -71,6 +71,11 @@ ATOMS_PER_MOLECULE = 12
 #: :data:`anisoap_pipeline.coarse_grain.BOND_CUTOFFS`, so an accepted crystal
 #: always splits into whole molecules.
 MIN_CONTACTS = {("H", "H"): 1.5, ("C", "H"): 1.9, ("C", "C"): 2.6}
+
+#: Default PyXtal placement budget per attempt (see :func:`generate_crystals`).
+#: In 160 default attempts, crystals that PyXtal found at all needed 1-4
+#: placements, except one (group 156, Z = 3) that needed 61 (~40 s).
+MAX_PLACEMENTS = 30
 
 _AUGMENTATIONS = ("rotate", "translate")
 
@@ -175,7 +180,8 @@ def generate_crystals(
     max_rotation=30.0,
     max_translation=0.5,
     augment_tries=10,
-    timeout=10.0,
+    max_placements=MAX_PLACEMENTS,
+    min_plane_spacing=None,
 ):
     """Random rigid-benzene crystals and augmented copies, short contacts rejected.
 
@@ -192,6 +198,11 @@ def generate_crystals(
     same orientations, new positions), the mode drawn with equal odds. A copy
     with a short contact is drawn again, up to ``augment_tries`` times.
     Attempts stop at ``n_crystals`` crystals or ``max_attempts`` attempts.
+
+    No clock decides anything: an attempt is cut off after ``max_placements``
+    of PyXtal's trial placements of the molecules, a count, so the crystals
+    are the same on an idle or a loaded machine (a wall-clock limit made
+    them depend on the load).
 
     Parameters
     ----------
@@ -227,10 +238,18 @@ def generate_crystals(
         Å, see above.
     augment_tries : int, optional
         Draws of an augmented copy before giving up on it.
-    timeout : float or None, optional
-        Seconds allowed per PyXtal call (some groups make PyXtal search for
-        minutes); enforced with ``SIGALRM`` in the main thread only. Which
-        attempts time out depends on the machine's speed.
+    max_placements : int, optional
+        Trial placements of all molecules in a cell (calls of PyXtal's
+        ``molecular_crystal._set_coords``, each a full try of the Wyckoff
+        sites and orientations) allowed per attempt, over PyXtal's own
+        lattice and ``max_count`` retries (up to 10 x 40 x 30 of them, hours
+        for some groups). An attempt over budget is counted as
+        ``placement_budget``. See :data:`MAX_PLACEMENTS`.
+    min_plane_spacing : float, optional
+        Å. Reject crystals whose (Niggli-reduced) cell has a plane spacing
+        below this (:func:`anisoap_pipeline.calculators.plane_spacings`),
+        counted as ``thin_cell``: thin cells need large supercells for
+        converged tight-binding labels. None keeps every cell.
 
     Returns
     -------
@@ -247,7 +266,7 @@ def generate_crystals(
         ``no_z`` (group without a candidate Z), ``symmetry_incompatible``
         (PyXtal's ``Symm_CompatibilityError``: the molecule does not fit the
         site symmetry), ``pyxtal_<ExceptionName>`` (any other PyXtal failure),
-        ``timeout``, ``close_contact`` (despite PyXtal's check), and
+        ``placement_budget``, ``thin_cell``, ``close_contact`` (despite PyXtal's check), and
         ``augmentation_clash`` (no augmented copy without a short contact).
 
     Raises
@@ -282,7 +301,9 @@ def generate_crystals(
             continue
         z = int(candidates[rng.integers(len(candidates))])
         factor = float(rng.uniform(low, high))
-        crystal, reason = _pyxtal_crystal(group, z, factor, thresholds, timeout, rng)
+        crystal, reason = _pyxtal_crystal(group, z, factor, thresholds, max_placements, rng)
+        if crystal is not None and min_plane_spacing and plane_spacings(crystal).min() < min_plane_spacing:
+            crystal, reason = None, "thin_cell"
         if crystal is None:
             counts[reason] += 1
             continue
@@ -307,7 +328,7 @@ def generate_crystals(
     return crystals, dict(counts)
 
 
-def _pyxtal_crystal(group, z, factor, thresholds, timeout, rng):
+def _pyxtal_crystal(group, z, factor, thresholds, max_placements, rng):
     """(crystal with whole, contiguous molecules, None) or (None, reason)."""
     from pyxtal import pyxtal
     from pyxtal.msg import Symm_CompatibilityError
@@ -315,13 +336,13 @@ def _pyxtal_crystal(group, z, factor, thresholds, timeout, rng):
 
     tolerances = Tol_matrix(*((a, b, d) for (a, b), d in thresholds.items()), prototype="molecular")
     try:
-        with _time_limit(timeout), contextlib.redirect_stdout(io.StringIO()):
+        with _placement_budget(max_placements), contextlib.redirect_stdout(io.StringIO()):
             structure = pyxtal(molecular=True)
             structure.from_random(3, group, ["benzene"], [z], factor=factor, tm=tolerances, random_state=rng)
             atoms = structure.to_ase(resort=False)
             wyckoff = "".join(f"{site.wp.multiplicity}{site.wp.letter}" for site in structure.mol_sites)
-    except _AttemptTimeout:
-        return None, "timeout"
+    except _OverBudget:
+        return None, "placement_budget"
     except Symm_CompatibilityError:
         return None, "symmetry_incompatible"
     except Exception as error:  # noqa: BLE001 -- PyXtal raises many kinds; count them all
@@ -345,28 +366,35 @@ def _acceptable(atoms, thresholds):
     return all(distance >= thresholds.get(pair, 0.0) for pair, distance in contacts.items())
 
 
-class _AttemptTimeout(Exception):
-    """An attempt ran out of time."""
+class _OverBudget(Exception):
+    """An attempt used up its PyXtal placements."""
 
 
 @contextlib.contextmanager
-def _time_limit(seconds):
-    """Raise _AttemptTimeout in the block after ``seconds`` (main thread, Unix only)."""
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        yield
-        return
+def _placement_budget(limit):
+    """Raise _OverBudget in the block at PyXtal's placement number ``limit + 1``.
 
-    def interrupt(signum, frame):
-        raise _AttemptTimeout
+    Counts calls of ``pyxtal.molecular_crystal.molecular_crystal._set_coords``
+    (PyXtal 1.1.5), patched on the class for the duration of the block: not
+    thread-safe, one generation per process at a time.
+    """
+    from pyxtal.molecular_crystal import molecular_crystal
 
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    # re-fire every 0.5 s in case the code under the limit swallows the first one
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+    original = molecular_crystal._set_coords
+    count = 0
+
+    def counted(self):
+        nonlocal count
+        count += 1
+        if count > limit:
+            raise _OverBudget
+        return original(self)
+
+    molecular_crystal._set_coords = counted
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        molecular_crystal._set_coords = original
 
 
 def _whole_molecules(atoms):
