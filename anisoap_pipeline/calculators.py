@@ -32,6 +32,7 @@ Calculators, chosen by name (:func:`make_calculator`):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -593,9 +594,16 @@ def _limit_threads(threads):
 
 
 def _file_sha256(filename):
-    """SHA-256 of a file's content (None for no file)."""
+    """SHA-256 of a file's content (None for no file); computed once per file version."""
     if filename is None:
         return None
+    status = os.stat(filename)
+    return _sha256_of(os.path.abspath(filename), status.st_mtime_ns, status.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _sha256_of(filename, mtime_ns, size):
+    """SHA-256 of a file's content; the modification time and size key the cache."""
     digest = hashlib.sha256()
     with open(filename, "rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
