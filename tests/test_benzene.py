@@ -10,6 +10,7 @@ from anisoap_pipeline.calculators import plane_spacings
 from anisoap_pipeline.coarse_grain import coarse_grain, find_molecules
 from anisoap_pipeline.datasets.benzene import (
     MIN_CONTACTS,
+    augment_crystals,
     benzene_molecule,
     compatible_z,
     generate_crystals,
@@ -177,3 +178,35 @@ def test_thin_cells_are_rejected_and_counted():
     for crystal in kept:
         if crystal.info["attempt"] in attempts:
             assert np.array_equal(crystal.positions, attempts[crystal.info["attempt"]].positions)
+
+
+def test_augmented_copies_carry_their_original_as_group(augmented_crystals):
+    originals = [crystal for crystal in augmented_crystals[0] if crystal.info["augmentation"] == "none"][:2]
+    augmented, counts = augment_crystals(originals, seed=5)
+    assert counts["originals"] == 2
+    assert counts.get("rotate", 0) + counts.get("translate", 0) + counts.get("augmentation_clash", 0) == 8
+    assert len(augmented) == 2 + counts.get("rotate", 0) + counts.get("translate", 0)
+    for crystal in augmented:
+        original = originals[crystal.info["group"]]
+        assert crystal.info["space_group"] == original.info["space_group"]
+        assert np.array_equal(crystal.cell.array, original.cell.array)
+        molecule, _ = find_molecules(crystal)
+        assert np.all(molecule == np.arange(len(crystal)) // 12)
+        for pair, distance in shortest_contacts(crystal).items():
+            assert distance >= MIN_CONTACTS[pair] - 1e-9
+        a, b = coarse_grain(original, (4, 4, 0.5)), coarse_grain(crystal, (4, 4, 0.5))
+        fractional = b.get_scaled_positions() - a.get_scaled_positions()
+        shifts = np.linalg.norm((fractional - np.round(fractional)) @ a.cell.array, axis=1)
+        if crystal.info["augmentation"] == "translate":
+            assert 0 < shifts.max() <= 0.5 + 1e-9
+        else:  # the original itself, or rotated copies: molecule centres unmoved
+            assert np.allclose(shifts, 0.0, atol=1e-8)
+    groups = [crystal.info["group"] for crystal in augmented]
+    assert groups == sorted(groups)  # copies follow their original
+    # the copies of crystal 0 do not depend on the other crystals
+    alone, _ = augment_crystals(originals[:1], seed=5)
+    assert len(alone) == groups.count(0)
+    for a, b in zip(alone, augmented):
+        assert np.array_equal(a.positions, b.positions)
+    with pytest.raises(ValueError, match="n_rotated"):
+        augment_crystals(originals, seed=0, n_rotated=-1)

@@ -53,6 +53,7 @@ __all__ = [
     "ATOMS_PER_MOLECULE",
     "MAX_PLACEMENTS",
     "MIN_CONTACTS",
+    "augment_crystals",
     "benzene_molecule",
     "compatible_z",
     "generate_crystals",
@@ -326,6 +327,98 @@ def generate_crystals(
             atoms.info.update(seed=seed, attempt=attempt)
             crystals.append(atoms)
     return crystals, dict(counts)
+
+
+def augment_crystals(
+    crystals,
+    seed,
+    n_rotated=3,
+    n_translated=1,
+    max_rotation=30.0,
+    max_translation=0.5,
+    min_contact=None,
+    augment_tries=10,
+):
+    """Each crystal followed by rotated and translated copies, all tagged with their original.
+
+    The issue-14 experiment's augmentation: ``n_rotated`` copies in which
+    every molecule is turned about its centre of mass and ``n_translated``
+    copies in which every molecule is moved, drawn as in
+    :func:`generate_crystals` (same positions or same orientations as the
+    original; the paper augments by rotating or translating the molecules).
+    A copy with a short contact is drawn again, up to ``augment_tries`` times,
+    then dropped and counted. Every crystal gets ``info["group"]``, the index
+    of its original in ``crystals``, so that a grouped split can keep all
+    copies of a crystal on one side (e.g. ``sklearn.model_selection.GroupShuffleSplit``).
+
+    Parameters
+    ----------
+    crystals : sequence of ase.Atoms
+        Originals made of whole, contiguous 12-atom benzene molecules (as
+        :func:`generate_crystals` returns them).
+    seed : int
+        Copy ``c`` of original ``i`` draws from ``numpy.random.default_rng([seed, i, c])``:
+        the copies of a crystal do not depend on the other crystals.
+    n_rotated, n_translated : int, optional
+        Copies per original (paper-like default: 3 and 1).
+    max_rotation : float, optional
+        Degrees, in [0, 180].
+    max_translation : float, optional
+        Å, >= 0.
+    min_contact : float or dict, optional
+        As in :func:`generate_crystals`; default :data:`MIN_CONTACTS`.
+    augment_tries : int, optional
+
+    Returns
+    -------
+    augmented : list of ase.Atoms
+        Original i, then its copies, for i = 0, 1, ...; positions wrapped.
+        ``info``: the original's, plus ``group`` (int), ``augmentation``
+        ("none", "rotate" or "translate") and ``copy`` (0 for the original,
+        then 1, 2, ...).
+    counts : dict
+        ``originals``, ``rotate``, ``translate`` (copies kept) and
+        ``augmentation_clash`` (copies dropped).
+
+    Raises
+    ------
+    ValueError
+        For invalid arguments, or a crystal that is not whole 12-atom molecules
+        (the message names it).
+    """
+    for name, value, minimum in (("n_rotated", n_rotated, 0), ("n_translated", n_translated, 0),
+                                 ("augment_tries", augment_tries, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    _check_arguments(0, 1, 1.0, 0.0, max_rotation, max_translation, augment_tries)
+    thresholds = _thresholds(MIN_CONTACTS if min_contact is None else min_contact)
+    modes = ["rotate"] * n_rotated + ["translate"] * n_translated
+    augmented, counts = [], Counter()
+    for i, original in enumerate(crystals):
+        try:
+            molecule, unwrapped = find_molecules(original)
+        except ValueError:
+            molecule = None
+        if molecule is None or np.any(molecule != np.arange(len(original)) // ATOMS_PER_MOLECULE):
+            raise ValueError(f"crystal {i}: field 'positions' does not form 12-atom molecules 12k..12k+11")
+        whole = Atoms(original.numbers, positions=unwrapped, cell=original.cell, pbc=True)
+        first = original.copy()
+        first.info.update(group=i, copy=0, augmentation="none")
+        augmented.append(first)
+        counts["originals"] += 1
+        for c, mode in enumerate(modes, start=1):
+            rng = np.random.default_rng([seed, i, c])
+            for _ in range(augment_tries):
+                copy = _augment(whole, mode, rng, max_rotation, max_translation)
+                if _acceptable(copy, thresholds):
+                    copy.wrap()
+                    copy.info = {**original.info, "group": i, "copy": c, "augmentation": mode}
+                    augmented.append(copy)
+                    counts[mode] += 1
+                    break
+            else:
+                counts["augmentation_clash"] += 1
+    return augmented, dict(counts)
 
 
 def _pyxtal_crystal(group, z, factor, thresholds, max_placements, rng):
