@@ -12,7 +12,10 @@ Calculators, chosen by name (:func:`make_calculator`):
 
 ``tblite`` (default)
     GFN2-xTB or GFN1-xTB tight binding (``tblite.ase.TBLite``), periodic;
-    the isolated molecule is computed without periodicity.
+    the isolated molecule is computed without periodicity. tblite samples
+    the Gamma point only: a crystal is labelled in a supercell whose plane
+    spacings are all >= ``supercell_spacing`` (:func:`labelling_supercell`;
+    convergence in BENCHMARKS.md, "Label convergence").
 ``espresso``
     Quantum ESPRESSO ``pw.x`` through ASE with the paper's settings: PBE,
     Grimme D3 dispersion (``vdw_corr='dft-d3'``), a 3x3x3 Monkhorst-Pack
@@ -28,6 +31,12 @@ Calculators, chosen by name (:func:`make_calculator`):
     frames**: the baselined energies are then >= 0, relative to the most
     stable crystal of the file rather than to the gas phase (a constant
     shift, immaterial to regression with an intercept).
+
+Labels are reproducible to the bit: one fresh calculator per crystal, a
+fixed number of OpenMP threads (not derived from the number of workers),
+and a checkpoint keyed on a hash of each crystal and the settings
+(:func:`label_key`) that :func:`save_labels` deletes once the labels are
+written. A crystal whose calculation fails is reported, not raised.
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ contains in an orientation PyXtal finds (e.g. -1, as in the real Pbca
 crystal); otherwise PyXtal raises ``Symm_CompatibilityError``. Such draws, and every other PyXtal failure, are
 skipped and counted, never raised.
 
+:func:`augment_crystals` makes the augmentation of the issue-14 experiment
+instead: every crystal followed by several rotated and translated copies,
+each tagged with its original (``info["group"]``) for grouped splits.
+
 Every configuration, augmented or not, is rejected if two atoms of different
 molecules (or of a molecule and its own periodic image) come closer than
 :data:`MIN_CONTACTS`; these thresholds are also PyXtal's tolerance matrix,
