@@ -413,9 +413,9 @@ def label_energies(
         whose key matches. Remove it once the labels are saved
         (:func:`save_labels` does).
     threads : int, optional
-        OpenMP threads per calculation, here (``threadpoolctl``) and in
-        workers (``OMP_NUM_THREADS``). Not derived from ``n_jobs``, since
-        the last bits of an energy depend on it.
+        OpenMP (and BLAS) threads per calculation, here (``threadpoolctl``)
+        and in workers (``OMP_NUM_THREADS``). Not derived from ``n_jobs``,
+        since the last bits of an energy depend on it.
     supercell_spacing : float, optional
         Å. None (default) labels the cell as it is (Gamma point only: for
         thin benzene cells tens of meV/atom too high). Not for the ``file``
@@ -473,7 +473,7 @@ def label_energies(
             if name == "tblite":
                 import tblite.ase  # noqa: F401 -- load its OpenMP runtime so that the limit applies
 
-            with threadpool_limits(limits=threads, user_api="openmp"):
+            with threadpool_limits(limits=threads):
                 reference = molecule_energy(spec, molecule)
                 for i, atoms in tasks:
                     results[i] = _label_one(spec, atoms, f"crystal_{i}", supercell_spacing)
@@ -598,8 +598,9 @@ def _check_spacing(supercell_spacing):
 
 
 def _limit_threads(threads):
-    """Worker initializer: OpenMP threads, set before tblite is imported."""
-    os.environ["OMP_NUM_THREADS"] = str(threads)
+    """Worker initializer: OpenMP and BLAS threads, set before tblite is imported."""
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = str(threads)
 
 
 def _file_sha256(filename):
