@@ -15,10 +15,13 @@ meV/atom (the baselined per-atom energy), lengths in Å.
     ``crystals.xyz`` (atomistic, extended XYZ).
 ``bz-label JOB [--n-jobs N]``
     state point ``crystals`` (job id), ``calculator`` (``{"name": "tblite" |
-    "espresso" | "file", ...settings}``) -> ``labels.npz``: ``energy`` (eV),
-    ``baselined_energy`` (meV/atom), ``molecule_energy`` (eV), ``n_atoms``
-    (:func:`anisoap_pipeline.calculators.label_energies`; resumable through
-    ``labels.checkpoint.jsonl``).
+    "espresso" | "file", ...settings}``), optional ``supercell_spacing`` (Å)
+    -> ``labels.npz``: ``energy`` (eV), ``baselined_energy`` (meV/atom),
+    ``molecule_energy`` (eV), ``n_atoms``, ``repeats``, ``labelled`` (False
+    and NaN energies for a crystal whose calculation failed; listed in the
+    metrics' ``failed``) (:func:`anisoap_pipeline.calculators.label_energies`;
+    resumable through ``labels.checkpoint.jsonl``, deleted once
+    ``labels.npz`` is written).
 ``bz-coarse-grain JOB``
     state point ``crystals``, ``diameters`` -> ``frames.xyz``, one ellipsoid
     per molecule (:func:`anisoap_pipeline.coarse_grain.coarse_grain_frames`).
