@@ -165,19 +165,20 @@ def test_same_seed_same_crystals_on_a_loaded_machine():
         assert np.array_equal(a.cell.array, b.cell.array)
 
 
-def test_thin_cells_are_rejected_and_counted():
-    arguments = {"n_crystals": 4, "seed": 3, "space_groups": (2, 14), "augment_fraction": 0.0}
-    crystals, counts = generate_crystals(**arguments)
+def test_thin_cells_are_rejected_and_counted(augmented_crystals):
+    crystals, _ = augmented_crystals
     spacings = np.array([plane_spacings(crystal).min() for crystal in crystals])
     threshold = float(np.median(spacings))
-    kept, kept_counts = generate_crystals(**arguments, min_plane_spacing=threshold)
-    assert kept_counts.get("thin_cell", 0) >= 1
+    kept, counts = generate_crystals(4, seed=3, space_groups=(2, 14), augment_fraction=1.0,
+                                     min_plane_spacing=threshold)
+    assert counts.get("thin_cell", 0) >= 1
     assert all(plane_spacings(crystal).min() >= threshold for crystal in kept)
-    # each attempt has its own random stream: surviving crystals are those of the unfiltered run
-    attempts = {crystal.info["attempt"]: crystal for crystal in crystals}
+    # each attempt has its own random stream: the crystals kept are those of the unfiltered run
+    by_attempt = {(c.info["attempt"], c.info["augmentation"]): c for c in crystals}
     for crystal in kept:
-        if crystal.info["attempt"] in attempts:
-            assert np.array_equal(crystal.positions, attempts[crystal.info["attempt"]].positions)
+        key = (crystal.info["attempt"], crystal.info["augmentation"])
+        if key in by_attempt:
+            assert np.array_equal(crystal.positions, by_attempt[key].positions)
 
 
 def test_augmented_copies_carry_their_original_as_group(augmented_crystals):
