@@ -563,14 +563,25 @@ def _default_molecule():
 
 def _energy(spec, atoms, label):
     """Energy (eV) of ``atoms`` with a calculator of its own (no SCF state is carried
-    over from another structure); Quantum ESPRESSO runs in ``directory/label``."""
+    over from another structure); Quantum ESPRESSO runs in ``directory/label``. The
+    ``file`` calculator, a stateless lookup, is read once per process and spec."""
     settings = dict(spec)
     name = settings.pop("name")
     if name == "espresso":
         settings["directory"] = Path(settings.get("directory", ".")) / label
     atoms = atoms.copy()
-    atoms.calc = make_calculator(name, **settings)
+    if name == "file":
+        key = json.dumps(settings, sort_keys=True, default=str)
+        atoms.calc = _file_calculator(key, _file_sha256(settings.get("filename")))
+    else:
+        atoms.calc = make_calculator(name, **settings)
     return float(atoms.get_potential_energy())
+
+
+@functools.lru_cache(maxsize=4)
+def _file_calculator(settings, file_sha256):
+    """The ``file`` calculator of JSON-encoded settings, read once per file content."""
+    return make_calculator("file", **json.loads(settings))
 
 
 def _label_one(spec, atoms, label, supercell_spacing):
