@@ -12,7 +12,10 @@ Calculators, chosen by name (:func:`make_calculator`):
 
 ``tblite`` (default)
     GFN2-xTB or GFN1-xTB tight binding (``tblite.ase.TBLite``), periodic;
-    the isolated molecule is computed without periodicity.
+    the isolated molecule is computed without periodicity. tblite samples
+    the Gamma point only: a crystal is labelled in a supercell whose plane
+    spacings are all >= ``supercell_spacing`` (:func:`labelling_supercell`;
+    convergence in BENCHMARKS.md, "Label convergence").
 ``espresso``
     Quantum ESPRESSO ``pw.x`` through ASE with the paper's settings: PBE,
     Grimme D3 dispersion (``vdw_corr='dft-d3'``), a 3x3x3 Monkhorst-Pack
@@ -28,10 +31,18 @@ Calculators, chosen by name (:func:`make_calculator`):
     frames**: the baselined energies are then >= 0, relative to the most
     stable crystal of the file rather than to the gas phase (a constant
     shift, immaterial to regression with an intercept).
+
+Labels are reproducible to the bit: one fresh calculator per crystal, a
+fixed number of OpenMP threads (not derived from the number of workers),
+and a checkpoint keyed on a hash of each crystal and the settings
+(:func:`label_key`) that :func:`save_labels` deletes once the labels are
+written. A crystal whose calculation fails is reported, not raised.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import shlex
@@ -42,7 +53,9 @@ from pathlib import Path
 
 import numpy as np
 from ase import Atoms
+from ase.build import niggli_reduce
 from ase.calculators.calculator import Calculator, all_changes
+from ase.cell import Cell
 from ase.io import read
 
 __all__ = [
@@ -53,8 +66,12 @@ __all__ = [
     "FileCalculator",
     "baselined_energy",
     "label_energies",
+    "label_key",
+    "labelling_supercell",
     "make_calculator",
     "molecule_energy",
+    "plane_spacings",
+    "save_labels",
 ]
 
 #: Names accepted by :func:`make_calculator`.
@@ -250,8 +267,132 @@ def molecule_energy(calculator_spec="tblite", molecule=None):
     return _energy({"name": name, **settings}, isolated, "molecule")
 
 
-def label_energies(crystals, calculator_spec="tblite", n_jobs=1, molecule=None, checkpoint=None, threads=None):
+def plane_spacings(atoms):
+    """Perpendicular widths of a periodic cell: the spacings of its three lattice-plane families.
+
+    The width along cell vector i is the distance between the two faces of
+    the cell spanned by the other two vectors, V / |a_j x a_k|. The cell is
+    first Niggli-reduced (the same lattice in its most compact basis,
+    :func:`ase.build.niggli_reduce`), so that the widths are a property of the
+    lattice, not of the basis a generator happened to choose.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms or array_like
+        Periodic atoms, or a (3, 3) cell (Å, rows are cell vectors).
+
+    Returns
+    -------
+    numpy.ndarray
+        (3,) float64, Å, of the reduced cell.
+
+    Raises
+    ------
+    ValueError
+        If the cell is singular.
+    """
+    cell = atoms.cell if isinstance(atoms, Atoms) else Cell(np.asarray(atoms, dtype=float))
+    if abs(cell.volume) < 1e-12:
+        raise ValueError(f"field 'cell' is singular: {cell.array.tolist()}")
+    reduced, _ = cell.niggli_reduce()
+    return 1.0 / np.linalg.norm(reduced.reciprocal(), axis=1)
+
+
+def labelling_supercell(atoms, supercell_spacing):
+    """The supercell in which a crystal is labelled: every plane spacing >= ``supercell_spacing``.
+
+    tblite computes at the Gamma point only; a supercell of n1 x n2 x n3
+    cells is the same as sampling the cell's Brillouin zone on an
+    n1 x n2 x n3 Gamma-centred grid, so the per-atom energy converges as the
+    supercell's plane spacings grow (see BENCHMARKS.md, "Label convergence").
+    The cell is Niggli-reduced (positions wrapped) and repeated
+    ``ceil(supercell_spacing / width_i)`` times along reduced vector i.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        A periodic crystal.
+    supercell_spacing : float or None
+        Å; None or 0 gives the reduced cell itself (repeats (1, 1, 1)).
+
+    Returns
+    -------
+    supercell : ase.Atoms
+        Periodic, ``prod(repeats) * len(atoms)`` atoms; its energy is
+        ``prod(repeats)`` times the crystal's.
+    repeats : tuple of int
+        (n1, n2, n3).
+
+    Raises
+    ------
+    ValueError
+        If ``supercell_spacing`` is negative or not finite, or the cell is singular.
+    """
+    _check_spacing(supercell_spacing)
+    reduced = Atoms(atoms.numbers, positions=atoms.positions, cell=atoms.cell, pbc=True)
+    niggli_reduce(reduced)
+    widths = 1.0 / np.linalg.norm(reduced.cell.reciprocal(), axis=1)
+    repeats = tuple(int(max(1, np.ceil((supercell_spacing or 0.0) / width - 1e-9))) for width in widths)
+    return reduced.repeat(repeats), repeats
+
+
+def label_key(atoms, calculator_spec, supercell_spacing=None, threads=1):
+    """Hash of everything a crystal's label depends on (the checkpoint's key).
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        The crystal: its atomic numbers, positions, cell and periodicity enter
+        bit for bit (and ``info["frame_index"]``, which the ``file``
+        calculator reads).
+    calculator_spec : str or dict
+        As in :func:`label_energies`; for the ``file`` calculator the file's
+        content is hashed too.
+    supercell_spacing : float or None
+    threads : int
+        OpenMP threads of the calculation (the last bits of tblite's energy
+        depend on them).
+
+    Returns
+    -------
+    str
+        SHA-256 hex digest.
+    """
+    name, settings = _parse_spec(calculator_spec)
+    digest = hashlib.sha256()
+    settings = {**settings, "name": name, "supercell_spacing": supercell_spacing, "threads": int(threads)}
+    if name == "file":
+        settings["file_sha256"] = _file_sha256(settings.get("filename"))
+        settings["frame_index"] = atoms.info.get(settings.get("index_key", FRAME_INDEX_KEY))
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    for array in (
+        np.asarray(atoms.numbers, dtype=np.int64),
+        np.asarray(atoms.positions, dtype=np.float64),
+        np.asarray(atoms.cell.array, dtype=np.float64),
+        np.asarray(atoms.pbc, dtype=np.bool_),
+    ):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def label_energies(
+    crystals,
+    calculator_spec="tblite",
+    n_jobs=1,
+    molecule=None,
+    checkpoint=None,
+    threads=1,
+    supercell_spacing=None,
+):
     """Energies and baselined per-atom energies of crystals, in parallel, resumably.
+
+    Every crystal is computed with a calculator of its own, in a supercell
+    whose plane spacings are all >= ``supercell_spacing``
+    (:func:`labelling_supercell`), with ``threads`` OpenMP threads: the
+    labels are then bitwise the same whatever ``n_jobs`` and the order in
+    which workers pick crystals. A crystal whose calculation fails
+    (``CalculationFailed``, e.g. an SCF that does not converge) gets NaN and
+    is listed in ``failed``; the others go on.
 
     Parameters
     ----------
@@ -262,58 +403,69 @@ def label_energies(crystals, calculator_spec="tblite", n_jobs=1, molecule=None, 
     calculator_spec : str or dict, optional
         A name, or ``{"name": name, **settings}`` (see :func:`make_calculator`).
     n_jobs : int, optional
-        Worker processes (spawned, one calculator each); 1 computes here.
+        Worker processes (spawned); 1 computes here.
     molecule : ase.Atoms, optional
         The isolated molecule; see :func:`molecule_energy`.
     checkpoint : str or os.PathLike, optional
-        A file of finished labels, one JSON line per crystal, appended as
-        crystals finish; a re-run skips crystals found in it.
+        A file of finished labels, one JSON line per crystal keyed by
+        :func:`label_key` (structure, calculator settings, supercell spacing,
+        threads), appended as crystals finish; a re-run reuses only entries
+        whose key matches. Remove it once the labels are saved
+        (:func:`save_labels` does).
     threads : int, optional
-        OpenMP threads per calculation (tblite); default: the available cores
-        divided by ``n_jobs`` (at least 1). Applied through ``threadpoolctl``
-        here and ``OMP_NUM_THREADS`` in workers.
+        OpenMP (and BLAS) threads per calculation, here (``threadpoolctl``)
+        and in workers (``OMP_NUM_THREADS``). Not derived from ``n_jobs``,
+        since the last bits of an energy depend on it.
+    supercell_spacing : float, optional
+        Å. None (default) labels the cell as it is (Gamma point only: for
+        thin benzene cells tens of meV/atom too high). Not for the ``file``
+        calculator.
 
     Returns
     -------
     dict
-        ``energy``: (n_crystals,) float64, E_crystal in eV;
+        ``energy``: (n_crystals,) float64, E_crystal in eV (the supercell's
+        energy over its number of cells), NaN for a failed crystal;
         ``baselined_energy``: (n_crystals,) float64, meV/atom
-        (:func:`baselined_energy`); ``molecule_energy``: float, eV.
+        (:func:`baselined_energy`), NaN for a failed crystal;
+        ``molecule_energy``: float, eV; ``repeats``: (n_crystals, 3) int64,
+        the supercell of each crystal; ``failed``: list of ``{"index": i,
+        "error": message}``, ascending; ``n_failed``: int.
 
     Raises
     ------
     ValueError
-        For a bad spec, a crystal whose atom count is not a multiple of the
-        molecule's (the message names the crystal), or a checkpoint entry that
-        does not fit the crystals.
+        For a bad spec or argument, or a crystal whose atom count is not a
+        multiple of the molecule's (the message names the crystal).
+    ase.calculators.calculator.CalculationFailed
+        If the isolated molecule's calculation fails (nothing can be baselined).
     """
     name, settings = _parse_spec(calculator_spec)
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
-        raise ValueError(f"n_jobs must be an integer >= 1, got {n_jobs!r}")
+    for label, value in (("n_jobs", n_jobs), ("threads", threads)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{label} must be an integer >= 1, got {value!r}")
+    if supercell_spacing and name == "file":
+        raise ValueError("supercell_spacing does not apply to the 'file' calculator (its energies are given)")
     molecule = _default_molecule() if molecule is None else molecule
     crystals = list(crystals)
-    n_atoms = np.array([len(atoms) for atoms in crystals])
+    n_atoms = np.array([len(atoms) for atoms in crystals], dtype=np.int64)
     for i, count in enumerate(n_atoms):
         if count == 0 or count % len(molecule):
             raise ValueError(f"crystal {i}: field 'numbers' has {count} atoms, not a multiple of {len(molecule)}")
-    if threads is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        threads = max(1, cores // n_jobs)
+    _check_spacing(supercell_spacing)
 
-    energies = np.full(len(crystals), np.nan)
-    done = _read_checkpoint(checkpoint, n_atoms) if checkpoint else {}
-    for i, energy in done.items():
-        energies[i] = energy
-    tasks = []
+    spec = {"name": name, **settings}
+    tasks, keys = [], []
     for i, atoms in enumerate(crystals):
-        if i in done:
-            continue
         atoms = atoms.copy()
         if name == "file":
             atoms.info.setdefault(FRAME_INDEX_KEY, i)
         tasks.append((i, atoms))
+        keys.append(label_key(atoms, spec, supercell_spacing, threads))
+    done = _read_checkpoint(checkpoint) if checkpoint else {}
+    results = {i: done[keys[i]] for i in range(len(crystals)) if keys[i] in done}
+    tasks = [(i, atoms) for i, atoms in tasks if i not in results]
 
-    spec = {"name": name, **settings}
     with _Recorder(checkpoint) as record:
         if n_jobs == 1:
             from threadpoolctl import threadpool_limits
@@ -321,28 +473,71 @@ def label_energies(crystals, calculator_spec="tblite", n_jobs=1, molecule=None, 
             if name == "tblite":
                 import tblite.ase  # noqa: F401 -- load its OpenMP runtime so that the limit applies
 
-            with threadpool_limits(limits=threads, user_api="openmp"):
+            with threadpool_limits(limits=threads):
                 reference = molecule_energy(spec, molecule)
                 for i, atoms in tasks:
-                    energies[i] = _energy(spec, atoms, f"crystal_{i}")
-                    record(i, energies[i], len(atoms))
+                    results[i] = _label_one(spec, atoms, f"crystal_{i}", supercell_spacing)
+                    record(keys[i], i, results[i])
         else:
             pool = ProcessPoolExecutor(
                 max_workers=n_jobs, mp_context=get_context("spawn"), initializer=_limit_threads, initargs=(threads,)
             )
             with pool:
                 reference_future = pool.submit(molecule_energy, spec, molecule)
-                futures = {pool.submit(_energy, spec, atoms, f"crystal_{i}"): (i, len(atoms)) for i, atoms in tasks}
+                futures = {
+                    pool.submit(_label_one, spec, atoms, f"crystal_{i}", supercell_spacing): i for i, atoms in tasks
+                }
                 for future in as_completed(futures):
-                    i, count = futures[future]
-                    energies[i] = future.result()
-                    record(i, energies[i], count)
+                    i = futures[future]
+                    results[i] = future.result()
+                    record(keys[i], i, results[i])
                 reference = reference_future.result()
+
+    energies = np.array([results[i]["energy"] for i in range(len(crystals))], dtype=np.float64)
+    repeats = np.array([results[i]["repeats"] for i in range(len(crystals))], dtype=np.int64).reshape(-1, 3)
+    failed = [{"index": i, "error": results[i]["error"]} for i in range(len(crystals)) if results[i]["error"]]
     return {
         "energy": energies,
         "baselined_energy": baselined_energy(energies, reference, n_atoms, len(molecule)),
         "molecule_energy": reference,
+        "repeats": repeats,
+        "failed": failed,
+        "n_failed": len(failed),
     }
+
+
+def save_labels(path, labels, n_atoms, checkpoint=None):
+    """Write labels to ``.npz`` atomically, then delete the checkpoint they were built from.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination ``.npz``: ``energy`` (eV), ``baselined_energy``
+        (meV/atom), ``molecule_energy`` (eV), ``n_atoms``, ``repeats`` and
+        ``labelled`` (bool, False for a failed crystal, whose energies are NaN).
+    labels : dict
+        The output of :func:`label_energies`.
+    n_atoms : array_like of int
+        Atoms per crystal.
+    checkpoint : str or os.PathLike, optional
+        Removed once ``path`` is in place, so that no checkpoint outlives
+        the labels it produced.
+    """
+    from .io import atomic_path
+
+    energy = np.asarray(labels["energy"], dtype=np.float64)
+    with atomic_path(path) as tmp:
+        np.savez(
+            tmp,
+            energy=energy,
+            baselined_energy=labels["baselined_energy"],
+            molecule_energy=labels["molecule_energy"],
+            n_atoms=np.asarray(n_atoms, dtype=np.int64),
+            repeats=labels["repeats"],
+            labelled=np.isfinite(energy),
+        )
+    if checkpoint is not None:
+        Path(checkpoint).unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -366,30 +561,75 @@ def _default_molecule():
     return benzene_molecule()
 
 
-_WORKER_CALCULATORS = {}
-
-
 def _energy(spec, atoms, label):
-    """Energy (eV) of ``atoms``; the calculator is cached per process and spec,
-    except Quantum ESPRESSO's, which runs in its own folder ``directory/label``."""
+    """Energy (eV) of ``atoms`` with a calculator of its own (no SCF state is carried
+    over from another structure); Quantum ESPRESSO runs in ``directory/label``. The
+    ``file`` calculator, a stateless lookup, is read once per process and spec."""
     settings = dict(spec)
     name = settings.pop("name")
     if name == "espresso":
         settings["directory"] = Path(settings.get("directory", ".")) / label
-        calculator = make_calculator(name, **settings)
-    else:
-        key = json.dumps(spec, sort_keys=True, default=str)
-        if key not in _WORKER_CALCULATORS:
-            _WORKER_CALCULATORS[key] = make_calculator(name, **settings)
-        calculator = _WORKER_CALCULATORS[key]
     atoms = atoms.copy()
-    atoms.calc = calculator
+    if name == "file":
+        key = json.dumps(settings, sort_keys=True, default=str)
+        atoms.calc = _file_calculator(key, _file_sha256(settings.get("filename")))
+    else:
+        atoms.calc = make_calculator(name, **settings)
     return float(atoms.get_potential_energy())
 
 
+@functools.lru_cache(maxsize=4)
+def _file_calculator(settings, file_sha256):
+    """The ``file`` calculator of JSON-encoded settings, read once per file content."""
+    return make_calculator("file", **json.loads(settings))
+
+
+def _label_one(spec, atoms, label, supercell_spacing):
+    """{"energy", "repeats", "error"} of one crystal; a failed calculation is data, not an exception."""
+    from ase.calculators.calculator import CalculationFailed
+
+    if supercell_spacing:
+        cell, repeats = labelling_supercell(atoms, supercell_spacing)
+    else:
+        cell, repeats = atoms, (1, 1, 1)
+    try:
+        energy = _energy(spec, cell, label) / int(np.prod(repeats))
+    except CalculationFailed as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        return {"energy": float("nan"), "repeats": list(repeats), "error": f"{type(error).__name__}: {message}"}
+    return {"energy": energy, "repeats": list(repeats), "error": None}
+
+
+def _check_spacing(supercell_spacing):
+    """ValueError unless supercell_spacing is None or a finite length >= 0."""
+    if supercell_spacing is None:
+        return
+    if isinstance(supercell_spacing, bool) or not (np.isfinite(supercell_spacing) and supercell_spacing >= 0):
+        raise ValueError(f"supercell_spacing must be a finite length >= 0 (Å) or None, got {supercell_spacing!r}")
+
+
 def _limit_threads(threads):
-    """Worker initializer: OpenMP threads, set before tblite is imported."""
-    os.environ["OMP_NUM_THREADS"] = str(threads)
+    """Worker initializer: OpenMP and BLAS threads, set before tblite is imported."""
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = str(threads)
+
+
+def _file_sha256(filename):
+    """SHA-256 of a file's content (None for no file); computed once per file version."""
+    if filename is None:
+        return None
+    status = os.stat(filename)
+    return _sha256_of(os.path.abspath(filename), status.st_mtime_ns, status.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _sha256_of(filename, mtime_ns, size):
+    """SHA-256 of a file's content; the modification time and size key the cache."""
+    digest = hashlib.sha256()
+    with open(filename, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _stored_energy(frame):
@@ -455,24 +695,22 @@ def _espresso(pseudo_dir=None, command=ESPRESSO_DEFAULTS["command"], directory="
     )
 
 
-def _read_checkpoint(path, n_atoms):
-    """{index: energy} from a checkpoint file; a torn last line is ignored."""
+def _read_checkpoint(path):
+    """{key: result} from a checkpoint file; a torn line or an entry of another format is ignored."""
     path = Path(path)
     done = {}
     if not path.exists():
         return done
-    for number, line in enumerate(path.read_text().splitlines()):
+    for line in path.read_text().splitlines():
         try:
             entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # an interrupted write
-        i = int(entry["index"])
-        if not 0 <= i < len(n_atoms) or entry["n_atoms"] != n_atoms[i]:
-            raise ValueError(
-                f"{path}: line {number + 1}: crystal {i} with {entry['n_atoms']} atoms does not "
-                "fit the crystals given; remove the checkpoint to start over"
-            )
-        done[i] = float(entry["energy"])
+            done[str(entry["key"])] = {
+                "energy": float("nan") if entry["energy"] is None else float(entry["energy"]),
+                "repeats": [int(n) for n in entry["repeats"]],
+                "error": entry["error"],
+            }
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            continue  # an interrupted write, or a line that cannot be trusted: recompute
     return done
 
 
@@ -488,11 +726,12 @@ class _Recorder:
             self.stream = open(self.path, "a")  # closed in __exit__
         return self
 
-    def __call__(self, index, energy, n_atoms):
+    def __call__(self, key, index, result):
         if self.stream is not None:
-            self.stream.write(
-                json.dumps({"index": int(index), "energy": float(energy), "n_atoms": int(n_atoms)}) + "\n"
-            )
+            energy = result["energy"] if np.isfinite(result["energy"]) else None
+            entry = {"key": key, "index": int(index), "energy": energy, "repeats": result["repeats"],
+                     "error": result["error"]}
+            self.stream.write(json.dumps(entry) + "\n")
             self.stream.flush()
 
     def __exit__(self, *exc):

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
+from anisoap_pipeline.calculators import plane_spacings
 from anisoap_pipeline.coarse_grain import coarse_grain, find_molecules
 from anisoap_pipeline.datasets.benzene import (
     MIN_CONTACTS,
+    augment_crystals,
     benzene_molecule,
     compatible_z,
     generate_crystals,
@@ -16,7 +18,7 @@ from anisoap_pipeline.datasets.benzene import (
 )
 from anisoap_pipeline.frames import get_quaternions
 
-REASONS = {"no_z", "symmetry_incompatible", "timeout", "close_contact"}
+REASONS = {"no_z", "symmetry_incompatible", "placement_budget", "thin_cell", "close_contact"}
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +127,87 @@ def test_invalid_arguments(kwargs, message):
     arguments = {"n_crystals": 1, "seed": 0, **kwargs}
     with pytest.raises(ValueError, match=message):
         generate_crystals(**arguments)
+
+
+def _burn(seconds):
+    """Keep one core busy for ``seconds`` (a child process of the load test)."""
+    import time
+
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_same_seed_same_crystals_on_a_loaded_machine():
+    """No clock decides what is generated: an attempt over its placement budget
+    fails the same way with both cores busy (burner processes) as on an idle machine."""
+    import multiprocessing
+
+    arguments = {"n_crystals": 3, "seed": 2, "space_groups": (2, 14, 19, 33, 61), "max_molecules": 4,
+                 "max_placements": 1}
+    idle, idle_counts = generate_crystals(**arguments)
+    assert idle_counts.get("placement_budget", 0) >= 1  # the budget is exercised
+    burners = [multiprocessing.get_context("fork").Process(target=_burn, args=(120,)) for _ in range(2)]
+    for burner in burners:
+        burner.start()
+    try:
+        busy, busy_counts = generate_crystals(**arguments)
+    finally:
+        for burner in burners:
+            burner.terminate()
+            burner.join()
+    assert busy_counts == idle_counts
+    assert len(busy) == len(idle)
+    for a, b in zip(idle, busy):
+        assert a.info == b.info
+        assert np.array_equal(a.numbers, b.numbers)
+        assert np.array_equal(a.positions, b.positions)
+        assert np.array_equal(a.cell.array, b.cell.array)
+
+
+def test_thin_cells_are_rejected_and_counted(augmented_crystals):
+    crystals, _ = augmented_crystals
+    spacings = np.array([plane_spacings(crystal).min() for crystal in crystals])
+    threshold = float(np.median(spacings))
+    kept, counts = generate_crystals(4, seed=3, space_groups=(2, 14), augment_fraction=1.0,
+                                     min_plane_spacing=threshold)
+    assert counts.get("thin_cell", 0) >= 1
+    assert all(plane_spacings(crystal).min() >= threshold for crystal in kept)
+    # each attempt has its own random stream: the crystals kept are those of the unfiltered run
+    by_attempt = {(c.info["attempt"], c.info["augmentation"]): c for c in crystals}
+    for crystal in kept:
+        key = (crystal.info["attempt"], crystal.info["augmentation"])
+        if key in by_attempt:
+            assert np.array_equal(crystal.positions, by_attempt[key].positions)
+
+
+def test_augmented_copies_carry_their_original_as_group(augmented_crystals):
+    originals = [crystal for crystal in augmented_crystals[0] if crystal.info["augmentation"] == "none"][:2]
+    augmented, counts = augment_crystals(originals, seed=5)
+    assert counts["originals"] == 2
+    assert counts.get("rotate", 0) + counts.get("translate", 0) + counts.get("augmentation_clash", 0) == 8
+    assert len(augmented) == 2 + counts.get("rotate", 0) + counts.get("translate", 0)
+    for crystal in augmented:
+        original = originals[crystal.info["group"]]
+        assert crystal.info["space_group"] == original.info["space_group"]
+        assert np.array_equal(crystal.cell.array, original.cell.array)
+        molecule, _ = find_molecules(crystal)
+        assert np.all(molecule == np.arange(len(crystal)) // 12)
+        for pair, distance in shortest_contacts(crystal).items():
+            assert distance >= MIN_CONTACTS[pair] - 1e-9
+        a, b = coarse_grain(original, (4, 4, 0.5)), coarse_grain(crystal, (4, 4, 0.5))
+        fractional = b.get_scaled_positions() - a.get_scaled_positions()
+        shifts = np.linalg.norm((fractional - np.round(fractional)) @ a.cell.array, axis=1)
+        if crystal.info["augmentation"] == "translate":
+            assert 0 < shifts.max() <= 0.5 + 1e-9
+        else:  # the original itself, or rotated copies: molecule centres unmoved
+            assert np.allclose(shifts, 0.0, atol=1e-8)
+    groups = [crystal.info["group"] for crystal in augmented]
+    assert groups == sorted(groups)  # copies follow their original
+    # the copies of crystal 0 do not depend on the other crystals
+    alone, _ = augment_crystals(originals[:1], seed=5)
+    assert len(alone) == groups.count(0)
+    for a, b in zip(alone, augmented):
+        assert np.array_equal(a.positions, b.positions)
+    with pytest.raises(ValueError, match="n_rotated"):
+        augment_crystals(originals, seed=0, n_rotated=-1)

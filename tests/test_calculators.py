@@ -12,8 +12,12 @@ from anisoap_pipeline import calculators
 from anisoap_pipeline.calculators import (
     baselined_energy,
     label_energies,
+    label_key,
+    labelling_supercell,
     make_calculator,
     molecule_energy,
+    plane_spacings,
+    save_labels,
 )
 
 
@@ -61,21 +65,105 @@ def test_tblite_binds_a_sensible_crystal(p1_crystal, tmp_path):
     assert len(checkpoint.read_text().splitlines()) == 1
 
 
-def test_tblite_in_worker_processes_matches_serial(p1_crystal):
-    shifted = p1_crystal.copy()
+def _variants(crystal):
+    """Three different crystals: the given one, rigidly shifted, and compressed by 2 %."""
+    shifted = crystal.copy()
     shifted.positions += 0.3
+    compressed = crystal.copy()
+    compressed.set_cell(crystal.cell.array * 0.98, scale_atoms=True)
+    return [crystal, shifted, compressed]
+
+
+def test_labels_are_bitwise_independent_of_the_number_of_workers(p1_crystal):
+    crystals = _variants(p1_crystal)
     spec = {"name": "tblite", "method": "GFN1-xTB"}
-    serial = label_energies([p1_crystal, shifted], spec)
-    parallel = label_energies([p1_crystal, shifted], spec, n_jobs=2, threads=1)
-    assert np.allclose(parallel["energy"], serial["energy"], atol=1e-6)
+    serial = label_energies(crystals, spec)
+    parallel = label_energies(crystals, spec, n_jobs=2)
+    assert np.array_equal(parallel["energy"], serial["energy"])
+    assert parallel["molecule_energy"] == serial["molecule_energy"]
     assert np.isclose(serial["energy"][0], serial["energy"][1], atol=1e-5)  # a rigid shift
+    assert not np.isclose(serial["energy"][0], serial["energy"][2], atol=1e-3)
 
 
-def test_checkpoint_that_does_not_fit_is_rejected(p1_crystal, tmp_path):
-    checkpoint = tmp_path / "labels.jsonl"
-    checkpoint.write_text(json.dumps({"index": 0, "energy": -1.0, "n_atoms": 24}) + "\n")
-    with pytest.raises(ValueError, match="line 1: crystal 0 with 24 atoms"):
-        label_energies([p1_crystal], "tblite", checkpoint=checkpoint)
+def test_checkpoint_is_keyed_on_the_structure_and_removed_with_the_labels(p1_crystal, tmp_path):
+    checkpoint = tmp_path / "labels.checkpoint.jsonl"
+    spec = {"name": "tblite", "method": "GFN1-xTB"}
+    before = label_energies([p1_crystal], spec, checkpoint=checkpoint)
+    scaled = p1_crystal.copy()
+    scaled.set_cell(p1_crystal.cell.array * 1.05, scale_atoms=True)
+    after = label_energies([scaled], spec, checkpoint=checkpoint)  # same index and atom count
+    assert after["energy"][0] != before["energy"][0]
+    assert after["energy"][0] == label_energies([scaled], spec)["energy"][0]
+    assert len(checkpoint.read_text().splitlines()) == 2
+    # other calculator settings, other labels
+    assert label_key(p1_crystal, spec) != label_key(p1_crystal, {**spec, "method": "GFN2-xTB"})
+    assert label_key(p1_crystal, spec) != label_key(p1_crystal, spec, supercell_spacing=8.0)
+    assert label_key(p1_crystal, spec) == label_key(p1_crystal.copy(), spec)
+    # the labels written atomically, the checkpoint gone
+    save_labels(tmp_path / "labels.npz", after, [len(scaled)], checkpoint)
+    assert not checkpoint.exists()
+    saved = np.load(tmp_path / "labels.npz")
+    assert saved["energy"][0] == after["energy"][0] and saved["labelled"].all()
+
+
+def test_a_failed_scf_drops_the_crystal_and_the_others_go_on(p1_crystal, monkeypatch, tmp_path):
+    """crystal 1 gets one SCF iteration: tblite's own non-convergence error."""
+    energy = calculators._energy
+
+    def one_iteration_for_crystal_1(spec, atoms, label):
+        return energy({**spec, "max_iterations": 1} if label == "crystal_1" else spec, atoms, label)
+
+    monkeypatch.setattr(calculators, "_energy", one_iteration_for_crystal_1)
+    crystals = _variants(p1_crystal)
+    checkpoint = tmp_path / "labels.checkpoint.jsonl"
+    labels = label_energies(crystals, {"name": "tblite", "method": "GFN1-xTB"}, checkpoint=checkpoint)
+    assert labels["n_failed"] == 1
+    assert [entry["index"] for entry in labels["failed"]] == [1]
+    assert "CalculationFailed" in labels["failed"][0]["error"]
+    assert np.isnan(labels["energy"][1]) and np.isnan(labels["baselined_energy"][1])
+    assert np.isfinite(labels["energy"][[0, 2]]).all()
+    # the failure is a result too: a re-run does not retry it
+    def molecule_only(spec, atoms, label):
+        assert label == "molecule", f"{label} recomputed"
+        return energy(spec, atoms, label)
+
+    monkeypatch.setattr(calculators, "_energy", molecule_only)
+    again = label_energies(crystals, {"name": "tblite", "method": "GFN1-xTB"}, checkpoint=checkpoint)
+    assert again["failed"] == labels["failed"]
+    save_labels(tmp_path / "labels.npz", again, [len(c) for c in crystals])
+    assert np.load(tmp_path / "labels.npz")["labelled"].tolist() == [True, False, True]
+
+
+def _face_pairs(cell):
+    return [(cell[1], cell[2]), (cell[2], cell[0]), (cell[0], cell[1])]
+
+
+def test_supercell_has_every_plane_spacing_above_the_threshold(p1_crystal):
+    widths = plane_spacings(p1_crystal)
+    raw = 1.0 / np.linalg.norm(p1_crystal.cell.reciprocal(), axis=1)  # of the cell as given
+    assert widths.min() > raw.min() + 0.4  # the reduced basis: 4.20 Å, not 3.72 Å
+    assert np.isclose(np.prod(widths), p1_crystal.get_volume() ** 3 / np.prod(
+        [np.linalg.norm(np.cross(*v)) for v in _face_pairs(p1_crystal.cell.niggli_reduce()[0])]))
+    for spacing in (0.0, 6.0, 9.0, 12.0):
+        supercell, repeats = labelling_supercell(p1_crystal, spacing)
+        assert len(supercell) == len(p1_crystal) * np.prod(repeats)
+        assert np.isclose(supercell.get_volume(), p1_crystal.get_volume() * np.prod(repeats))
+        assert np.all(np.array(repeats) * widths >= spacing)
+        assert np.all((np.array(repeats) == 1) | ((np.array(repeats) - 1) * widths < spacing))  # not larger than needed
+    with pytest.raises(ValueError, match="supercell_spacing"):
+        labelling_supercell(p1_crystal, -1.0)
+
+
+def test_supercell_labels_converge(p1_crystal):
+    """GFN1-xTB at the Gamma point of the 12-atom cell (plane spacings 4.2-6.7 Å) is
+    ~25 meV/atom off; supercells of spacings >= 6 and >= 8 Å agree within 5 meV/atom."""
+    spec = {"name": "tblite", "method": "GFN1-xTB"}
+    per_atom = {
+        spacing: label_energies([p1_crystal], spec, supercell_spacing=spacing)["baselined_energy"][0]
+        for spacing in (None, 6.0, 8.0)
+    }
+    assert abs(per_atom[6.0] - per_atom[8.0]) <= 5.0
+    assert abs(per_atom[None] - per_atom[8.0]) > 10.0
 
 
 def test_file_calculator_reads_the_real_energies(real_file):
@@ -148,3 +236,7 @@ def test_unknown_calculator():
         make_calculator("vasp")
     with pytest.raises(ValueError, match="n_jobs"):
         label_energies([], "tblite", n_jobs=0)
+    with pytest.raises(ValueError, match="threads"):
+        label_energies([], "tblite", threads=0)
+    with pytest.raises(ValueError, match="file"):
+        label_energies([], {"name": "file", "filename": "x.xyz"}, supercell_spacing=8.0)

@@ -22,6 +22,10 @@ contains in an orientation PyXtal finds (e.g. -1, as in the real Pbca
 crystal); otherwise PyXtal raises ``Symm_CompatibilityError``. Such draws, and every other PyXtal failure, are
 skipped and counted, never raised.
 
+:func:`augment_crystals` makes the augmentation of the issue-14 experiment
+instead: every crystal followed by several rotated and translated copies,
+each tagged with its original (``info["group"]``) for grouped splits.
+
 Every configuration, augmented or not, is rejected if two atoms of different
 molecules (or of a molecule and its own periodic image) come closer than
 :data:`MIN_CONTACTS`; these thresholds are also PyXtal's tolerance matrix,
@@ -39,8 +43,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import signal
-import threading
 from collections import Counter
 
 import numpy as np
@@ -48,11 +50,14 @@ from ase import Atoms
 from ase.neighborlist import neighbor_list
 from scipy.spatial.transform import Rotation
 
+from ..calculators import plane_spacings
 from ..coarse_grain import find_molecules
 
 __all__ = [
     "ATOMS_PER_MOLECULE",
+    "MAX_PLACEMENTS",
     "MIN_CONTACTS",
+    "augment_crystals",
     "benzene_molecule",
     "compatible_z",
     "generate_crystals",
@@ -71,6 +76,13 @@ ATOMS_PER_MOLECULE = 12
 #: :data:`anisoap_pipeline.coarse_grain.BOND_CUTOFFS`, so an accepted crystal
 #: always splits into whole molecules.
 MIN_CONTACTS = {("H", "H"): 1.5, ("C", "H"): 1.9, ("C", "C"): 2.6}
+
+#: Default PyXtal placement budget per attempt (see :func:`generate_crystals`).
+#: Of 71 attempts of the default study (seed 0, Z <= 4), 22 were incompatible,
+#: 42 found a crystal within 4 placements, 1 within 10, 4 needed 31-94, and 2
+#: had none after 150; a placement takes ~0.1-1.5 s. 10 keeps the cost of the
+#: hard groups close to that of the former 10 s wall-clock limit.
+MAX_PLACEMENTS = 10
 
 _AUGMENTATIONS = ("rotate", "translate")
 
@@ -175,7 +187,8 @@ def generate_crystals(
     max_rotation=30.0,
     max_translation=0.5,
     augment_tries=10,
-    timeout=10.0,
+    max_placements=MAX_PLACEMENTS,
+    min_plane_spacing=None,
 ):
     """Random rigid-benzene crystals and augmented copies, short contacts rejected.
 
@@ -192,6 +205,11 @@ def generate_crystals(
     same orientations, new positions), the mode drawn with equal odds. A copy
     with a short contact is drawn again, up to ``augment_tries`` times.
     Attempts stop at ``n_crystals`` crystals or ``max_attempts`` attempts.
+
+    No clock decides anything: an attempt is cut off after ``max_placements``
+    of PyXtal's trial placements of the molecules, a count, so the crystals
+    are the same on an idle or a loaded machine (a wall-clock limit made
+    them depend on the load).
 
     Parameters
     ----------
@@ -227,10 +245,18 @@ def generate_crystals(
         Å, see above.
     augment_tries : int, optional
         Draws of an augmented copy before giving up on it.
-    timeout : float or None, optional
-        Seconds allowed per PyXtal call (some groups make PyXtal search for
-        minutes); enforced with ``SIGALRM`` in the main thread only. Which
-        attempts time out depends on the machine's speed.
+    max_placements : int, optional
+        Trial placements of all molecules in a cell (calls of PyXtal's
+        ``molecular_crystal._set_coords``, each a full try of the Wyckoff
+        sites and orientations) allowed per attempt, over PyXtal's own
+        lattice and ``max_count`` retries (up to 10 x 40 x 30 of them, hours
+        for some groups). An attempt over budget is counted as
+        ``placement_budget``. See :data:`MAX_PLACEMENTS`.
+    min_plane_spacing : float, optional
+        Å. Reject crystals whose (Niggli-reduced) cell has a plane spacing
+        below this (:func:`anisoap_pipeline.calculators.plane_spacings`),
+        counted as ``thin_cell``: thin cells need large supercells for
+        converged tight-binding labels. None keeps every cell.
 
     Returns
     -------
@@ -247,7 +273,7 @@ def generate_crystals(
         ``no_z`` (group without a candidate Z), ``symmetry_incompatible``
         (PyXtal's ``Symm_CompatibilityError``: the molecule does not fit the
         site symmetry), ``pyxtal_<ExceptionName>`` (any other PyXtal failure),
-        ``timeout``, ``close_contact`` (despite PyXtal's check), and
+        ``placement_budget``, ``thin_cell``, ``close_contact`` (despite PyXtal's check), and
         ``augmentation_clash`` (no augmented copy without a short contact).
 
     Raises
@@ -282,7 +308,9 @@ def generate_crystals(
             continue
         z = int(candidates[rng.integers(len(candidates))])
         factor = float(rng.uniform(low, high))
-        crystal, reason = _pyxtal_crystal(group, z, factor, thresholds, timeout, rng)
+        crystal, reason = _pyxtal_crystal(group, z, factor, thresholds, max_placements, rng)
+        if crystal is not None and min_plane_spacing and plane_spacings(crystal).min() < min_plane_spacing:
+            crystal, reason = None, "thin_cell"
         if crystal is None:
             counts[reason] += 1
             continue
@@ -307,7 +335,99 @@ def generate_crystals(
     return crystals, dict(counts)
 
 
-def _pyxtal_crystal(group, z, factor, thresholds, timeout, rng):
+def augment_crystals(
+    crystals,
+    seed,
+    n_rotated=3,
+    n_translated=1,
+    max_rotation=30.0,
+    max_translation=0.5,
+    min_contact=None,
+    augment_tries=10,
+):
+    """Each crystal followed by rotated and translated copies, all tagged with their original.
+
+    The issue-14 experiment's augmentation: ``n_rotated`` copies in which
+    every molecule is turned about its centre of mass and ``n_translated``
+    copies in which every molecule is moved, drawn as in
+    :func:`generate_crystals` (same positions or same orientations as the
+    original; the paper augments by rotating or translating the molecules).
+    A copy with a short contact is drawn again, up to ``augment_tries`` times,
+    then dropped and counted. Every crystal gets ``info["group"]``, the index
+    of its original in ``crystals``, so that a grouped split can keep all
+    copies of a crystal on one side (e.g. ``sklearn.model_selection.GroupShuffleSplit``).
+
+    Parameters
+    ----------
+    crystals : sequence of ase.Atoms
+        Originals made of whole, contiguous 12-atom benzene molecules (as
+        :func:`generate_crystals` returns them).
+    seed : int
+        Copy ``c`` of original ``i`` draws from ``numpy.random.default_rng([seed, i, c])``:
+        the copies of a crystal do not depend on the other crystals.
+    n_rotated, n_translated : int, optional
+        Copies per original (paper-like default: 3 and 1).
+    max_rotation : float, optional
+        Degrees, in [0, 180].
+    max_translation : float, optional
+        Å, >= 0.
+    min_contact : float or dict, optional
+        As in :func:`generate_crystals`; default :data:`MIN_CONTACTS`.
+    augment_tries : int, optional
+
+    Returns
+    -------
+    augmented : list of ase.Atoms
+        Original i, then its copies, for i = 0, 1, ...; positions wrapped.
+        ``info``: the original's, plus ``group`` (int), ``augmentation``
+        ("none", "rotate" or "translate") and ``copy`` (0 for the original,
+        then 1, 2, ...).
+    counts : dict
+        ``originals``, ``rotate``, ``translate`` (copies kept) and
+        ``augmentation_clash`` (copies dropped).
+
+    Raises
+    ------
+    ValueError
+        For invalid arguments, or a crystal that is not whole 12-atom molecules
+        (the message names it).
+    """
+    for name, value, minimum in (("n_rotated", n_rotated, 0), ("n_translated", n_translated, 0),
+                                 ("augment_tries", augment_tries, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    _check_arguments(0, 1, 1.0, 0.0, max_rotation, max_translation, augment_tries)
+    thresholds = _thresholds(MIN_CONTACTS if min_contact is None else min_contact)
+    modes = ["rotate"] * n_rotated + ["translate"] * n_translated
+    augmented, counts = [], Counter()
+    for i, original in enumerate(crystals):
+        try:
+            molecule, unwrapped = find_molecules(original)
+        except ValueError:
+            molecule = None
+        if molecule is None or np.any(molecule != np.arange(len(original)) // ATOMS_PER_MOLECULE):
+            raise ValueError(f"crystal {i}: field 'positions' does not form 12-atom molecules 12k..12k+11")
+        whole = Atoms(original.numbers, positions=unwrapped, cell=original.cell, pbc=True)
+        first = original.copy()
+        first.info.update(group=i, copy=0, augmentation="none")
+        augmented.append(first)
+        counts["originals"] += 1
+        for c, mode in enumerate(modes, start=1):
+            rng = np.random.default_rng([seed, i, c])
+            for _ in range(augment_tries):
+                copy = _augment(whole, mode, rng, max_rotation, max_translation)
+                if _acceptable(copy, thresholds):
+                    copy.wrap()
+                    copy.info = {**original.info, "group": i, "copy": c, "augmentation": mode}
+                    augmented.append(copy)
+                    counts[mode] += 1
+                    break
+            else:
+                counts["augmentation_clash"] += 1
+    return augmented, dict(counts)
+
+
+def _pyxtal_crystal(group, z, factor, thresholds, max_placements, rng):
     """(crystal with whole, contiguous molecules, None) or (None, reason)."""
     from pyxtal import pyxtal
     from pyxtal.msg import Symm_CompatibilityError
@@ -315,13 +435,13 @@ def _pyxtal_crystal(group, z, factor, thresholds, timeout, rng):
 
     tolerances = Tol_matrix(*((a, b, d) for (a, b), d in thresholds.items()), prototype="molecular")
     try:
-        with _time_limit(timeout), contextlib.redirect_stdout(io.StringIO()):
+        with _placement_budget(max_placements), contextlib.redirect_stdout(io.StringIO()):
             structure = pyxtal(molecular=True)
             structure.from_random(3, group, ["benzene"], [z], factor=factor, tm=tolerances, random_state=rng)
             atoms = structure.to_ase(resort=False)
             wyckoff = "".join(f"{site.wp.multiplicity}{site.wp.letter}" for site in structure.mol_sites)
-    except _AttemptTimeout:
-        return None, "timeout"
+    except _OverBudget:
+        return None, "placement_budget"
     except Symm_CompatibilityError:
         return None, "symmetry_incompatible"
     except Exception as error:  # noqa: BLE001 -- PyXtal raises many kinds; count them all
@@ -345,28 +465,35 @@ def _acceptable(atoms, thresholds):
     return all(distance >= thresholds.get(pair, 0.0) for pair, distance in contacts.items())
 
 
-class _AttemptTimeout(Exception):
-    """An attempt ran out of time."""
+class _OverBudget(Exception):
+    """An attempt used up its PyXtal placements."""
 
 
 @contextlib.contextmanager
-def _time_limit(seconds):
-    """Raise _AttemptTimeout in the block after ``seconds`` (main thread, Unix only)."""
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        yield
-        return
+def _placement_budget(limit):
+    """Raise _OverBudget in the block at PyXtal's placement number ``limit + 1``.
 
-    def interrupt(signum, frame):
-        raise _AttemptTimeout
+    Counts calls of ``pyxtal.molecular_crystal.molecular_crystal._set_coords``
+    (PyXtal 1.1.5), patched on the class for the duration of the block: not
+    thread-safe, one generation per process at a time.
+    """
+    from pyxtal.molecular_crystal import molecular_crystal
 
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    # re-fire every 0.5 s in case the code under the limit swallows the first one
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+    original = molecular_crystal._set_coords
+    count = 0
+
+    def counted(self):
+        nonlocal count
+        count += 1
+        if count > limit:
+            raise _OverBudget
+        return original(self)
+
+    molecular_crystal._set_coords = counted
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        molecular_crystal._set_coords = original
 
 
 def _whole_molecules(atoms):

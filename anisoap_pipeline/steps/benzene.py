@@ -15,10 +15,13 @@ meV/atom (the baselined per-atom energy), lengths in Å.
     ``crystals.xyz`` (atomistic, extended XYZ).
 ``label JOB [--n-jobs N]``
     state point ``crystals`` (job id), ``calculator`` (``{"name": "tblite" |
-    "espresso" | "file", ...settings}``) -> ``labels.npz``: ``energy`` (eV),
-    ``baselined_energy`` (meV/atom), ``molecule_energy`` (eV), ``n_atoms``
-    (:func:`anisoap_pipeline.calculators.label_energies`; resumable through
-    ``labels.checkpoint.jsonl``).
+    "espresso" | "file", ...settings}``), optional ``supercell_spacing`` (Å)
+    -> ``labels.npz``: ``energy`` (eV), ``baselined_energy`` (meV/atom),
+    ``molecule_energy`` (eV), ``n_atoms``, ``repeats``, ``labelled`` (False
+    and NaN energies for a crystal whose calculation failed; listed in the
+    metrics' ``failed``) (:func:`anisoap_pipeline.calculators.label_energies`;
+    resumable through ``labels.checkpoint.jsonl``, deleted once
+    ``labels.npz`` is written).
 ``coarse_grain JOB``
     state point ``crystals``, ``diameters`` -> ``frames.xyz``, one ellipsoid
     per molecule (:func:`anisoap_pipeline.coarse_grain.coarse_grain_frames`).
@@ -136,8 +139,7 @@ def _label(args):
     """Energies of the crystals -> labels.npz (resumable)."""
     import numpy as np
 
-    from ..calculators import label_energies
-    from ..io import atomic_path
+    from ..calculators import label_energies, save_labels
     from ..tracking import job_step, open_job, record
 
     with job_step("label", args.job) as job:
@@ -155,17 +157,17 @@ def _label(args):
             spec.setdefault("directory", job.fn("espresso"))
         start = time.perf_counter()
         crystals = _read_crystals(dataset)
-        labels = label_energies(crystals, spec, n_jobs=n_jobs, checkpoint=job.fn("labels.checkpoint.jsonl"))
-        n_atoms = np.array([len(atoms) for atoms in crystals])
-        with atomic_path(job.fn("labels.npz")) as tmp:
-            np.savez(tmp, energy=labels["energy"], baselined_energy=labels["baselined_energy"],
-                     molecule_energy=labels["molecule_energy"], n_atoms=n_atoms)
-        y = labels["baselined_energy"]
+        checkpoint = job.fn("labels.checkpoint.jsonl")
+        labels = label_energies(crystals, spec, n_jobs=n_jobs, checkpoint=checkpoint,
+                                supercell_spacing=sp.get("supercell_spacing"))
+        save_labels(job.fn("labels.npz"), labels, [len(atoms) for atoms in crystals], checkpoint)
+        y = labels["baselined_energy"][np.isfinite(labels["baselined_energy"])]
         record(job, wall_time=time.perf_counter() - start, metrics={
-            "n_crystals": len(y), "molecule_energy_eV": labels["molecule_energy"],
+            "n_crystals": len(crystals), "n_labelled": len(y), "molecule_energy_eV": labels["molecule_energy"],
             "baselined_energy_mean": float(y.mean()), "baselined_energy_std": float(y.std()),
             "baselined_energy_min": float(y.min()), "baselined_energy_max": float(y.max()),
-            "n_jobs": n_jobs,
+            "n_jobs": n_jobs, "n_failed": labels["n_failed"], "failed": labels["failed"],
+            "supercell_atoms_mean": float(np.mean([len(a) * np.prod(r) for a, r in zip(crystals, labels["repeats"])])),
         })
 
 
