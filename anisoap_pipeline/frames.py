@@ -15,7 +15,9 @@ Frame-level data (``energy``, ``h12_gb``, identifiers, ...) lives in
 ``atoms.info``.
 
 :func:`canonicalize` turns what real files contain into that form and rejects
-bad input with a :class:`ValueError` naming the frame and the field. Accepted
+bad input with a :class:`ValueError` naming the frame and the field;
+:func:`pack_frames` does the same checks vectorised over many frames and returns
+flat arrays (what the featuriser needs) without building frames. Accepted
 spellings:
 
 * diameters: ``c_diameter[k]``, escaped ``c_diameter\\[k\\]``, the form
@@ -48,6 +50,7 @@ __all__ = [
     "canonicalize",
     "get_diameters",
     "get_quaternions",
+    "pack_frames",
     "read_frames",
     "validate_frames",
     "write_frames",
