@@ -20,6 +20,16 @@ one row per frame, plus the smectic layer order parameter:
 
 Frames follow the ellipsoid convention of :mod:`anisoap_pipeline.frames`
 (any accepted spelling; they are canonicalised first).
+
+Threads: freud parallelises with TBB over every core unless told
+(:class:`freud.parallel.NumThreads` sets the count here, the previous
+setting restored afterwards). The Q tensor of :class:`freud.order.Nematic`
+is a single-precision parallel reduction: with two or more threads S changes
+in the last bits with the thread count and even from run to run at a fixed
+count (measured with freud 3.4), so the nematic order parameter always runs
+on one thread (it costs microseconds per frame). The Steinhardt order
+parameters are per particle and the neighbour lists sorted: they are
+bitwise the same for any ``num_threads``, which :func:`steinhardt` takes.
 """
 
 import freud
@@ -71,7 +81,9 @@ def nematic_order(frames, axis=2):
     Returns
     -------
     numpy.ndarray, shape (n_frames,)
-        S in [0, 1] (dimensionless).
+        S in [0, 1] (dimensionless), computed by freud on one thread
+        (module docstring), so bitwise the same on any machine load and
+        core count.
 
     Raises
     ------
@@ -81,7 +93,7 @@ def nematic_order(frames, axis=2):
     return np.array([_nematic(atoms, axis).order for atoms in validate_frames(frames)])
 
 
-def steinhardt(frames, cutoff, l_values=range(0, 7), weighted=True):
+def steinhardt(frames, cutoff, l_values=range(0, 7), weighted=True, num_threads=1):
     """Distance-weighted Steinhardt order parameters q_l, averaged per frame (X_SOP).
 
     For each particle i and its neighbours j within ``cutoff`` (centres,
@@ -115,6 +127,8 @@ def steinhardt(frames, cutoff, l_values=range(0, 7), weighted=True):
         Spherical-harmonic degrees l (default 0 … 6, the paper's X_SOP).
     weighted : bool, optional
         Distance weights as above (default) or none.
+    num_threads : int, optional
+        Threads freud uses (default 1); the result does not depend on it.
 
     Returns
     -------
@@ -127,9 +141,14 @@ def steinhardt(frames, cutoff, l_values=range(0, 7), weighted=True):
     ValueError
         If ``cutoff`` is not positive or too large for a periodic cell, if
         ``l_values`` is empty or negative, if no particle of a frame has a
-        neighbour within ``cutoff``, or from
-        :func:`anisoap_pipeline.frames.validate_frames`.
+        neighbour within ``cutoff``, if ``num_threads`` is not a positive
+        integer, or from :func:`anisoap_pipeline.frames.validate_frames`.
     """
+    with _threads(num_threads):
+        return _steinhardt(frames, cutoff, l_values, weighted)
+
+
+def _steinhardt(frames, cutoff, l_values, weighted):
     l_values = [int(l) for l in l_values]
     if not l_values or min(l_values) < 0:
         raise ValueError(f"l_values must be non-negative degrees, got {l_values}")
@@ -185,7 +204,7 @@ def layer_order(frames, spacing, director=None):
     director : array_like of shape (3,), optional
         Layer normal n (normalised here). By default, per frame,
         ``atoms.info["director"]`` when present, else the nematic director
-        of the frame's long axes (freud).
+        of the frame's long axes (freud, one thread).
 
     Returns
     -------
@@ -218,9 +237,17 @@ def layer_order(frames, spacing, director=None):
     return np.array(values)
 
 
+def _threads(num_threads):
+    """freud limited to exactly ``num_threads`` threads inside the ``with`` block."""
+    if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
+        raise ValueError(f"num_threads must be a positive integer, got {num_threads!r}")
+    return freud.parallel.NumThreads(int(num_threads))
+
+
 def _nematic(atoms, axis):
     nematic = freud.order.Nematic()
-    nematic.compute(long_axes(atoms, axis))
+    with _threads(1):
+        nematic.compute(long_axes(atoms, axis))
     return nematic
 
 

@@ -150,6 +150,43 @@ def test_nematic_order():
     assert 0 < S[2] < 3 / np.sqrt(200)
 
 
+def test_order_parameters_do_not_depend_on_threads():
+    """Issue 10.12: bitwise the same S and q_l whatever freud's thread count."""
+    import freud
+
+    rng = np.random.default_rng(5)
+    n = 5000
+    tilt = Rotation.from_rotvec(rng.normal(scale=0.5, size=(n, 3)))
+    atoms = frame(rng.uniform(0, 20, (n, 3)), np.diag([20.0] * 3), tilt.as_quat(scalar_first=True))
+    u = long_axes(atoms)
+
+    def freud_S(threads):
+        freud.parallel.set_num_threads(threads)
+        nematic = freud.order.Nematic()
+        nematic.compute(u)
+        return nematic.order
+
+    before = freud.parallel.get_num_threads()
+    try:
+        # freud alone changes S in the last bits with the thread count
+        # (float32 parallel reduction), so this frame tells the counts apart
+        single = freud_S(1)
+        assert any(freud_S(threads) != single for threads in (2, 4, 2, 4))
+        q_single = steinhardt(atoms, 2.0)
+        for global_threads in (1, 2, 3, 4):
+            freud.parallel.set_num_threads(global_threads)
+            assert nematic_order(atoms)[0] == single  # bitwise
+            assert freud.parallel.get_num_threads() == global_threads  # restored
+            for threads in (1, 2, 4):
+                assert steinhardt(atoms, 2.0, num_threads=threads).tobytes() == q_single.tobytes()
+            assert freud.parallel.get_num_threads() == global_threads
+    finally:
+        freud.parallel.set_num_threads(before)
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="num_threads"):
+            steinhardt(atoms, 2.0, num_threads=bad)
+
+
 # --- layer order -------------------------------------------------------------
 
 
