@@ -114,10 +114,23 @@ def test_rotation_and_cell_invariance():
     np.testing.assert_allclose(q[1], q[0], atol=1e-5)
 
 
+def test_steinhardt_cutoff_beyond_half_the_cell():
+    """Every periodic image within the cutoff counts: the same q_l as in a supercell."""
+    rng = np.random.default_rng(8)
+    cell = np.array([[6.0, 0, 0], [1.0, 6.5, 0], [0.5, 0.8, 7.0]])
+    atoms = frame(rng.uniform(0, 1, (40, 3)) @ cell, cell=cell)
+    big = atoms.repeat((3, 3, 3))  # half-width above the cutoff: freud's minimum image suffices
+    for cutoff in (4.0, 8.0):
+        np.testing.assert_allclose(steinhardt(atoms, cutoff), steinhardt(big, cutoff), atol=2e-6)
+    # the simple cubic lattice (spacing 1) in a 2 x 2 x 2 cell: each neighbour is an image
+    np.testing.assert_allclose(steinhardt(lattice(SC, 2), 1.2, weighted=False),
+                               steinhardt(lattice(SC, 4), 1.2, weighted=False), atol=1e-6)
+    with pytest.raises(ValueError, match="smaller cutoff"):
+        steinhardt(atoms, 2000.0)
+
+
 def test_steinhardt_bad_input():
     sc = lattice(SC, 4)
-    with pytest.raises(ValueError, match="half the smallest width"):
-        steinhardt(sc, 2.0)
     with pytest.raises(ValueError, match="no particle has a neighbour"):
         steinhardt(sc, 0.5)
     with pytest.raises(ValueError, match="cutoff must be positive"):
