@@ -35,11 +35,15 @@ Compression
     rotation step sizes adapt between blocks towards an acceptance ratio of
     0.35 (then stay fixed while equilibrating at the target).
 Neighbours
-    For each trial the other N - 1 particles are tested; a pair is certainly
-    apart beyond the sum of the largest semi-axes (bounding spheres) and
-    certainly overlapping within the sum of the smallest (inscribed spheres);
-    only pairs in between are decided by the contact function. This is
-    O(N) per move, fine for the few hundred particles of the studies.
+    Verlet lists: each particle's neighbours within the sum of the largest
+    semi-axes (the bounding spheres) plus a skin of the smallest diameter,
+    rebuilt (O(N^2), minimum image) when a centre may have moved by half the
+    skin since (box compression shrinking the lists' reach accordingly). A
+    listed pair is certainly apart beyond the bounding spheres or when the
+    spherocylinders containing the ellipsoids (radius the middle semi-axis
+    around the longest axis) are apart, certainly overlapping within the
+    inscribed spheres; only pairs in between are decided by the contact
+    function. The lists take N^2 integers of memory.
 
 Reproducibility: all random numbers come from a :class:`numpy.random.Generator`
 in fixed-size blocks, the number of sweeps is fixed in advance (or by the
@@ -75,7 +79,9 @@ def _contact(r0, r1, r2, G, i, j, stop_at):
     stopped when the step or the bracket is below 1e-14, as in
     :func:`anisoap_pipeline.contact.contact_function`. The search stops
     early at the first lambda where ``F >= stop_at`` and returns that lower
-    bound (``stop_at = 1``: then certainly no overlap; ``inf``: never). Scalar code
+    bound (``stop_at = 1``: then certainly no overlap), or as soon as the
+    tangent at lambda bounds the maximum over the bracket below ``stop_at``
+    (``F`` is concave: certainly an overlap); ``stop_at = inf`` converges. Scalar code
     (symmetric 3x3 matrices, inverse by the adjugate): no allocation.
     """
     a00, a01, a02, a11, a12, a22 = G[i, 0, 0], G[i, 0, 1], G[i, 0, 2], G[i, 1, 1], G[i, 1, 2], G[i, 2, 2]
@@ -113,6 +119,8 @@ def _contact(r0, r1, r2, G, i, j, stop_at):
             lo = lam
         else:
             hi = lam
+        if stop_at < np.inf and F + abs(dF) * (hi - lo) < stop_at:
+            return F  # concave: the tangent bounds max F below stop_at
         step = dF / d2F
         if abs(step) < _LAMBDA_TOL or hi - lo < _LAMBDA_TOL:
             return F
@@ -230,6 +238,66 @@ def _touching_scale(P, G, A, box, shape, n, floor):
 
 
 @njit(cache=True)
+def _build_neighbours(P, box, n, lists):
+    """Verlet lists of the first n particles: every pair closer than ``r_list`` (minimum image)."""
+    ref, nbr, nnb, verlet = lists
+    cut2 = verlet[0] * verlet[0]
+    nnb[:] = 0
+    for i in range(n):
+        ref[i] = P[i]
+        for j in range(i + 1, n):
+            r0, r1, r2 = _minimum_image(P, i, j, box)
+            if r0 * r0 + r1 * r1 + r2 * r2 < cut2:
+                nbr[i, nnb[i]] = j
+                nnb[i] += 1
+                nbr[j, nnb[j]] = i
+                nnb[j] += 1
+    verlet[1] = verlet[0]
+    verlet[2] = 0.0
+
+
+@njit(cache=True, inline="always")
+def _displacement(P, t, ref, i, box):
+    r0 = _wrap(P[t, 0] - ref[i, 0], box[0])
+    r1 = _wrap(P[t, 1] - ref[i, 1], box[1])
+    r2 = _wrap(P[t, 2] - ref[i, 2], box[2])
+    return np.sqrt(r0 * r0 + r1 * r1 + r2 * r2)
+
+
+@njit(cache=True)
+def _collides_listed(t, i, P, G, A, box, shape, nbr, nnb):
+    """:func:`_collides` over the Verlet list of particle i."""
+    for k in range(nnb[i]):
+        if _pair_contact(t, nbr[i, k], P, G, A, box, shape, 1.0, 1.0) < 1.0:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _count_overlaps_listed(P, G, A, box, shape, n, nbr, nnb):
+    """Whether any listed pair overlaps (the lists valid for ``P``)."""
+    for i in range(n):
+        for k in range(nnb[i]):
+            j = nbr[i, k]
+            if j > i and _pair_contact(i, j, P, G, A, box, shape, 1.0, 1.0) < 1.0:
+                return True
+    return False
+
+
+@njit(cache=True)
+def _touching_scale_listed(P, G, A, box, shape, n, floor, nbr, nnb):
+    """:func:`_touching_scale` over the listed pairs (the lists valid down to ``floor``)."""
+    scale = floor
+    for i in range(n):
+        for k in range(nnb[i]):
+            j = nbr[i, k]
+            if j > i and _pair_contact(i, j, P, G, A, box, shape, scale, 1.0) < 1.0:
+                r0, r1, r2 = _minimum_image(P, i, j, box)
+                scale = 1.0 / np.sqrt(_contact(r0, r1, r2, G, i, j, np.inf))
+    return scale
+
+
+@njit(cache=True)
 def _turned(G0, i, angle, G, t):
     """``G[t] = R_z(angle) G0[i] R_z(angle)^T``."""
     c, s = np.cos(angle), np.sin(angle)
@@ -259,13 +327,17 @@ def _layer_offset(z, plane, height):
 
 @njit(cache=True)
 def _sweep_block(P, angles, G0, G, A0, A, box, layer_fraction, inv_width2, picks, uniforms,
-                 step_translation, step_rotation, shape):
+                 step_translation, step_rotation, shape, lists):
     """Trial moves of particles ``picks[m]`` with random numbers ``uniforms[m]`` (5 each).
 
     ``P, G, A`` have one row more than there are particles: the trial.
+    ``lists = (ref, nbr, nnb, verlet)``, Verlet lists kept valid (rebuilt
+    when a centre may have come within ``reach`` of an unlisted one).
     Returns the counts (tried, accepted translations, tried, accepted rotations).
     """
     n = P.shape[0] - 1
+    ref, nbr, nnb, verlet = lists
+    reach = np.sqrt(shape[1])
     counts = np.zeros(4, dtype=np.int64)
     layered = inv_width2 > 0.0
     for m in range(picks.shape[0]):
@@ -283,8 +355,19 @@ def _sweep_block(P, angles, G0, G, A0, A, box, layer_fraction, inv_width2, picks
                     continue
             G[n] = G[i]
             A[n] = A[i]
-            if not _collides(n, i, P, G, A, box, shape, n):
+            moved = _displacement(P, n, ref, i, box)
+            if verlet[1] - 2.0 * max(moved, verlet[2]) <= reach:
+                _build_neighbours(P, box, n, lists)
+                moved = _displacement(P, n, ref, i, box)
+            if verlet[1] - 2.0 * moved > reach:
+                collides = _collides_listed(n, i, P, G, A, box, shape, nbr, nnb)
+            else:  # a step longer than the skin allows
+                collides = _collides(n, i, P, G, A, box, shape, n)
+            if not collides:
                 P[i] = P[n]
+                verlet[2] = max(verlet[2], moved)
+                if verlet[1] - 2.0 * verlet[2] <= reach:
+                    _build_neighbours(P, box, n, lists)
                 counts[1] += 1
         else:
             counts[2] += 1
@@ -295,7 +378,7 @@ def _sweep_block(P, angles, G0, G, A0, A, box, layer_fraction, inv_width2, picks
             A[n, 0] = c * A0[i, 0] - s * A0[i, 1]
             A[n, 1] = s * A0[i, 0] + c * A0[i, 1]
             A[n, 2] = A0[i, 2]
-            if not _collides(n, i, P, G, A, box, shape, n):
+            if not _collides_listed(n, i, P, G, A, box, shape, nbr, nnb):
                 angles[i] = angle
                 G[i] = G[n]
                 A[i] = A[n]
@@ -413,8 +496,9 @@ def compress(positions, rotations, semiaxes, box, target_box, rng, *, layer_frac
     max_strain : float, optional
         Largest linear compression of one step.
     step_translation, step_rotation : float, optional
-        Initial maximal displacement (length unit) and rotation angle (rad);
-        they adapt while compressing and stay fixed while equilibrating.
+        Initial maximal displacement (length unit; at most a quarter of the
+        Verlet skin, the smallest diameter) and rotation angle (rad); they
+        adapt while compressing and stay fixed while equilibrating.
 
     Returns
     -------
@@ -471,14 +555,21 @@ def compress(positions, rotations, semiaxes, box, target_box, rng, *, layer_frac
     if _count_overlaps(positions, G, axes, start, shape, n, True):
         raise ValueError("the starting configuration has overlapping particles")
 
-    steps = [float(step_translation), float(step_rotation)]
-    cap = [0.5 * target_box.min(), np.pi]
+    # Verlet lists: pairs within reach + skin; translations capped at a quarter of the skin
+    reach = np.sqrt(shape[1])
+    skin = 2.0 * semiaxes.min()
+    lists = (np.empty((n, 3)), np.empty((n, n), dtype=np.int64), np.zeros(n, dtype=np.int64),
+             np.array([reach + skin, reach + skin, 0.0]))
+    ref, nbr, nnb, verlet = lists
+    _build_neighbours(positions, start, n, lists)
+    steps = [min(float(step_translation), 0.25 * skin), float(step_rotation)]
+    cap = [0.25 * skin, np.pi]
 
     def sweeps(box, count, adapt):
         picks = rng.integers(0, n, size=n * count)
         uniforms = rng.random((n * count, 5))
         counts = _sweep_block(positions, angles, G0, G, axes0, axes, box, fraction, inv_width2, picks,
-                              uniforms, steps[0], steps[1], shape)
+                              uniforms, steps[0], steps[1], shape, lists)
         if adapt:
             for k in range(2):
                 accepted = counts[2 * k + 1] / max(counts[2 * k], 1)
@@ -499,14 +590,19 @@ def compress(positions, rotations, semiaxes, box, target_box, rng, *, layer_frac
         done += 1
         remaining = target_box[0] / box[0]
         floor = max(1.0 - max_strain, remaining)
-        touch = _touching_scale(positions, G, axes, box, shape, n, floor)
+        if (verlet[1] - 2.0 * verlet[2]) * floor <= reach:  # lists valid down to the floor
+            _build_neighbours(positions, box, n, lists)
+        touch = _touching_scale_listed(positions, G, axes, box, shape, n, floor, nbr, nnb)
         scale = floor if touch <= floor else max(floor, 1.0 - gap_fraction * (1.0 - touch))
         new_box = target_box if scale == remaining else box * scale
-        scaled = positions * (new_box / box)
-        if _count_overlaps(scaled, G, axes, new_box, shape, n, True):
+        ratio = new_box / box
+        scaled = positions * ratio
+        if _count_overlaps_listed(scaled, G, axes, new_box, shape, n, nbr, nnb):
             rejected += 1
         else:
             positions[:] = scaled
+            ref *= ratio
+            verlet[1:] *= ratio.min()
             box = new_box.copy()
     if equilibration_sweeps > 0:
         counts = sweeps(box, int(equilibration_sweeps), False)

@@ -25,7 +25,7 @@ MC = dict(n_particles=N, packing_fraction=PACKING, method="monte_carlo")
 @pytest.fixture(scope="module")
 def frames():
     """Nematic and smectic frames compressed to packing 0.3 (L/D = 3)."""
-    plan = [("nematic", 0.0), ("nematic", 0.7), ("smectic", 0.9), ("smectic", 1.0)]
+    plan = [("nematic", 0.0), ("nematic", 0.7), ("smectic", 0.0), ("smectic", 0.9), ("smectic", 1.0)]
     return {key: generate_configuration(*key, seed=5, **MC) for key in plan}
 
 
