@@ -91,7 +91,8 @@ __all__ = [
 #: the lying spheroids crowd the layer planes and random sequential addition
 #: of L/D = 3 spheroids jams near phi ≈ 0.17 (at 0.15 about one seed in ten
 #: fails); 0.12 places every frame, every S, in ~0.2 s for 150 particles.
-#: Nematics alone would reach 0.25 (~0.3 s) to 0.3 (~1.4 s).
+#: Nematics alone would reach 0.25 (~0.3 s) to 0.3 (~1.4 s). Denser frames:
+#: ``method="monte_carlo"`` (0.3 and beyond, both phases, every S).
 DEFAULT_PACKING_FRACTION = 0.12
 
 #: Targets ``S >= PERFECT_ALIGNMENT_S`` give perfectly aligned particles
