@@ -26,14 +26,16 @@ Layer confinement (smectics)
     Gaussian ``dz`` of standard deviation ``w`` of the random-sequential
     generator; crowding widens the layers at high density.
 Compression
-    The box follows ``box(p) = start (target / start)^p`` for a progress p
-    from 0 to 1 (axes whose target equals the start keep their length; the
-    last step lands on the target exactly), centres scaled affinely. A step
-    ``p -> min(1, p + dp)`` is accepted only if the scaled configuration has
-    no overlap (every pair tested); ``dp`` grows by 1.5 after an accepted
-    step (up to 0.2) and halves after a rejected one. Translation and
-    rotation step sizes adapt between blocks towards an acceptance ratio of
-    0.35 (then stay fixed while equilibrating at the target).
+    Isotropic: after every sweep the box and the centres are scaled by
+    ``s = max(s_floor, 1 - gap_fraction (1 - s_touch))``, where
+    ``s_touch = max_pairs F^-1/2`` is the exact factor at which the first
+    pair would touch (``F`` is quadratic in the separation) and
+    ``s_floor = max(1 - max_strain, target / box)``, so the last step lands
+    on the target box exactly; the step is accepted only if the scaled
+    configuration has no overlap (every listed pair tested again).
+    Translation and rotation step sizes adapt after every sweep towards an
+    acceptance ratio of 0.35, then stay fixed for the equilibration sweeps at
+    the target.
 Neighbours
     Verlet lists: each particle's neighbours within the sum of the largest
     semi-axes (the bounding spheres) plus a skin of the smallest diameter,
@@ -46,9 +48,9 @@ Neighbours
     function. The lists take N^2 integers of memory.
 
 Reproducibility: all random numbers come from a :class:`numpy.random.Generator`
-in fixed-size blocks, the number of sweeps is fixed in advance (or by the
-configuration, never by time), and the kernels are serial, so the same seed
-gives bit-identical output whatever the machine load or core count.
+(one block per sweep), the number of sweeps depends on the configuration only
+(never on time; ``max_sweeps`` bounds it), and the kernels are serial, so the
+same seed gives bit-identical output whatever the machine load or core count.
 """
 
 import numpy as np
@@ -220,24 +222,6 @@ def _count_overlaps(P, G, A, box, shape, n, stop_at_first):
 
 
 @njit(cache=True)
-def _touching_scale(P, G, A, box, shape, n, floor):
-    """``max(floor, largest F^-1/2 over the pairs)``: the isotropic scale of the first contact.
-
-    ``F`` is quadratic in the separation, so a pair whose separation is
-    scaled by s touches at ``s = F^-1/2`` and is apart for every larger s. A
-    pair certainly apart at the best scale so far cannot raise it, so it is
-    tested at that scale (and its F converged only when it matters).
-    """
-    scale = floor
-    for i in range(n):
-        for j in range(i + 1, n):
-            if _pair_contact(i, j, P, G, A, box, shape, scale, 1.0) < 1.0:
-                r0, r1, r2 = _minimum_image(P, i, j, box)  # touches above the best scale
-                scale = 1.0 / np.sqrt(_contact(r0, r1, r2, G, i, j, np.inf))
-    return scale
-
-
-@njit(cache=True)
 def _build_neighbours(P, box, n, lists):
     """Verlet lists of the first n particles: every pair closer than ``r_list`` (minimum image)."""
     ref, nbr, nnb, verlet = lists
@@ -286,7 +270,14 @@ def _count_overlaps_listed(P, G, A, box, shape, n, nbr, nnb):
 
 @njit(cache=True)
 def _touching_scale_listed(P, G, A, box, shape, n, floor, nbr, nnb):
-    """:func:`_touching_scale` over the listed pairs (the lists valid down to ``floor``)."""
+    """``max(floor, largest F^-1/2 over the listed pairs)``: the isotropic scale of the first contact.
+
+    ``F`` is quadratic in the separation, so a pair whose separation is
+    scaled by s touches at ``s = F^-1/2`` and is apart for every larger s. A
+    pair certainly apart at the best scale so far cannot raise it, so it is
+    tested at that scale (and its F converged only when it matters). The
+    lists must be valid down to ``floor``.
+    """
     scale = floor
     for i in range(n):
         for k in range(nnb[i]):
@@ -460,7 +451,8 @@ def compress(positions, rotations, semiaxes, box, target_box, rng, *, layer_frac
     exact scale at which the first pair would touch (the contact function is
     quadratic in the separation) and
     ``s_floor = max(1 - max_strain, remaining ratio)``; the step is accepted
-    only if the scaled configuration has no overlap (every pair tested).
+    only if the scaled configuration has no overlap (every pair within reach
+    tested, through the Verlet lists).
     Every output pair has ``F >= 1``.
 
     Parameters
