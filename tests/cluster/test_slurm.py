@@ -12,7 +12,8 @@ The cluster is a one-node Slurm on this machine, started by
 tests/cluster/start-slurm (as root; it installs Debian's slurm-wlm and munge if
 missing); where that cannot run, the test is skipped with the script's reason.
 Not part of the default suite: ``python -m pytest -m cluster`` (.ci/run runs
-it when it can start Slurm). A few minutes on a 2-core machine.
+it when it can start Slurm). Minutes on an idle 2-core machine, 35 min under load
+(tests/cluster/README.md).
 """
 
 import gzip
