@@ -72,7 +72,8 @@ def node_profile(directory, cpus, memory):
 
     The profile's numbers are for the paper's sizes on a real cluster; this
     cluster is one small node, so each rule's threads and memory are capped at
-    the node's and each featurisation asks for RANKS tasks. Everything else
+    the node's and each featurisation (a rule with an `mpi` launcher) asks for
+    RANKS tasks. Everything else
     (executor, srun launcher, retries, latency, ...) is the profile as written.
     """
     profile = yaml.safe_load((ROOT / "workflow/profiles/slurm/config.yaml").read_text())
@@ -81,7 +82,7 @@ def node_profile(directory, cpus, memory):
     for resources in [profile["default-resources"], *profile["set-resources"].values()]:
         if isinstance(resources.get("mem_mb"), int):
             resources["mem_mb"] = min(resources["mem_mb"], memory)
-        if "tasks" in resources:
+        if "mpi" in resources:  # an MPI featurisation: RANKS tasks (the plugin refuses 1)
             resources["tasks"] = RANKS
     featurize = [rule for rule, resources in profile["set-resources"].items() if "mpi" in resources]
     assert featurize and all(profile["set-resources"][rule]["mpi"] == "srun" for rule in featurize)
