@@ -45,15 +45,11 @@ rule sweep_front:
         "anisoap-pipeline sweep_front {wildcards.job:q} 2> {log:q}"
 
 
-def sweep_front_job(wildcards):
-    """The sweep_front job of the sweep named by the {name} wildcard."""
-    return PLAN.groups[f"sweep.{wildcards.name}"][0]
-
-
 rule sweep_report:
     """Pareto figure and table, best point per budget, learning curves, summary rows of one sweep."""
     input:
-        front=lambda wildcards: f"workspace/{sweep_front_job(wildcards)}/front.json",
+        # the sweep's sweep_front job: PLAN.groups["sweep.<name>"] (studies/sweep.py)
+        front=lambda wildcards: f"workspace/{PLAN.groups[f'sweep.{wildcards.name}'][0]}/front.json",
     output:
         pareto=report(
             "results/sweep/{name}/pareto.png",
@@ -73,7 +69,7 @@ rule sweep_report:
     log:
         "logs/sweep_report/{name}.log",
     params:
-        front=sweep_front_job,
+        front=lambda wildcards: PLAN.groups[f"sweep.{wildcards.name}"][0],
         output_dir=lambda wildcards, output: os.path.dirname(output.pareto),
     wildcard_constraints:
         name="|".join(name.split(".", 1)[1] for name in PLAN.groups if name.startswith("sweep.")) or NO_JOB,
