@@ -29,6 +29,7 @@ include: "workflow/rules/shared.smk"
 include: "workflow/rules/gay_berne.smk"
 include: "workflow/rules/liquid_crystals.smk"
 include: "workflow/rules/benzene.smk"
+include: "workflow/rules/sweep.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -9,7 +9,7 @@ import sys
 import time
 
 from .anisoap.projection import KINDS
-from .steps import benzene, gay_berne, liquid_crystals, regression
+from .steps import benzene, gay_berne, liquid_crystals, regression, sweep
 
 __all__ = ["main"]
 
@@ -191,7 +191,7 @@ def build_parser():
     parser.add_argument("--debug", action="store_true", help="show the full traceback of a failure")
     subparsers = parser.add_subparsers(dest="step", required=True)
     _featurize_parser(subparsers)
-    for study in (regression, gay_berne, liquid_crystals, benzene):
+    for study in (regression, gay_berne, liquid_crystals, benzene, sweep):
         study.add_parsers(subparsers)
     return parser
 

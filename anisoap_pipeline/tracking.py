@@ -98,6 +98,8 @@ ARTIFACTS = {
     "pcovr": {"pcovr": "pcovr.npz", "chemiscope": "chemiscope.json.gz"},
     "ridge": {"predictions": "predictions.npz"},
     "learning_curve": {"curve": "learning_curve.json"},
+    "sweep_point": {"features": "features.npy", "predictions": "predictions.npz"},
+    "sweep_front": {"front": "front.json"},
 }
 
 _SOURCE_DIR = Path(__file__).resolve().parent

@@ -26,6 +26,9 @@ NUMERICS_VERSION = {
     "regression": 1,
     "baseline": 1,
     "pcovr": 1,
+    # cost-accuracy sweeps
+    "sweep_point": 1,
+    "sweep_front": 1,
     # shared by the studies
     "featurize": 1,
     "ridge": 1,

@@ -8,13 +8,13 @@ config fails before any job starts, naming the key. The workflow builds one
 plan of every study the config runs (:func:`plan`).
 """
 
-from . import benzene, gay_berne, liquid_crystals
+from . import benzene, gay_berne, liquid_crystals, sweep
 from .plan import ConfigError, Job, Plan, file_sha256, grid
 
 __all__ = ["STUDIES", "ConfigError", "Job", "Plan", "file_sha256", "grid", "plan", "selected"]
 
 #: Study name -> module with ``plan(study_config)``, in the order they run.
-STUDIES = {"gay_berne": gay_berne, "liquid_crystals": liquid_crystals, "benzene": benzene}
+STUDIES = {"gay_berne": gay_berne, "liquid_crystals": liquid_crystals, "benzene": benzene, "sweep": sweep}
 
 
 def selected(config):

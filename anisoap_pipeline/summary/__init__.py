@@ -10,17 +10,21 @@ module per study turns its results into rows, one function per paper claim.
 from .benzene import benzene_rows
 from .gay_berne import gay_berne_rows
 from .liquid_crystals import liquid_crystal_rows
-from .table import VERDICTS, fmt, read_rows, render, row, write_rows, write_summary
+from .sweep import sweep_rows
+from .table import BEYOND_THE_PAPER, VERDICTS, finding, fmt, read_rows, render, row, write_rows, write_summary
 
 __all__ = [
+    "BEYOND_THE_PAPER",
     "VERDICTS",
     "benzene_rows",
+    "finding",
     "fmt",
     "gay_berne_rows",
     "liquid_crystal_rows",
     "read_rows",
     "render",
     "row",
+    "sweep_rows",
     "write_rows",
     "write_summary",
 ]

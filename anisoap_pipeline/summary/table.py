@@ -8,6 +8,10 @@ A row says what the paper reports, what we measured, which state point (signac
 job id) produced our value, and whether it reproduces: ``yes`` (the paper's
 claim holds by the stated criterion), ``qualitative`` (the trend holds, the
 number does not), ``no``, or ``n/a`` (the run is too small to test it).
+
+Rows of a named ``section`` (:func:`finding`: questions the paper does not
+ask, answered by our own studies) follow in tables of their own, headed by
+the section's name, with the columns of :data:`SECTION_COLUMNS`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from pathlib import Path
 from ..io import atomic_path, save_json
 
 __all__ = [
+    "BEYOND_THE_PAPER",
     "VERDICTS",
+    "finding",
     "fmt",
     "read_rows",
     "render",
@@ -31,6 +37,10 @@ __all__ = [
 
 VERDICTS = ("yes", "qualitative", "no", "n/a")
 COLUMNS = ("study", "quantity", "paper", "ours", "state point", "reproduces?", "revision")
+#: Columns of a section's table (rows made by :func:`finding`).
+SECTION_COLUMNS = ("study", "question", "answer", "state point", "revision")
+#: Section of the findings beyond the paper (the sweeps).
+BEYOND_THE_PAPER = "beyond the paper"
 #: Marks a row computed at another code revision than the summary's.
 OLDER = "older"
 
@@ -70,6 +80,22 @@ def row(study, quantity, paper, ours, job, reproduces, criterion=""):
         "reproduces": reproduces,
         "criterion": criterion,
     }
+
+
+def finding(study, question, answer, job, criterion="", section=BEYOND_THE_PAPER):
+    """A row of a section beyond the paper's claims: a question and what we found.
+
+    Parameters
+    ----------
+    study, question, answer : str
+    job : str or sequence of str
+        The job id(s) behind the answer.
+    criterion : str, optional
+        How the answer was decided (printed below the table).
+    section : str, optional
+        Heading of the section's table.
+    """
+    return {**row(study, question, "", answer, job, "n/a", criterion), "section": section}
 
 
 def write_rows(path, rows):
@@ -139,18 +165,27 @@ def render(rows, title="Reproduction summary", notes=(), revisions=None, current
     lines.extend(notes)
     if notes:
         lines.append("")
-    lines.append("| " + " | ".join(COLUMNS) + " |")
-    lines.append("|" + "---|" * len(COLUMNS))
     criteria = []
-    for item, revision in zip(rows, cells):
-        quantity = item["quantity"]
-        if item.get("criterion"):
-            if item["criterion"] not in criteria:
-                criteria.append(item["criterion"])
-            quantity += f" [{criteria.index(item['criterion']) + 1}]"
-        jobs = ", ".join(f"`{job}`" for job in item["jobs"])
-        line = (item["study"], quantity, item["paper"], item["ours"], jobs, item["reproduces"], revision)
-        lines.append("| " + " | ".join(_cell(cell) for cell in line) + " |")
+    sections = list(dict.fromkeys(item.get("section") for item in rows if item.get("section")))
+    main = [None] if not rows or any(not item.get("section") for item in rows) else []
+    for section in main + sections:
+        if section is not None:
+            lines.extend(["", f"## {section[:1].upper()}{section[1:]}", ""])
+        columns = COLUMNS if section is None else SECTION_COLUMNS
+        lines.append("| " + " | ".join(columns) + " |")
+        lines.append("|" + "---|" * len(columns))
+        for item, revision in zip(rows, cells):
+            if item.get("section") != section:
+                continue
+            quantity = item["quantity"]
+            if item.get("criterion"):
+                if item["criterion"] not in criteria:
+                    criteria.append(item["criterion"])
+                quantity += f" [{criteria.index(item['criterion']) + 1}]"
+            jobs = ", ".join(f"`{job}`" for job in item["jobs"])
+            line = ((item["study"], quantity, item["paper"], item["ours"], jobs, item["reproduces"], revision)
+                    if section is None else (item["study"], quantity, item["ours"], jobs, revision))
+            lines.append("| " + " | ".join(_cell(cell) for cell in line) + " |")
     if criteria:
         lines.extend(["", "Criteria:", ""])
         lines.extend(f"{i}. {text}" for i, text in enumerate(criteria, 1))
