@@ -47,7 +47,7 @@ def test_counts_of_the_test_config(test_config):
     assert steps(plan, "benzene") == {
         "crystals": 1, "label": 1, "coarse_grain": 1, "soap": 1, "featurize": 2, "gfre": 2,
         "regression": 1, "baseline": 1, "pcovr": 1}
-    assert len(plan.targets) == 3 + 5 + 8
+    assert len(plan.targets) == 4 + 6 + 9  # each study: figures, tables and a chemiscope file
     assert plan.summary_rows == [f"results/{name}/summary_rows.json"
                                  for name in ("gay_berne", "liquid_crystals", "benzene")]
 
