@@ -48,7 +48,7 @@ def test_counts_of_the_test_config(test_config):
         "crystals": 1, "label": 1, "coarse_grain": 1, "soap": 1, "featurize": 2, "gfre": 2,
         "regression": 1, "baseline": 1, "pcovr": 1}
     sweeps = plan.summary_rows[3:]  # the benzene_pbe_ts sweep needs ../shared (tests/test_sweep.py)
-    assert len(plan.targets) == 3 + 5 + 8 + 4 * len(sweeps)
+    assert len(plan.targets) == 4 + 6 + 9 + 4 * len(sweeps)  # figures, tables, a chemiscope file
     assert plan.summary_rows[:3] == [f"results/{name}/summary_rows.json"
                                      for name in ("gay_berne", "liquid_crystals", "benzene")]
     assert sweeps[0] == "results/sweep/gay_berne_dimers/summary_rows.json"

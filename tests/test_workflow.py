@@ -5,6 +5,7 @@ directory and run there with the interpreter's own environment, so nothing
 outside the temporary directory is read or written.
 """
 
+import gzip
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import yaml
@@ -27,12 +29,14 @@ FINAL_OUTPUTS = [
     "results/gay_berne/learning_curve.png",
     "results/gay_berne/metrics.csv",
     "results/gay_berne/summary_rows.json",
+    "results/gay_berne/parity.chemiscope.json.gz",
     "results/liquid_crystals/pca.png",
     "results/liquid_crystals/gfre.png",
     "results/liquid_crystals/pca_mixed.png",
     "results/liquid_crystals/gfre_mixed.png",
     "results/liquid_crystals/gfre.csv",
     "results/liquid_crystals/summary_rows.json",
+    "results/liquid_crystals/pca.chemiscope.json.gz",
     "results/benzene/gfre.png",
     "results/benzene/parity.png",
     "results/benzene/learning_curve.png",
@@ -42,6 +46,7 @@ FINAL_OUTPUTS = [
     "results/benzene/metrics.csv",
     "results/benzene/pcovr_chemiscope.json.gz",
     "results/benzene/summary_rows.json",
+    "results/benzene/pcovr.chemiscope.json.gz",
     "results/sweep/gay_berne_dimers/pareto.png",
     "results/sweep/gay_berne_dimers/pareto.csv",
     "results/sweep/gay_berne_dimers/learning_curves.png",
@@ -158,6 +163,24 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
 
     for name in FINAL_OUTPUTS:
         assert (workflow_copy / name).stat().st_size > 0, name
+    # the chemiscope files: one structure per configuration, test dimer and crystal, shapes on every atom
+    configurations = plan.of_step("configurations", "liquid_crystals")[0]  # the main data set
+    ridge_job = plan.ids("ridge", "gay_berne")[0]
+    (crystals,) = plan.ids("crystals", "benzene")
+    expected = {
+        "results/liquid_crystals/pca.chemiscope.json.gz":
+            configurations.state_point["n_nematic"] + configurations.state_point["n_smectic"],
+        "results/gay_berne/parity.chemiscope.json.gz":
+            len(np.load(workflow_copy / "workspace" / ridge_job / "predictions.npz")["test"]),
+        "results/benzene/pcovr.chemiscope.json.gz":
+            tracking.read_metrics(tracking.open_job(crystals, path=workflow_copy))["n_crystals"],
+    }
+    for name, n_structures in expected.items():
+        with gzip.open(workflow_copy / name, "rt") as stream:
+            data = json.load(stream)
+        assert len(data["structures"]) == n_structures, name
+        (shape,) = data["shapes"].values()
+        assert len(shape["parameters"]["atom"]) == sum(s["size"] for s in data["structures"]), name
     text = (workflow_copy / "results/summary.md").read_text()
     assert len([line for line in text.splitlines() if line.startswith("| gay_berne")]) == 4
     assert "test run.yaml" in text  # the config file named in the summary

@@ -54,7 +54,10 @@ meV/atom (the baselined per-atom energy), lengths in Å.
     -> ``pcovr.npz`` and ``chemiscope.json.gz``: PCovR of SOAP against the
     AniSOAP residual (paper's chemiscope map).
 ``benzene_report --gfre JOB... --regression JOB --baseline JOB --pcovr JOB --output-dir DIR``
-    figures, ``gfre.csv``, ``metrics.csv``, the chemiscope file and
+    figures, ``gfre.csv``, ``metrics.csv``, the pcovr job's chemiscope file,
+    ``pcovr.chemiscope.json.gz`` (the same map with each molecule's ellipsoid,
+    of the selected AniSOAP diameters, drawn among its atoms,
+    :func:`anisoap_pipeline.chemiscope_io.write_coarse_grained_map`) and
     ``summary_rows.json``.
 """
 
@@ -482,6 +485,8 @@ def _report(args):
                          test=pcovr_data["test"], title="PCovR of SOAP vs AniSOAP residual")
     with atomic_path(out / "pcovr_chemiscope.json.gz") as tmp:
         shutil.copyfile(pcovr.fn("chemiscope.json.gz"), tmp)
+    _write_pcovr_chemiscope(ridge_metrics["selected"]["anisoap"], ridge, pcovr_data, pcovr_metrics,
+                            out / "pcovr.chemiscope.json.gz")
 
     # metrics table
     rows = []
@@ -507,6 +512,30 @@ def _report(args):
     summary.write_rows(out / "summary_rows.json", summary.benzene_rows(
         grid, {"job": ridge.id, **ridge_metrics}, {k: {"job": ridge.id, **c} for k, c in curves.items()},
         {"job": baseline.id, **base_metrics}, {"job": pcovr.id, **pcovr_metrics}, n_crystals, calculator))
+
+
+def _write_pcovr_chemiscope(selected, ridge, pcovr_data, pcovr_metrics, path):
+    """chemiscope PCovR map of the crystals, each molecule's ellipsoid (the selected AniSOAP shape) among its atoms."""
+    import numpy as np
+
+    from ..chemiscope_io import write_coarse_grained_map
+    from ..frames import read_frames
+    from ..tracking import ARTIFACTS, open_job
+
+    features = open_job(selected["features_job"])
+    ellipsoids = read_frames(open_job(features.sp()["dataset"]).fn(ARTIFACTS["coarse_grain"]["frames"]),
+                             diameters=features.sp()["diameters"])
+    crystals = _read_crystals(open_job(open_job(ridge.sp()["labels"]).sp()["crystals"]))
+    write_coarse_grained_map(
+        path, crystals, ellipsoids, pcovr_data["projection"][:, :2],
+        {"AniSOAP residual (meV/atom)": pcovr_data["residual"], "energy (meV/atom)": pcovr_data["y"],
+         "AniSOAP prediction (meV/atom)": pcovr_data["baseline_pred"],
+         "set": np.where(pcovr_data["test"], "test", "train")},
+        name="Benzene crystals: PCovR of SOAP against the AniSOAP residual, with the ellipsoids",
+        description=(f"PCovR (mixing {pcovr_metrics['mixing']:g}) of the all-atom SOAP power spectrum against "
+                     "the residual of the ridge model on AniSOAP; each molecule's coarse-grained ellipsoid is "
+                     f"drawn with the selected AniSOAP diameters {features.sp()['diameters']} Å. "
+                     "AniSOAP paper Sec. III C."))
 
 
 def add_parsers(subparsers):

@@ -5,8 +5,10 @@
     :func:`anisoap_pipeline.datasets.gay_berne.sample_dimers` -> ``frames.xyz``
     with ``energy``, ``h12_gb`` and ``h12_pw`` in each frame's info.
 ``gay_berne_report --models JOB... --curves JOB... --output-dir DIR``
-    parity plots (Fig. 3), learning curves (Fig. S4), ``metrics.csv`` and
-    ``summary_rows.json``.
+    parity plots (Fig. 3), learning curves (Fig. S4), ``metrics.csv``,
+    ``summary_rows.json`` and ``parity.chemiscope.json.gz`` (the test dimers drawn
+    as ellipsoids, placed by target against prediction,
+    :func:`anisoap_pipeline.chemiscope_io.write_parity_map`).
 
 Featurisation (``featurize --job``), ridge models and learning curves are the
 generic steps of :mod:`anisoap_pipeline.cli` and :mod:`.regression`.
@@ -61,10 +63,11 @@ def _report(args):
     units = {"energy": "ε", "h12_gb": "σ", "h12_pw": "σ"}
     names = {"energy": "U", "h12_gb": "h12 (Gay-Berne σ12)", "h12_pw": "h12 (Perram–Wertheim)"}
     order = {"h12_pw": 0, "h12_gb": 1, "energy": 2}
-    models, curves, panels, table, n_dimers = {}, {}, [], [], 0
+    models, curves, panels, table, n_dimers, parity = {}, {}, [], [], 0, {}
     for job in sorted(map(open_job, args.models), key=lambda j: order.get(j.sp()["target"], 9)):
         target = job.sp()["target"]
         data = np.load(job.fn("predictions.npz"))
+        parity[target] = (job, data)
         y, p = data["y_test"], data["y_test_pred"]
         n_dimers = len(data["train"]) + len(data["test"])
         entry = {"job": job.id, "metrics": regression_metrics(y, p)}
@@ -96,6 +99,40 @@ def _report(args):
         writer.writeheader()
         writer.writerows(table)
     summary.write_rows(out / "summary_rows.json", summary.gay_berne_rows(models, curves, n_dimers))
+    _write_parity_chemiscope(parity, units, out / "parity.chemiscope.json.gz")
+
+
+def _write_parity_chemiscope(parity, units, path):
+    """chemiscope parity map of the test dimers: every ridge target against its prediction, dimers as ellipsoids.
+
+    ``parity``: target -> (ridge job, its predictions.npz); the energy (else the
+    first target) places the points, the other targets are properties.
+    """
+    import numpy as np
+
+    from ..chemiscope_io import write_parity_map
+    from ..frames import read_frames
+    from ..tracking import ARTIFACTS, open_job
+
+    shown = "energy" if "energy" in parity else next(iter(parity))
+    job, data = parity[shown]
+    dimers = open_job(open_job(job.sp()["features"]).sp()["dataset"])
+    properties = {}
+    for target, (other, values) in parity.items():
+        if other.sp()["features"] != job.sp()["features"] or not np.array_equal(values["test"], data["test"]):
+            raise ValueError(f"ridge jobs {job.id} and {other.id} ({target}) differ in features or test rows: "
+                             "their predictions cannot share one parity map")
+        if target != shown:
+            properties[f"{target} (target)"] = values["y_test"]
+            properties[f"{target} (predicted)"] = values["y_test_pred"]
+    frames = read_frames(dimers.fn(ARTIFACTS["dimers"]["frames"]))
+    write_parity_map(
+        path, [frames[i] for i in data["test"]], data["y_test"], data["y_test_pred"],
+        quantity=shown, units=units.get(shown), properties=properties,
+        name="Gay-Berne dimers: ridge on AniSOAP, test set",
+        description=f"The {len(data['test'])} test dimers of the ridge models (features job "
+                    f"{job.sp()['features']}), placed by reference against predicted value; "
+                    f"targets {', '.join(parity)}. AniSOAP paper Sec. III B, Fig. 3.")
 
 
 def add_parsers(subparsers):

@@ -21,7 +21,9 @@ metrics last (:func:`anisoap_pipeline.tracking.record`, which writes
     ``train_fraction`` -> ``analysis.npz``: PCA maps, their scores and the
     GFRE matrix (:func:`anisoap_pipeline.analysis.liquid_crystals.compare_representations`).
 ``liquid_crystals_report MAIN [MIXED] --output-dir DIR``
-    figures (Figs. 1, 2, S2, S3), ``gfre.csv`` and ``summary_rows.json``.
+    figures (Figs. 1, 2, S2, S3), ``gfre.csv``, ``summary_rows.json`` and
+    ``pca.chemiscope.json.gz`` (the main data set's PCA map, particles drawn as
+    ellipsoids, :func:`anisoap_pipeline.chemiscope_io.write_ellipsoid_map`).
 """
 
 import time
@@ -202,6 +204,27 @@ def _report(args):
         writer.writerows(table)
     summary.write_rows(out / "summary_rows.json",
                        summary.liquid_crystal_rows(results["main"], results.get("mixed")))
+    _write_pca_chemiscope(analyses["main"], out / "pca.chemiscope.json.gz")
+
+
+def _write_pca_chemiscope(job, path):
+    """chemiscope file of an analysis job: its configurations drawn as ellipsoids, on the AniSOAP PCA map."""
+    import numpy as np
+
+    from ..chemiscope_io import write_ellipsoid_map
+    from ..frames import read_frames
+    from ..tracking import ARTIFACTS, open_job
+
+    data = np.load(job.fn("analysis.npz"))
+    # the analysis rows are the data sets' frames, concatenated in the order of the ``dataset`` column
+    frames = [atoms for dataset in dict.fromkeys(data["dataset"].tolist())
+              for atoms in read_frames(open_job(dataset).fn(ARTIFACTS["configurations"]["frames"]))]
+    write_ellipsoid_map(
+        path, frames, data["pca_nu2"], {"S": data["S"], "phase": data["phase"], "target S": data["target_S"]},
+        map_name="PCA (AniSOAP ν=2)", name="Liquid crystals: PCA of the AniSOAP power spectrum",
+        description="Nematic and smectic configurations (one point each) on the first two principal components "
+                    "of their AniSOAP power spectrum, coloured by the nematic order parameter S. AniSOAP paper "
+                    "Sec. III A, Fig. 1.")
 
 
 def add_parsers(subparsers):

@@ -6,7 +6,8 @@
               ├─ soap ──────────────┬─────────────────────────┤
               └─ coarse_grain ─ featurize ─ gfre (per shape) ─┴─ regression ─ baseline ─ pcovr
     report: results/benzene/{gfre,parity,learning_curve,baselining,pcovr_map}.png,
-            gfre.csv, metrics.csv, pcovr_chemiscope.json.gz, summary_rows.json
+            gfre.csv, metrics.csv, pcovr_chemiscope.json.gz, pcovr.chemiscope.json.gz,
+            summary_rows.json
 
 The shapes are the ``c_diameter`` values given to the featuriser (full
 diameters, as in the authors' example 4 4 0.5; the Gaussian widths are half of
@@ -23,7 +24,8 @@ __all__ = ["CALCULATOR_SETTINGS", "FILE_DIAMETERS", "RESULTS", "TARGETS", "plan"
 STUDY = "benzene"
 RESULTS = f"results/{STUDY}"
 TARGETS = [f"{RESULTS}/{name}.png" for name in ("gfre", "parity", "learning_curve", "baselining", "pcovr_map")] + [
-    f"{RESULTS}/gfre.csv", f"{RESULTS}/metrics.csv", f"{RESULTS}/pcovr_chemiscope.json.gz"]
+    f"{RESULTS}/gfre.csv", f"{RESULTS}/metrics.csv", f"{RESULTS}/pcovr_chemiscope.json.gz",
+    f"{RESULTS}/pcovr.chemiscope.json.gz"]
 #: Diameters written into the coarse-grained file; every featurisation
 #: overrides them with its own state point's diameters.
 FILE_DIAMETERS = [4.0, 4.0, 0.5]

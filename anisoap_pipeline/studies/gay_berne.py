@@ -4,7 +4,8 @@
 
     dimers ─ featurize ─┬─ ridge           (one per target)
                         └─ learning_curve  (one per target)
-    report: results/gay_berne/{parity,learning_curve}.png, metrics.csv, summary_rows.json
+    report: results/gay_berne/{parity,learning_curve}.png, metrics.csv, summary_rows.json,
+            parity.chemiscope.json.gz
 """
 
 from .plan import ConfigError, Plan
@@ -14,7 +15,8 @@ __all__ = ["RESULTS", "TARGETS", "plan", "validate"]
 STUDY = "gay_berne"
 RESULTS = f"results/{STUDY}"
 #: Final outputs of the report step.
-TARGETS = [f"{RESULTS}/parity.png", f"{RESULTS}/learning_curve.png", f"{RESULTS}/metrics.csv"]
+TARGETS = [f"{RESULTS}/parity.png", f"{RESULTS}/learning_curve.png", f"{RESULTS}/metrics.csv",
+           f"{RESULTS}/parity.chemiscope.json.gz"]
 
 
 def validate(config):

@@ -5,7 +5,8 @@
     configurations ─┬─ order_parameters ─────────────┐   (one chain per data set:
       (per L/D)     ├─ featurize radial_spectrum ────┼─ compare_representations
                     └─ featurize power_spectrum ─────┘    L/D = 3 alone, and all sets)
-    report: results/liquid_crystals/{pca,gfre,pca_mixed,gfre_mixed}.png, gfre.csv, summary_rows.json
+    report: results/liquid_crystals/{pca,gfre,pca_mixed,gfre_mixed}.png, gfre.csv, summary_rows.json,
+            pca.chemiscope.json.gz
 """
 
 from .plan import ConfigError, Plan
@@ -78,7 +79,8 @@ def plan(config, basedir="."):
         p.add("compare_representations", f"L/D={shapes}", order=[part[0] for part in chosen],
               radial_spectrum=[part[1] for part in chosen], power_spectrum=[part[2] for part in chosen],
               **config["analysis"])
-    p.targets.extend([f"{RESULTS}/{name}.png" for name in figures(p)] + [f"{RESULTS}/gfre.csv"])
+    p.targets.extend([f"{RESULTS}/{name}.png" for name in figures(p)] + [f"{RESULTS}/gfre.csv",
+                                                                        f"{RESULTS}/pca.chemiscope.json.gz"])
     p.summary_rows.append(f"{RESULTS}/summary_rows.json")
     return p
 

@@ -177,6 +177,8 @@ rule benzene_report:
         regression=expand("workspace/{job}/learning_curves.json", job=PLAN.ids("regression", "benzene")),
         baseline=expand("workspace/{job}/baseline.npz", job=PLAN.ids("baseline", "benzene")),
         pcovr=expand("workspace/{job}/chemiscope.json.gz", job=PLAN.ids("pcovr", "benzene")),
+        crystals=expand("workspace/{job}/crystals.xyz", job=PLAN.ids("crystals", "benzene")),
+        ellipsoids=expand("workspace/{job}/frames.xyz", job=PLAN.ids("coarse_grain", "benzene")),
     output:
         gfre=report("results/benzene/gfre.png", caption="../report/bz_gfre.rst", category="Benzene crystals"),
         parity=report("results/benzene/parity.png", caption="../report/bz_parity.rst", category="Benzene crystals"),
@@ -202,6 +204,7 @@ rule benzene_report:
             "results/benzene/metrics.csv", caption="../report/bz_metrics.rst", category="Benzene crystals"
         ),
         chemiscope="results/benzene/pcovr_chemiscope.json.gz",
+        ellipsoids_chemiscope="results/benzene/pcovr.chemiscope.json.gz",
         rows="results/benzene/summary_rows.json",
     log:
         "logs/benzene_report.log",

@@ -23,10 +23,11 @@ rule dimers:
 
 
 rule gay_berne_report:
-    """Parity plots (Fig. 3), learning curves (Fig. S4), metrics table, summary rows."""
+    """Parity plots (Fig. 3), learning curves (Fig. S4), metrics table, summary rows, chemiscope parity map."""
     input:
         models=expand("workspace/{job}/predictions.npz", job=PLAN.ids("ridge", "gay_berne")),
         curves=expand("workspace/{job}/learning_curve.json", job=PLAN.ids("learning_curve", "gay_berne")),
+        frames=expand("workspace/{job}/frames.xyz", job=PLAN.ids("dimers", "gay_berne")),
     output:
         parity=report(
             "results/gay_berne/parity.png",
@@ -44,6 +45,7 @@ rule gay_berne_report:
             category="Gay-Berne dimers",
         ),
         rows="results/gay_berne/summary_rows.json",
+        chemiscope="results/gay_berne/parity.chemiscope.json.gz",
     log:
         "logs/gay_berne_report.log",
     params:

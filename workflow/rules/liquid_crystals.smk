@@ -67,9 +67,10 @@ rule compare_representations:
 
 
 rule liquid_crystals_report:
-    """Figures 1, 2 (and S2, S3 with the L/D = 2 augmentation), GFRE table, summary rows."""
+    """Figures 1, 2 (and S2, S3 with the L/D = 2 augmentation), GFRE table, summary rows, chemiscope PCA map."""
     input:
-        expand("workspace/{job}/analysis.npz", job=PLAN.ids("compare_representations", "liquid_crystals")),
+        analyses=expand("workspace/{job}/analysis.npz", job=PLAN.ids("compare_representations", "liquid_crystals")),
+        frames=expand("workspace/{job}/frames.xyz", job=PLAN.ids("configurations", "liquid_crystals")),
     output:
         **{
             name: report(
@@ -85,6 +86,7 @@ rule liquid_crystals_report:
             category="Liquid crystals",
         ),
         rows="results/liquid_crystals/summary_rows.json",
+        chemiscope="results/liquid_crystals/pca.chemiscope.json.gz",
     log:
         "logs/liquid_crystals_report.log",
     params:
