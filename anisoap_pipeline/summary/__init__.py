@@ -10,12 +10,13 @@ module per study turns its results into rows, one function per paper claim.
 from .benzene import benzene_rows
 from .gay_berne import gay_berne_rows
 from .liquid_crystals import liquid_crystal_rows
-from .table import VERDICTS, fmt, read_rows, render, row, write_rows, write_summary
+from .table import VERDICTS, fmt, fmt_spread, read_rows, render, row, write_rows, write_summary
 
 __all__ = [
     "VERDICTS",
     "benzene_rows",
     "fmt",
+    "fmt_spread",
     "gay_berne_rows",
     "liquid_crystal_rows",
     "read_rows",

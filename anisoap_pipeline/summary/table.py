@@ -22,6 +22,7 @@ from ..io import atomic_path, save_json
 __all__ = [
     "VERDICTS",
     "fmt",
+    "fmt_spread",
     "read_rows",
     "render",
     "row",
@@ -42,6 +43,12 @@ def fmt(value, digits=3):
     if isinstance(value, int):
         return f"{value:,}"
     return f"{value:.{digits}g}"
+
+
+def fmt_spread(statistic, digits=3):
+    """``"mean ± sd (n splits)"`` of a statistic over splits
+    (:func:`anisoap_pipeline.analysis.splits.summarise`)."""
+    return f"{fmt(statistic['mean'], digits)} ± {fmt(statistic['sd'], 2)} ({statistic['n']} splits)"
 
 
 def row(study, quantity, paper, ours, job, reproduces, criterion=""):
