@@ -81,3 +81,10 @@ def test_count_better_and_bad_n_splits():
     assert count_better([1, 2, 3], [2, 2, 4]) == 2
     with pytest.raises(ValueError, match="n_splits"):
         split_seeds(0, 0)
+
+
+def test_summarise_leaves_out_non_finite():
+    """An empty subset's NaN RMSE in one split does not poison the others' mean; n counts finite values."""
+    stats = summarise([{"rmse": 1.0}, {"rmse": float("nan")}, {"rmse": 3.0}])["rmse"]
+    assert stats["mean"] == 2.0 and stats["n"] == 2 and np.isnan(stats["values"][1])
+    assert np.isnan(summarise([{"rmse": float("nan")}])["rmse"]["mean"])

@@ -121,9 +121,11 @@ def summarise(results):
     -------
     dict
         The same nesting; each number becomes ``{"mean", "sd", "values", "n"}``
-        (``sd`` with ``ddof = 1``, 0 for a single split; non-finite values
-        are kept in ``values`` and make ``mean``/``sd`` NaN), each list of
+        (``sd`` with ``ddof = 1``, 0 for a single value), each list of
         numbers ``{"mean": [...], "sd": [...], "values": [[...] per split], "n"}``.
+        Non-finite values (e.g. the RMSE of an empty subset of a test set)
+        stay in ``values`` but are left out of ``mean`` and ``sd``; ``n``
+        counts the finite ones (``mean``/``sd`` are NaN if none is).
 
     Raises
     ------
@@ -146,8 +148,10 @@ def summarise(results):
         return out
     if _is_number(first):
         values = np.array([float(v) for v in results])
-        return {"mean": float(values.mean()), "sd": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
-                "values": values.tolist(), "n": len(values)}
+        finite = values[np.isfinite(values)]
+        return {"mean": float(finite.mean()) if len(finite) else float("nan"),
+                "sd": float(finite.std(ddof=1)) if len(finite) > 1 else (0.0 if len(finite) else float("nan")),
+                "values": values.tolist(), "n": len(finite)}
     if isinstance(first, (list, tuple)) and first and all(_is_number(v) for v in first):
         values = np.array([[float(v) for v in result] for result in results])
         return {"mean": values.mean(axis=0).tolist(),
