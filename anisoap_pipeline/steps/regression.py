@@ -13,7 +13,9 @@
     the same plus ``train_sizes``, ``folds`` -> ``learning_curve.json``
     (split 0's curve, plus ``splits``: the mean RMSE per size, mean ± sd over splits).
 ``summary ROWS... --output results/summary.md``
-    every study's ``summary_rows.json`` -> the table of our numbers beside the paper's.
+    every study's ``summary_rows.json`` -> the table of our numbers beside the
+    paper's, and beside it ``headline.json`` and ``headline.md``
+    (:mod:`anisoap_pipeline.summary.headline`).
 """
 
 import time
@@ -133,6 +135,7 @@ def _summary(args):
     import os
 
     from .. import summary
+    from ..summary.headline import write_headline
     from ..tracking import git_revision, read_revision
 
     revision, dirty = git_revision()
@@ -141,8 +144,10 @@ def _summary(args):
     if args.config:
         names = ", ".join(f"`{os.path.relpath(name)}`" for name in args.config)
         notes.append(f"Config files: {names} (command-line config files take precedence).")
-    summary.write_summary(args.rows, args.output, notes=notes, revisions=read_revision,
-                          current=None if revision == "unknown" else revision)
+    rows = summary.write_summary(args.rows, args.output, notes=notes, revisions=read_revision,
+                                 current=None if revision == "unknown" else revision)
+    # machine-readable headline values beside the summary (the README's drift test reads them)
+    write_headline(rows, os.path.dirname(os.path.abspath(args.output)))
 
 
 def add_parsers(subparsers):

@@ -109,6 +109,7 @@ def gfre_minimum_row(grid):
         best["job"], verdict,
         "GFRE minimum (lowest mean GFRE over the splits): yes if it is the paper's diameters (4.0, 4.0, 0.5) "
         "at σ_GTO 1.5; qualitative if it is oblate (diameter_12 > diameter_3) elsewhere; else no.",
+        headline={"benzene.gfre.minimum": _gfre(best)},
     )
 
 
@@ -139,6 +140,7 @@ def shape_classes_row(grid):
         "shape classes: on each split, the lowest GFRE of the oblate grid points (diameter_12 > diameter_3) "
         "is compared with those of the spherical (equal) and prolate (diameter_12 < diameter_3) points; yes "
         f"if oblate is lowest in ≥ {BENZENE_TREND_FRACTION:.0%} of the splits; n/a if a class is missing.",
+        headline={f"benzene.gfre.{name}": _gfre(point) for name, point in best_of.items()},
     )
 
 
@@ -214,6 +216,14 @@ def _model_text(ridge, name):
     return text
 
 
+def _headline(ridge, name):
+    """Headline values of a representation: test R² and RMSE over the random (and grouped) splits."""
+    values = {f"benzene.{name}.r2": _test(ridge, name, "r2"), f"benzene.{name}.rmse": _test(ridge, name, "rmse")}
+    if "grouped_splits" in ridge:
+        values[f"benzene.{name}.r2_grouped"] = _test(ridge, name, "r2", "grouped_splits")
+    return values
+
+
 def _fraction(wins, n):
     return n > 0 and wins >= BENZENE_TREND_FRACTION * n
 
@@ -239,6 +249,7 @@ def centres_ridge_row(ridge):
         f"molecule-centre SOAP: yes if test R² mean + sd ≤ {BENZENE_CENTRES_R2_MAX} over the splits; "
         f"qualitative if its R² is below AniSOAP's in ≥ {BENZENE_TREND_FRACTION:.0%} of the splits; "
         f"else no ({_LABELS_NOTE}).",
+        headline=_headline(ridge, "centres"),
     )
 
 
@@ -266,6 +277,7 @@ def anisoap_ridge_row(ridge):
         f"AniSOAP: yes if test R² mean − sd ≥ {BENZENE_ANISOAP_R2_MIN} over the splits; qualitative if its "
         f"R² beats the molecule-centre SOAP's in ≥ {BENZENE_TREND_FRACTION:.0%} of the splits and by "
         f"≥ {BENZENE_R2_JUMP} on average; else no ({_LABELS_NOTE}).",
+        headline=_headline(ridge, "anisoap"),
     )
 
 
@@ -280,6 +292,7 @@ def soap_ridge_row(ridge):
         ridge["job"], "yes" if _fraction(wins, n) else "no",
         f"all-atom SOAP: yes if its test RMSE (at AniSOAP's rank) is below AniSOAP's in "
         f"≥ {BENZENE_TREND_FRACTION:.0%} of the splits.",
+        headline={**_headline(ridge, "soap"), **_headline(ridge, "soap_full")},
     )
 
 
@@ -299,6 +312,9 @@ def baselining_row(baseline):
         baseline["job"], "yes" if _fraction(wins, n) else "no",
         f"baselining: yes if baseline + correction has the lower test RMSE in ≥ {BENZENE_TREND_FRACTION:.0%} "
         "of the splits (the same splits for both).",
+        headline={"benzene.baseline.rmse_before": stats["before"]["rmse"],
+                  "benzene.baseline.rmse_after": stats["after"]["rmse"],
+                  "benzene.baseline.rmse_reduction": stats["rmse_reduction"]},
     )
 
 
@@ -322,6 +338,7 @@ def learning_curve_row(curve, ridge):
         f"the largest size is within {BENZENE_SATURATED_WITHIN:.2f}× of the one before (saturated) and "
         f"AniSOAP learns (mean test R² ≥ {BENZENE_LEARNS_R2}; a flat curve of a model that predicts "
         "little is no); n/a with fewer than 3 sizes.",
+        headline={"benzene.anisoap.curve_rmse_largest_n": {"mean": mean[-1], "sd": sd[-1], "n": stats["n"]}},
     )
 
 

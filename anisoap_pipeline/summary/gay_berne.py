@@ -30,6 +30,11 @@ def _converged_size(sizes, mean):
     return sizes[-1]
 
 
+def _last(curve):
+    """The statistic of a learning curve's largest training size."""
+    return {"mean": curve["mean"][-1], "sd": curve["sd"][-1], "n": curve["n"]}
+
+
 def _low(statistic):
     """mean − sd of a statistic over splits: the verdicts' conservative value."""
     return statistic["mean"] - statistic["sd"]
@@ -65,6 +70,8 @@ def _energy_row(energy, n_dimers):
         f"energy parity, full range: yes if test R² mean − sd ≥ {ENERGY_R2_YES} over the splits and "
         f"the repulsive (U > 0) test points have the larger RMSE in ≥ {TREND_FRACTION:.0%} of the "
         f"splits; qualitative if R² mean − sd ≥ {ENERGY_R2_QUALITATIVE} with that trend; else no.",
+        headline={"gay_berne.energy.r2": stats["r2"], "gay_berne.energy.rmse_attractive": attractive,
+                  **({"gay_berne.energy.rmse_repulsive": repulsive} if repulsive["n"] else {})},
     )
 
 
@@ -83,6 +90,7 @@ def _attractive_row(model):
         f"attractive branch: yes if test R² mean − sd ≥ {ENERGY_R2_YES} over the splits, qualitative "
         f"if ≥ {ENERGY_R2_QUALITATIVE}; with the full-range row this tests \"degrades only on the "
         "repulsive wall\" as stated.",
+        headline={"gay_berne.energy_attractive.r2": stats["r2"], "gay_berne.energy_attractive.rmse": stats["rmse"]},
     )
 
 
@@ -126,15 +134,17 @@ def gay_berne_rows(models, curves, n_dimers):
             models[target]["job"],
             "yes" if low >= H12_R2_YES else ("qualitative" if low >= 0.9 else "no"),
             f"h12 parity: yes if test R² mean − sd ≥ {H12_R2_YES} over the splits, qualitative if ≥ 0.9.",
+            headline={f"gay_berne.{target}.r2": stats["r2"], f"gay_berne.{target}.rmse": stats["rmse"]},
         ))
     if "energy" in models:
         rows.append(_energy_row(models["energy"], n_dimers))
     if "energy_attractive" in models:
         rows.append(_attractive_row(models["energy_attractive"]))
     if curves:
-        parts, converged, largest = [], [], 0
+        parts, converged, largest, headline = [], [], 0, {}
         for target, curve in curves.items():
             stats = curve["splits"]["test_rmse_mean"]
+            headline[f"gay_berne.{target}.curve_rmse_largest_n"] = _last(stats)
             size = _converged_size(curve["train_sizes"], stats["mean"])
             converged.append(size)
             largest = max(largest, curve["train_sizes"][-1])
@@ -157,5 +167,6 @@ def gay_berne_rows(models, curves, n_dimers):
             f"5 folds, then over the splits) is within {CONVERGED_WITHIN:.2f}× that at the largest "
             f"size; yes if N_conv ≤ {int(1.5 * PAPER_CONVERGENCE_SIZE):,} for every target, n/a if "
             f"the largest size is below {PAPER_CONVERGENCE_SIZE:,}.",
+            headline=headline,
         ))
     return rows

@@ -51,7 +51,7 @@ def fmt_spread(statistic, digits=3):
     return f"{fmt(statistic['mean'], digits)} ± {fmt(statistic['sd'], 2)} ({statistic['n']} splits)"
 
 
-def row(study, quantity, paper, ours, job, reproduces, criterion=""):
+def row(study, quantity, paper, ours, job, reproduces, criterion="", headline=None):
     """One summary row; ``reproduces`` is one of :data:`VERDICTS`.
 
     Parameters
@@ -64,6 +64,10 @@ def row(study, quantity, paper, ours, job, reproduces, criterion=""):
         Verdict, see :data:`VERDICTS`.
     criterion : str, optional
         How the verdict was decided (printed below the table).
+    headline : dict, optional
+        Machine-readable headline values of the row: name -> statistic over
+        splits (``mean``, ``sd``, ``n``), collected into ``results/headline.json``
+        (:mod:`.headline`).
     """
     if reproduces not in VERDICTS:
         raise ValueError(f"reproduces must be one of {VERDICTS}, got {reproduces!r}")
@@ -76,6 +80,8 @@ def row(study, quantity, paper, ours, job, reproduces, criterion=""):
         "jobs": jobs,
         "reproduces": reproduces,
         "criterion": criterion,
+        **({"headline": {name: {key: stat[key] for key in ("mean", "sd", "n")} for name, stat in headline.items()}}
+           if headline else {}),
     }
 
 
