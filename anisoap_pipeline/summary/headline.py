@@ -24,7 +24,7 @@ from ..io import atomic_path, save_json
 
 __all__ = ["BEGIN", "END", "drift", "headline_values", "parse_block", "render_block", "write_headline"]
 
-BEGIN = "<!-- headline values: begin (tests/test_headline_drift.py; regenerate from results/headline.md) -->"
+BEGIN = "<!-- headline values: begin (tests/test_headline.py; regenerate from results/headline.md) -->"
 END = "<!-- headline values: end -->"
 _LINE = re.compile(r"^\|\s*`([^`]+)`\s*\|\s*([-+0-9.eE]+)\s*\|\s*([-+0-9.eE]+)\s*\|\s*$")
 
