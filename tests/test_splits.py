@@ -88,3 +88,28 @@ def test_summarise_leaves_out_non_finite():
     stats = summarise([{"rmse": 1.0}, {"rmse": float("nan")}, {"rmse": 3.0}])["rmse"]
     assert stats["mean"] == 2.0 and stats["n"] == 2 and np.isnan(stats["values"][1])
     assert np.isnan(summarise([{"rmse": float("nan")}])["rmse"]["mean"])
+
+
+def test_benzene_statistics_start_at_the_paper_split():
+    """gfre_over_splits and regressions_over_splits: split 0 equals the single-split functions."""
+    from anisoap_pipeline.analysis.benzene import compare_regressions, gfre_over_splits, gfre_point
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(40, 4)), rng.normal(size=(40, 6))
+    stats = gfre_over_splits(X, Y, seed=3, n_splits=3)["gfre"]
+    assert stats["values"][0] == gfre_point(X, Y, 3)["gfre"] and stats["n"] == 3
+    assert stats["values"][1] == gfre_point(X, Y, 4)["gfre"]
+
+    from anisoap_pipeline.analysis.benzene import regressions_over_splits
+
+    y = X @ rng.normal(size=4) + 0.1 * rng.normal(size=40)
+    protocol = {"alphas": regression.alpha_grid(-4, 2, 4), "cv_folds": 3, "seed": 0}
+    splits = seeded_splits(40, 2, 0, 0.2)
+    (_, metrics, curves), stats = regressions_over_splits(Y, X[:, :2], X, y, splits, train_sizes=[10, 20],
+                                                          folds=3, **protocol)
+    _, single, single_curves = compare_regressions(Y, X[:, :2], X, y, *splits[0], train_sizes=[10, 20], folds=3,
+                                                   **protocol)
+    assert metrics["anisoap"]["test"] == single["anisoap"]["test"]
+    assert stats["anisoap"]["test"]["r2"]["values"][0] == single["anisoap"]["test"]["r2"]
+    assert stats["anisoap"]["test_rmse_mean"]["values"][0] == single_curves["anisoap"]["test_rmse_mean"]
+    assert curves == single_curves
