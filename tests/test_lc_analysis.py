@@ -119,6 +119,12 @@ def test_compare_representations_known_answers():
     assert "shape_separation_nu2" not in result
     # the split is seeded: same seed, same matrix
     np.testing.assert_array_equal(compare_representations(reps, phase, S, seed=3)["gfre"], result["gfre"])
+    # over splits seed + k: split 0 is the matrix above; the mean lies within the splits' range
+    two = compare_representations(reps, phase, S, seed=3, n_splits=2)
+    other = compare_representations(reps, phase, S, seed=4)["gfre"]
+    np.testing.assert_allclose(two["gfre_mean"], (result["gfre"] + other) / 2, atol=1e-14)
+    np.testing.assert_allclose(two["gfre_sd"], np.abs(result["gfre"] - other) / np.sqrt(2), atol=1e-14)
+    assert np.all(result["gfre_sd"] == 0) and result["n_splits"] == 1
 
 
 def test_compare_representations_scores_shapes_and_rejects_bad_input():
