@@ -249,7 +249,7 @@ def test_summary_rows_and_table():
                          "splits": summarise([{"test_rmse_mean": [1.0, 0.52, 0.5]}] * 3)}}
     rows = summary.gay_berne_rows(models, curves, n_dimers=2000)
     assert [row["reproduces"] for row in rows] == ["yes", "yes", "yes"]
-    assert "± " in rows[0]["ours"] and "(3 splits)" in rows[0]["ours"]
+    assert "± " in rows[0]["ours"] and "over 3 splits" in rows[0]["ours"]
     # a spread that reaches below the threshold is not "yes"
     shaky = {"h12_pw": model("a", [0.999, 0.9, 0.999], 0.01)}
     assert summary.gay_berne_rows(shaky, {}, 2000)[0]["reproduces"] == "qualitative"

@@ -104,7 +104,7 @@ def gfre_minimum_row(grid):
         STUDY, "GFRE(X_AniSOAP → X_SOAP) minimum (Figs. 5, S6)",
         "oblate diameters (4.0, 4.0, 0.5) at σ_GTO = 1.5 (c_diameter values given to the featuriser)",
         f"diameters ({fmt(shape[0])}, {fmt(shape[0])}, {fmt(shape[1])}), σ_GTO = {fmt(shape[2])}, "
-        f"GFRE = {fmt_spread(_gfre(best))}, paper split {fmt(best['gfre'])}{paper_point} "
+        f"GFRE = {fmt_spread(_gfre(best))} over {_gfre(best)['n']} splits, paper split {fmt(best['gfre'])}{paper_point} "
         f"({len(grid)} grid points, diameters in {values})",
         best["job"], verdict,
         "GFRE minimum (lowest mean GFRE over the splits): yes if it is the paper's diameters (4.0, 4.0, 0.5) "
@@ -134,7 +134,7 @@ def shape_classes_row(grid):
     return row(
         STUDY, "oblate vs spherical vs prolate (Fig. 5)",
         "oblate carries more of SOAP than spherical (molecule centres) or prolate",
-        "minimum GFRE " + ", ".join(f"{name} {fmt_spread(_gfre(point))}" for name, point in best_of.items())
+        f"over {n or _gfre(grid[0])['n']} splits: minimum GFRE " + ", ".join(f"{name} {fmt_spread(_gfre(point))}" for name, point in best_of.items())
         + (f"; oblate lowest in {wins} of {n} splits" if n else ""),
         [point["job"] for point in best_of.values()], verdict,
         "shape classes: on each split, the lowest GFRE of the oblate grid points (diameter_12 > diameter_3) "
@@ -161,7 +161,7 @@ def width_robustness_row(grid):
     return row(
         STUDY, "σ_GTO robustness (Fig. S6)",
         "σ_GTO from 1.0 to 3.0 Å all similar to σ_GTO = 1.5 Å",
-        "minimum GFRE per σ_GTO: " + ", ".join(f"{fmt(w)} Å: {fmt_spread(_gfre(best_by_width[w]))}"
+        f"over {_gfre(grid[0])['n']} splits: minimum GFRE per σ_GTO: " + ", ".join(f"{fmt(w)} Å: {fmt_spread(_gfre(best_by_width[w]))}"
                                                 for w in sorted(best_by_width)),
         [best_by_width[width]["job"] for width in sorted(best_by_width)], verdict,
         f"σ_GTO: yes if the minimum mean GFRE of every σ_GTO in [1, 3] Å on the grid lies within "
@@ -209,7 +209,7 @@ def _wins(better, worse):
 
 def _model_text(ridge, name):
     m, rank = ridge[name]["test"], ridge[name]["rank"]
-    text = (f"R² = {fmt_spread(_test(ridge, name, 'r2'))}, RMSE = {fmt_spread(_test(ridge, name, 'rmse'))} "
+    text = (f"over {_test(ridge, name, 'r2')['n']} splits: R² = {fmt_spread(_test(ridge, name, 'r2'))}, RMSE = {fmt_spread(_test(ridge, name, 'rmse'))} "
             f"meV/atom; paper split R² = {fmt(m['r2'])}, RMSE = {fmt(m['rmse'])} (rank {rank}, {m['n']} test crystals)")
     if "grouped_splits" in ridge:
         text += f"; grouped splits R² = {fmt_spread(_test(ridge, name, 'r2', 'grouped_splits'))}"
@@ -332,7 +332,7 @@ def learning_curve_row(curve, ridge):
         STUDY, "AniSOAP learning curve (Fig. S5)",
         "in the saturation regime; learns with little training data",
         "mean test RMSE " + ", ".join(f"N = {n}: {fmt(r)} ± {fmt(s, 2)}" for n, r, s in zip(sizes, mean, sd))
-        + f" meV/atom ({stats['n']} splits)",
+        + f" meV/atom (mean ± sd over {stats['n']} splits)",
         curve["job"], verdict,
         f"learning curve (RMSE averaged over the 5 folds, then over the splits): yes if the mean RMSE at "
         f"the largest size is within {BENZENE_SATURATED_WITHIN:.2f}× of the one before (saturated) and "
@@ -348,8 +348,10 @@ def grouped_split_row(ridge):
     return row(
         STUDY, "random vs grouped splits (all copies of a crystal on one side)",
         "random 90/10 split of the augmented set (the paper's protocol)",
-        "; ".join(f"{text}: R² {fmt_spread(_test(ridge, name, 'r2'))} random, "
-                  f"{fmt_spread(_test(ridge, name, 'r2', 'grouped_splits'))} grouped" for name, text in names),
+        f"over {_test(ridge, 'anisoap', 'r2')['n']} splits each: " + "; ".join(f"{text}: R² {fmt_spread(_test(ridge, name, 'r2'))} random, "
+                  f"{fmt_spread(_test(ridge, name, 'r2', 'grouped_splits'))} grouped" for name, text in names)
+        + f"; AniSOAP's R² drops by {fmt(_test(ridge, 'anisoap', 'r2')['mean'] - _test(ridge, 'anisoap', 'r2', 'grouped_splits')['mean'])} "
+        "when no copy of a test crystal is trained on",
         ridge["job"], "n/a",
         "grouped splits: a random split of an augmented set trains on rotated and translated copies "
         "of the test crystals, so its R² rewards recognising a packing already seen; the grouped split "

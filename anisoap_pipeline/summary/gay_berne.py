@@ -51,7 +51,7 @@ def _energy_row(energy, n_dimers):
     pairs = [(a, r) for a, r in zip(attractive["values"], repulsive["values"]) if r == r and a == a]
     wall = sum(r > a for a, r in pairs)
     degrades = bool(pairs) and wall >= TREND_FRACTION * len(pairs)
-    ours = f"R² = {fmt_spread(stats['r2'])}, RMSE = {fmt_spread(stats['rmse'])} ε"
+    ours = f"over {stats['r2']['n']} splits: R² = {fmt_spread(stats['r2'])}, RMSE = {fmt_spread(stats['rmse'])} ε"
     if repulsive["n"]:
         ours += (f"; RMSE U<0: {fmt_spread(attractive)} ε, U>0: {fmt_spread(repulsive)} ε "
                  f"(U>0 worse in {wall} of {len(pairs)} splits)")
@@ -83,7 +83,7 @@ def _attractive_row(model):
         "gay_berne",
         "parity of predicted energy U, attractive branch only (model trained and tested on U < 0)",
         "good parity away from the repulsive wall (Fig. 3)",
-        f"R² = {fmt_spread(stats['r2'])}, RMSE = {fmt_spread(stats['rmse'])} ε; "
+        f"over {stats['r2']['n']} splits: R² = {fmt_spread(stats['r2'])}, RMSE = {fmt_spread(stats['rmse'])} ε; "
         f"{_paper_split(model['metrics'], 'ε')}",
         model["job"],
         "yes" if low >= ENERGY_R2_YES else ("qualitative" if low >= ENERGY_R2_QUALITATIVE else "no"),
@@ -129,7 +129,7 @@ def gay_berne_rows(models, curves, n_dimers):
             "gay_berne",
             f"parity of predicted {name} (test set, {n_dimers:,} dimers)",
             "“perfect agreement” between computed and predicted h12 (Fig. 3)",
-            f"R² = {fmt_spread(stats['r2'], 4)}, RMSE = {fmt_spread(stats['rmse'])} σ; "
+            f"over {stats['r2']['n']} splits: R² = {fmt_spread(stats['r2'], 4)}, RMSE = {fmt_spread(stats['rmse'])} σ; "
             f"{_paper_split(models[target]['metrics'], 'σ')}",
             models[target]["job"],
             "yes" if low >= H12_R2_YES else ("qualitative" if low >= 0.9 else "no"),

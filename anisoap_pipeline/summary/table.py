@@ -46,9 +46,9 @@ def fmt(value, digits=3):
 
 
 def fmt_spread(statistic, digits=3):
-    """``"mean ± sd (n splits)"`` of a statistic over splits
-    (:func:`anisoap_pipeline.analysis.splits.summarise`)."""
-    return f"{fmt(statistic['mean'], digits)} ± {fmt(statistic['sd'], 2)} ({statistic['n']} splits)"
+    """``"mean ± sd"`` of a statistic over splits (:func:`anisoap_pipeline.analysis.splits.summarise`);
+    say the number of splits once per row (e.g. ``"over 10 splits: "``)."""
+    return f"{fmt(statistic['mean'], digits)} ± {fmt(statistic['sd'], 2)}"
 
 
 def row(study, quantity, paper, ours, job, reproduces, criterion="", headline=None):
