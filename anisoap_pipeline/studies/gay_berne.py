@@ -82,9 +82,9 @@ def plan(config, basedir="."):
     if config["ridge"]["attractive_branch"] and "energy" in config["ridge"]["targets"]:
         # the attractive branch alone: the paper's parity claim without the repulsive wall
         p.add("ridge", "target=energy U<0", features=spectrum, target="energy", target_below=0.0, **protocol)
+    curve = {**protocol, **{key: value for key, value in config["learning_curve"].items() if value is not None}}
     for target in config["ridge"]["targets"]:
-        p.add("learning_curve", f"target={target}", features=spectrum, target=target, **protocol,
-              **config["learning_curve"])
+        p.add("learning_curve", f"target={target}", features=spectrum, target=target, **curve)
     p.targets.extend(TARGETS)
     p.summary_rows.append(f"{RESULTS}/summary_rows.json")
     return p
