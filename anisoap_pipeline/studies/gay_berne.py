@@ -3,7 +3,7 @@
 ::
 
     dimers ─ featurize ─┬─ ridge           (one per target; one more on the U < 0 dimers)
-                        └─ learning_curve  (one per target)
+                        └─ learning_curve  (one per learning_curve.targets)
     report: results/gay_berne/{parity,learning_curve}.png, metrics.csv, summary_rows.json
 """
 
@@ -82,8 +82,9 @@ def plan(config, basedir="."):
     if config["ridge"]["attractive_branch"] and "energy" in config["ridge"]["targets"]:
         # the attractive branch alone: the paper's parity claim without the repulsive wall
         p.add("ridge", "target=energy U<0", features=spectrum, target="energy", target_below=0.0, **protocol)
-    curve = {**protocol, **{key: value for key, value in config["learning_curve"].items() if value is not None}}
-    for target in config["ridge"]["targets"]:
+    curve = {**protocol, **{key: value for key, value in config["learning_curve"].items()
+                            if value is not None and key != "targets"}}
+    for target in config["learning_curve"].get("targets") or config["ridge"]["targets"]:
         p.add("learning_curve", f"target={target}", features=spectrum, target=target, **curve)
     p.targets.extend(TARGETS)
     p.summary_rows.append(f"{RESULTS}/summary_rows.json")
