@@ -15,7 +15,9 @@ Frame-level data (``energy``, ``h12_gb``, identifiers, ...) lives in
 ``atoms.info``.
 
 :func:`canonicalize` turns what real files contain into that form and rejects
-bad input with a :class:`ValueError` naming the frame and the field. Accepted
+bad input with a :class:`ValueError` naming the frame and the field;
+:func:`pack_frames` does the same checks vectorised over many frames and returns
+flat arrays (what the featuriser needs) without building frames. Accepted
 spellings:
 
 * diameters: ``c_diameter[k]``, escaped ``c_diameter\\[k\\]``, the form
@@ -28,6 +30,8 @@ spellings:
 from __future__ import annotations
 
 import copy
+import errno
+import numbers
 import os
 import re
 import secrets
@@ -35,7 +39,8 @@ from pathlib import Path
 
 import numpy as np
 from ase import Atoms
-from ase.io import read
+from ase.io import iread, read
+from ase.io.formats import string2index
 from ase.io.extxyz import key_val_dict_to_str
 from ase.outputs import all_outputs
 from scipy.spatial.transform import Rotation
@@ -45,6 +50,7 @@ __all__ = [
     "canonicalize",
     "get_diameters",
     "get_quaternions",
+    "pack_frames",
     "read_frames",
     "validate_frames",
     "write_frames",
@@ -56,6 +62,7 @@ QUATERNION_TOLERANCE = 1e-6
 
 DIAMETER_KEYS = ("c_diameter[1]", "c_diameter[2]", "c_diameter[3]")
 ORIENTATION_KEYS = ("c_q", "quaternions", "rotation_matrix")
+_DIAMETER_SPELLINGS = tuple((f"c_diameter[{k}]", rf"c_diameter\[{k}\]", f"c_diameter{k}") for k in (1, 2, 3))
 
 # Info keys such as '1:R:1:c_diameter' that ASE makes of a malformed
 # Properties header (seen in the AniSOAP paper's benzene_ellipsoids.xyz).
@@ -89,37 +96,17 @@ def canonicalize(atoms, index=0, diameters=None):
 
     Raises
     ------
+    TypeError
+        If ``atoms`` is not an :class:`ase.Atoms`.
     ValueError
         If positions, orientations or diameters are missing or not finite,
         a diameter is not positive, a quaternion's norm is off 1 by more than
         ``QUATERNION_TOLERANCE``, a rotation matrix is not a proper rotation,
         pbc is mixed, or a periodic cell is singular. The message starts with
-        ``"frame {index}: field '...'"``.
+        ``"frame {index}: field '...'"`` and names the particle and, for
+        diameters, the axis.
     """
-    where = f"frame {index}"
-    n = len(atoms)
-
-    positions = np.asarray(atoms.positions, dtype=np.float64)
-    _check_finite(positions, where, "positions")
-
-    pbc = np.asarray(atoms.pbc, dtype=bool)
-    if pbc.any() and not pbc.all():
-        raise ValueError(
-            f"{where}: field 'pbc' is {pbc.tolist()}; mixed periodicity is "
-            "not supported, expected all True or all False"
-        )
-    cell = np.asarray(atoms.cell, dtype=np.float64)
-    if pbc.all() and (
-        not np.isfinite(cell).all() or abs(np.linalg.det(cell)) <= 1e-12 * max(np.abs(cell).max(), 1.0) ** 3
-    ):
-        raise ValueError(f"{where}: field 'cell' is singular or not finite but the frame is periodic")
-
-    frame = Atoms(numbers=atoms.numbers, positions=positions, cell=cell, pbc=pbc)
-    frame.info = _frame_info(atoms)
-    frame.new_array("c_q", _quaternions(atoms, where))
-    for key, column in zip(DIAMETER_KEYS, _diameters(atoms, diameters, where, n).T):
-        frame.new_array(key, np.ascontiguousarray(column))
-    return frame
+    return _frames_from_arrays([atoms], pack_frames([atoms], diameters, start=index))[0]
 
 
 def validate_frames(frames, diameters=None):
@@ -131,7 +118,7 @@ def validate_frames(frames, diameters=None):
         One frame or several; a frame's index in error messages is its
         position in ``frames``.
     diameters : None, sequence of 3 floats, or array_like of shape (N, 3)
-        Passed to :func:`canonicalize` for every frame.
+        As in :func:`canonicalize`, for every frame.
 
     Returns
     -------
@@ -140,12 +127,225 @@ def validate_frames(frames, diameters=None):
 
     Raises
     ------
-    ValueError
-        From :func:`canonicalize`, for the first bad frame.
+    TypeError, ValueError
+        As :func:`canonicalize`, for the first bad frame.
     """
+    frames = _as_frame_list(frames)
+    return _frames_from_arrays(frames, pack_frames(frames, diameters))
+
+
+def pack_frames(frames, diameters=None, start=0):
+    """Validate frames and return their data as flat arrays, without building frames.
+
+    The checks are those of :func:`canonicalize`, vectorised over all particles
+    (a few µs per frame instead of tens), so that many small frames are cheap.
+
+    Parameters
+    ----------
+    frames : ase.Atoms or iterable of ase.Atoms
+    diameters : None, sequence of 3 floats, or array_like of shape (N, 3)
+        As in :func:`canonicalize`, for every frame.
+    start : int, optional
+        Index of the first frame in error messages.
+
+    Returns
+    -------
+    dict of ndarray
+        ``n_atoms`` (F,) int64; ``numbers`` (P,) int64; ``positions`` (P, 3),
+        ``quaternions`` (P, 4, unit, w x y z, body -> lab) and ``diameters``
+        (P, 3, full diameters) float64; ``cells`` (F, 3, 3) float64, lattice
+        vectors as rows; ``pbc`` (F, 3) bool. P is the total particle count,
+        frames' particles in order.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`canonicalize`, for the first bad frame.
+    """
+    frames = _as_frame_list(frames)
+    argument = None if diameters is None else np.asarray(diameters, dtype=np.float64)
+    rows, stop = [], None
+    for index, atoms in enumerate(frames, start):
+        try:
+            rows.append(_frame_arrays(atoms, index, argument))
+        except (TypeError, ValueError) as error:
+            stop = error  # raised after checking the frames before it
+            break
+    packed = _checked_arrays(rows, start, argument)
+    if stop is not None:
+        raise stop
+    return packed
+
+
+def _as_frame_list(frames):
     if isinstance(frames, Atoms):
-        frames = [frames]
-    return [canonicalize(atoms, i, diameters) for i, atoms in enumerate(frames)]
+        return [frames]
+    try:
+        return list(frames)
+    except TypeError:
+        raise TypeError(
+            f"expected an ase.Atoms or an iterable of ase.Atoms, got {type(frames).__name__}"
+        ) from None
+
+
+def _frame_arrays(atoms, index, argument):
+    """One frame's raw arrays after the structural checks (fields present, shapes)."""
+    where = f"frame {index}"
+    if not isinstance(atoms, Atoms):
+        raise TypeError(f"{where}: expected an ase.Atoms, got {type(atoms).__name__}")
+    arrays = atoms.arrays
+    n = len(arrays["positions"])
+    key = next((key for key in ORIENTATION_KEYS if key in arrays), None)
+    if key is None:
+        raise ValueError(
+            f"{where}: field 'c_q' (orientation) is missing; expected one of the "
+            f"arrays {', '.join(map(repr, ORIENTATION_KEYS))}, found "
+            f"{sorted(arrays)}"
+        )
+    orientation = np.asarray(arrays[key], dtype=np.float64)
+    if key == "rotation_matrix":
+        if orientation.size != 9 * n:
+            raise ValueError(
+                f"{where}: field 'rotation_matrix' has shape {orientation.shape}, "
+                f"expected ({n}, 9) row-major or ({n}, 3, 3)"
+            )
+        orientation = orientation.reshape(n, 9)
+    elif orientation.shape != (n, 4):
+        raise ValueError(
+            f"{where}: field '{key}' (quaternion) has shape {orientation.shape}, "
+            f"expected ({n}, 4)"
+        )
+    if argument is None:
+        field, values = _diameters_in_arrays(arrays, where, n)
+    elif argument.shape == (3,):
+        field, values = "diameters", None  # the same for every particle
+    elif argument.shape == (n, 3):
+        field, values = "diameters", tuple(argument.T)
+    else:
+        raise ValueError(
+            f"{where}: argument 'diameters' has shape {argument.shape}, "
+            f"expected (3,) or ({n}, 3)"
+        )
+    return (n, arrays["numbers"], arrays["positions"], atoms.cell.array, atoms.pbc,
+            key, orientation, field, values)
+
+
+def _checked_arrays(rows, start, argument):
+    """Pack the frames' arrays and check their values; raise for the first bad frame."""
+    n_frames = len(rows)
+    n_atoms, numbers, positions, cells, pbc, keys, orientations, fields, diameters = (
+        list(column) for column in zip(*rows)
+    ) if rows else ([] for _ in range(9))
+    n_atoms = np.array(n_atoms, dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(n_atoms)]).astype(np.int64)
+    n_particles = int(offsets[-1])
+    frame_of = np.repeat(np.arange(n_frames), n_atoms)
+    positions = np.concatenate(positions).astype(np.float64, copy=False) if rows else np.zeros((0, 3))
+    if argument is not None and argument.shape == (3,):
+        diameters = np.tile(argument, (n_particles, 1))
+    elif rows:
+        diameters = np.column_stack([np.concatenate(axis) for axis in zip(*diameters)]).astype(np.float64, copy=False)
+    else:
+        diameters = np.zeros((0, 3))
+    cells = np.array(cells, dtype=np.float64).reshape(n_frames, 3, 3)
+    pbc = np.array(pbc, dtype=bool).reshape(n_frames, 3)
+    matrix_frames = np.array([key == "rotation_matrix" for key in keys], dtype=bool)
+    by_matrix = np.repeat(matrix_frames, n_atoms)
+    quaternions = np.zeros((n_particles, 4))
+    if (~matrix_frames).any():
+        quaternions[~by_matrix] = np.concatenate([q for q, m in zip(orientations, matrix_frames) if not m])
+    matrices = np.tile(np.eye(3), (n_particles, 1, 1))
+    if matrix_frames.any():
+        matrices[by_matrix] = np.concatenate([r for r, m in zip(orientations, matrix_frames) if m]).reshape(-1, 3, 3)
+
+    # each check: (frames failing it, particles failing it or None, message);
+    # a particle check's message takes (global index, index in its frame)
+    def per_particle(bad, message):
+        return np.bincount(frame_of[bad], minlength=n_frames) > 0, bad, message
+
+    def per_frame(bad, message):
+        return bad, None, message
+
+    with np.errstate(invalid="ignore", over="ignore"):
+        norms = np.linalg.norm(quaternions, axis=1)
+        errors = np.abs(matrices @ matrices.transpose(0, 2, 1) - np.eye(3)).max(axis=(1, 2), initial=0.0)
+        determinants = np.linalg.det(matrices)
+        scale = np.maximum(np.abs(cells).max(axis=(1, 2), initial=0.0), 1.0) ** 3
+        singular = ~np.isfinite(cells).all(axis=(1, 2)) | (np.abs(np.linalg.det(cells)) <= 1e-12 * scale)
+    not_finite = ~np.isfinite(diameters)
+    not_positive = diameters <= 0
+
+    def diameter(bad, what):
+        def message(g, p):
+            axis = int(np.argmax(bad[g]))
+            field = fields[frame_of[g]]
+            name = f"c_diameter[{axis + 1}]" if field.startswith("c_diameter") else f"{field}[{axis}]"
+            return f"field '{name}' (diameter) of particle {p} is {what(diameters[g, axis])}"
+        return per_particle(bad.any(axis=1), message)
+
+    checks = [
+        per_particle(~np.isfinite(positions).all(axis=1), lambda g, p: f"field 'positions' of particle {p} is not finite"),
+        per_frame(pbc.any(axis=1) & ~pbc.all(axis=1), lambda f: (
+            f"field 'pbc' is {pbc[f].tolist()}; mixed periodicity is not supported, "
+            "expected all True or all False")),
+        per_frame(pbc.all(axis=1) & singular, lambda f: "field 'cell' is singular or not finite but the frame is periodic"),
+        per_particle(~by_matrix & ~np.isfinite(quaternions).all(axis=1), lambda g, p: (
+            f"field '{keys[frame_of[g]]}' (quaternion) of particle {p} is not finite")),
+        per_particle(~by_matrix & (np.abs(norms - 1.0) > QUATERNION_TOLERANCE), lambda g, p: (
+            f"field '{keys[frame_of[g]]}' (quaternion) of particle {p} has norm {norms[g]:.6g}, "
+            f"expected 1 within {QUATERNION_TOLERANCE:g}")),
+        per_particle(by_matrix & ~np.isfinite(matrices).all(axis=(1, 2)),
+                     lambda g, p: f"field 'rotation_matrix' of particle {p} is not finite"),
+        per_particle(by_matrix & (errors > QUATERNION_TOLERANCE), lambda g, p: (
+            f"field 'rotation_matrix' of particle {p} is not orthonormal (max |R R^T - I| = "
+            f"{errors[g]:.3g}, expected at most {QUATERNION_TOLERANCE:g})")),
+        per_particle(by_matrix & (determinants < 0), lambda g, p: (
+            f"field 'rotation_matrix' of particle {p} has determinant {determinants[g]:.3g}, "
+            "expected +1 (a proper rotation)")),
+        diameter(not_finite, lambda value: "not finite"),
+        diameter(not_positive, lambda value: f"{value:g}, expected > 0"),
+    ]
+    failing = np.array([frames for frames, _, _ in checks]).reshape(len(checks), n_frames)
+    if failing.any():
+        frame = int(np.flatnonzero(failing.any(axis=0))[0])
+        _, particles, message = checks[int(np.flatnonzero(failing[:, frame])[0])]
+        if particles is None:
+            text = message(frame)
+        else:
+            g = offsets[frame] + int(np.argmax(particles[offsets[frame] : offsets[frame + 1]]))
+            text = message(g, g - offsets[frame])
+        raise ValueError(f"frame {start + frame}: {text}")
+
+    # unit quaternions left bit for bit, so that canonicalize is idempotent
+    norms[(np.abs(norms - 1.0) <= 4 * np.finfo(np.float64).eps) | by_matrix] = 1.0
+    quaternions = quaternions / norms[:, None]
+    if by_matrix.any():
+        quaternions[by_matrix] = Rotation.from_matrix(matrices[by_matrix]).as_quat(scalar_first=True)
+    return dict(
+        n_atoms=n_atoms,
+        numbers=np.concatenate(numbers).astype(np.int64) if rows else np.zeros(0, dtype=np.int64),
+        positions=positions,
+        quaternions=quaternions,
+        diameters=diameters,
+        cells=cells,
+        pbc=pbc,
+    )
+
+
+def _frames_from_arrays(frames, packed):
+    """Canonical ase.Atoms from the output of :func:`pack_frames` of ``frames``."""
+    offsets = np.concatenate([[0], np.cumsum(packed["n_atoms"])])
+    canonical = []
+    for k, atoms in enumerate(frames):
+        a, b = offsets[k], offsets[k + 1]
+        frame = Atoms(numbers=packed["numbers"][a:b], positions=packed["positions"][a:b],
+                      cell=packed["cells"][k], pbc=packed["pbc"][k])
+        frame.info = _frame_info(atoms)
+        frame.new_array("c_q", packed["quaternions"][a:b])
+        for key, column in zip(DIAMETER_KEYS, packed["diameters"][a:b].T):
+            frame.new_array(key, np.ascontiguousarray(column))
+        canonical.append(frame)
+    return canonical
 
 
 def read_frames(filename, index=":", diameters=None, format=None):
@@ -169,19 +369,78 @@ def read_frames(filename, index=":", diameters=None, format=None):
 
     Raises
     ------
+    FileNotFoundError, IsADirectoryError
+        If ``filename`` does not exist or is a directory.
+    IndexError
+        If ``index`` is an integer past either end of the file; the message
+        says how many frames the file holds.
     ValueError
-        For invalid frames; the message starts with the file name (and the
-        selection, when ``index`` is not ``":"``), then the frame's position
-        in the selection and the field.
+        If the file cannot be parsed (the message names the file, the frame
+        and, for XYZ files, the line where that frame starts) or a frame is
+        invalid (the file name, the selection when ``index`` is not ``":"``,
+        the frame's position in the selection and the field).
     """
-    # parallel=False: under MPI, ASE would otherwise read on rank 0 and
-    # broadcast to every rank, a collective the other ranks never join.
-    frames = read(filename, index=index, format=format, parallel=False)
+    path = os.fspath(filename)
+    selection = "" if index == ":" else f" (index={index!r})"
+    frames = _read(path, string2index(index) if isinstance(index, str) else index, format, selection)
     try:
         return validate_frames(frames, diameters)
     except ValueError as error:
-        selection = "" if index == ":" else f" (index={index!r})"
-        raise ValueError(f"{os.fspath(filename)}{selection}: {error}") from error
+        raise ValueError(f"{path}{selection}: {error}") from error
+
+
+def _read(path, index, format, selection):
+    """ase.io.read with errors that name the file and the frame."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(errno.ENOENT, "no such file", path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "is a directory, expected a file of frames", path)
+    # parallel=False: under MPI, ASE would otherwise read on rank 0 and
+    # broadcast to every rank, a collective the other ranks never join.
+    frames, line = [], 1
+    try:
+        if isinstance(index, numbers.Integral):
+            try:
+                if index >= 0:
+                    return [read(path, index=index, format=format, parallel=False)]
+                # ASE wraps negative indices past the start around silently
+                return [list(iread(path, index=":", format=format, parallel=False))[index]]
+            except (StopIteration, IndexError):
+                count = sum(1 for _ in iread(path, index=":", format=format, parallel=False))
+                raise IndexError(
+                    f"{path}: frame index {index} is out of range; the file holds {count} "
+                    f"frame{'s' if count != 1 else ''} (valid indices {-count} ... {count - 1})"
+                ) from None
+        for atoms in iread(path, index=index, format=format, parallel=False):
+            frames.append(atoms)
+            line += len(atoms) + 2
+    except (IndexError, FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except Exception as error:  # noqa: BLE001 - any parser failure is the file's
+        if isinstance(error, UnicodeDecodeError):  # raised for a whole buffer: find the line
+            data = Path(path).read_bytes()
+            where = f"line {data.count(_NEWLINE, 0, _first_undecodable(data)) + 1}"
+        elif isinstance(index, numbers.Integral):
+            where = f"frame {index}"
+        else:
+            where = f"frame {len(frames)} of the selection" if selection else f"frame {len(frames)}"
+            xyz = format in ("xyz", "extxyz") or (format is None and path.endswith((".xyz", ".extxyz")))
+            if xyz and not selection:
+                where += f" (starting at line {line})"
+        raise ValueError(f"{path}: cannot read {where}: {type(error).__name__}: {error}") from error
+    return frames
+
+
+_NEWLINE = b"\n"
+
+
+def _first_undecodable(data):
+    """Byte offset of the first byte that is not valid UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start
+    return len(data)
 
 
 def write_frames(filename, frames):
@@ -263,126 +522,35 @@ def _require_canonical(atoms, keys):
         )
 
 
-def _check_finite(values, where, field, what=""):
-    bad = ~np.isfinite(values)
-    if bad.any():
-        particle = np.argwhere(bad)[0][0]
-        raise ValueError(
-            f"{where}: field '{field}'{what} of particle {particle} is not finite"
-        )
+def _diameters_in_arrays(arrays, where, n):
+    """(field name, three (n,) columns) from any accepted spelling of the diameters:
+    all three ``c_diameter[k]`` columns, else one (n, 3) ``c_diameter`` array.
 
-
-def _quaternions(atoms, where):
-    """(N, 4) unit quaternions from c_q, quaternions or rotation_matrix."""
-    n = len(atoms)
-    key = next((key for key in ORIENTATION_KEYS if key in atoms.arrays), None)
-    if key is None:
-        raise ValueError(
-            f"{where}: field 'c_q' (orientation) is missing; expected one of the "
-            f"arrays {', '.join(map(repr, ORIENTATION_KEYS))}, found "
-            f"{sorted(atoms.arrays)}"
-        )
-    values = np.asarray(atoms.arrays[key], dtype=np.float64)
-    if key == "rotation_matrix":
-        if values.size != 9 * n:
-            raise ValueError(
-                f"{where}: field 'rotation_matrix' has shape {values.shape}, "
-                f"expected ({n}, 9) row-major or ({n}, 3, 3)"
-            )
-        return _quaternions_from_matrices(values.reshape(n, 3, 3), where)
-
-    if values.shape != (n, 4):
-        raise ValueError(
-            f"{where}: field '{key}' (quaternion) has shape {values.shape}, "
-            f"expected ({n}, 4)"
-        )
-    _check_finite(values, where, key, " (quaternion)")
-    norms = np.linalg.norm(values, axis=1)
-    off = np.abs(norms - 1.0) > QUATERNION_TOLERANCE
-    if off.any():
-        particle = np.flatnonzero(off)[0]
-        raise ValueError(
-            f"{where}: field '{key}' (quaternion) of particle {particle} has "
-            f"norm {norms[particle]:.6g}, expected 1 within {QUATERNION_TOLERANCE:g}"
-        )
-    # leave unit quaternions bit for bit, so that canonicalize is idempotent
-    norms[np.abs(norms - 1.0) <= 4 * np.finfo(np.float64).eps] = 1.0
-    return values / norms[:, None]
-
-
-def _quaternions_from_matrices(matrices, where):
-    """(N, 4) quaternions from (N, 3, 3) proper rotation matrices."""
-    _check_finite(matrices, where, "rotation_matrix")
-    errors = np.abs(matrices @ matrices.transpose(0, 2, 1) - np.eye(3)).max(axis=(1, 2), initial=0.0)
-    determinants = np.linalg.det(matrices)
-    if (errors > QUATERNION_TOLERANCE).any():
-        particle = np.flatnonzero(errors > QUATERNION_TOLERANCE)[0]
-        raise ValueError(
-            f"{where}: field 'rotation_matrix' of particle {particle} is not "
-            f"orthonormal (max |R R^T - I| = {errors[particle]:.3g}, expected at "
-            f"most {QUATERNION_TOLERANCE:g})"
-        )
-    if (determinants < 0).any():
-        particle = np.flatnonzero(determinants < 0)[0]
-        raise ValueError(
-            f"{where}: field 'rotation_matrix' of particle {particle} has "
-            f"determinant {determinants[particle]:.3g}, expected +1 (a proper rotation)"
-        )
-    if len(matrices) == 0:
-        return np.zeros((0, 4))
-    return Rotation.from_matrix(matrices).as_quat(scalar_first=True)
-
-
-def _diameters(atoms, diameters, where, n):
-    """(N, 3) validated diameters from the argument or the frame's arrays."""
-    if diameters is not None:
-        field = "diameters"
-        values = np.asarray(diameters, dtype=np.float64)
-        if values.shape == (3,):
-            values = np.broadcast_to(values, (n, 3))
-        if values.shape != (n, 3):
-            raise ValueError(
-                f"{where}: argument 'diameters' has shape {values.shape}, "
-                f"expected (3,) or ({n}, 3)"
-            )
-    else:
-        field, values = _diameters_in_arrays(atoms.arrays)
-        if values is None:
-            raise ValueError(
-                f"{where}: field 'c_diameter[1]' (diameter) is missing; the frame "
-                "has no c_diameter[1..3] arrays, pass diameters=(d1, d2, d3)"
-            )
-        if values.shape != (n, 3):
-            raise ValueError(
-                f"{where}: field '{field}' (diameter) has shape {values.shape}, "
-                f"expected ({n}, 3)"
-            )
-    _check_finite(values, where, field, " (diameter)")
-    bad = values <= 0
-    if bad.any():
-        particle, axis = np.argwhere(bad)[0]
-        name = f"c_diameter[{axis + 1}]" if field.startswith("c_diameter") else f"{field}[{axis}]"
-        raise ValueError(
-            f"{where}: field '{name}' (diameter) of particle {particle} is "
-            f"{values[particle, axis]:g}, expected > 0"
-        )
-    return np.array(values, dtype=np.float64)
-
-
-def _diameters_in_arrays(arrays):
-    """(field name, (N, 3) array) from any accepted spelling, or (name, None)."""
+    Raises ValueError naming the first missing ``c_diameter[k]``, or a wrong shape.
+    """
     columns = []
-    for k in (1, 2, 3):
-        spellings = (f"c_diameter[{k}]", rf"c_diameter\[{k}\]", f"c_diameter{k}")
+    for k, spellings in enumerate(_DIAMETER_SPELLINGS, 1):
         key = next((key for key in spellings if key in arrays), None)
+        if key is None and "c_diameter" in arrays:
+            values = np.asarray(arrays["c_diameter"], dtype=np.float64)
+            if values.shape != (n, 3):
+                raise ValueError(
+                    f"{where}: field 'c_diameter' (diameter) has shape {values.shape}, expected ({n}, 3)"
+                )
+            return "c_diameter", tuple(values.T)
         if key is None:
-            break
-        columns.append(np.asarray(arrays[key], dtype=np.float64).reshape(-1))
-    else:
-        return "c_diameter[1..3]", np.column_stack(columns)
-    if "c_diameter" in arrays:
-        return "c_diameter", np.asarray(arrays["c_diameter"], dtype=np.float64)
-    return "c_diameter[1..3]", None
+            raise ValueError(
+                f"{where}: field 'c_diameter[{k}]' (diameter) is missing; the frame "
+                f"has {'no c_diameter[1..3] arrays' if k == 1 else 'only some of c_diameter[1..3]'}, "
+                "pass diameters=(d1, d2, d3)"
+            )
+        column = np.asarray(arrays[key], dtype=np.float64)
+        if column.shape != (n,):
+            raise ValueError(
+                f"{where}: field 'c_diameter[{k}]' (diameter) has shape {column.shape}, expected ({n},)"
+            )
+        columns.append(column)
+    return "c_diameter[1..3]", columns
 
 
 def _frame_info(atoms):

@@ -20,6 +20,16 @@ one row per frame, plus the smectic layer order parameter:
 
 Frames follow the ellipsoid convention of :mod:`anisoap_pipeline.frames`
 (any accepted spelling; they are canonicalised first).
+
+Threads: freud parallelises with TBB over every core unless told
+(:class:`freud.parallel.NumThreads` sets the count here, the previous
+setting restored afterwards). The Q tensor of :class:`freud.order.Nematic`
+is a single-precision parallel reduction: with two or more threads S changes
+in the last bits with the thread count and even from run to run at a fixed
+count (measured with freud 3.4), so the nematic order parameter always runs
+on one thread (it costs microseconds per frame). The Steinhardt order
+parameters are per particle and the neighbour lists sorted: they are
+bitwise the same for any ``num_threads``, which :func:`steinhardt` takes.
 """
 
 import freud
@@ -71,7 +81,9 @@ def nematic_order(frames, axis=2):
     Returns
     -------
     numpy.ndarray, shape (n_frames,)
-        S in [0, 1] (dimensionless).
+        S in [0, 1] (dimensionless), computed by freud on one thread
+        (module docstring), so bitwise the same on any machine load and
+        core count.
 
     Raises
     ------
@@ -81,7 +93,7 @@ def nematic_order(frames, axis=2):
     return np.array([_nematic(atoms, axis).order for atoms in validate_frames(frames)])
 
 
-def steinhardt(frames, cutoff, l_values=range(0, 7), weighted=True):
+def steinhardt(frames, cutoff, l_values=range(0, 7), weighted=True, num_threads=1):
     """Distance-weighted Steinhardt order parameters q_l, averaged per frame (X_SOP).
 
     For each particle i and its neighbours j within ``cutoff`` (centres,
@@ -108,13 +120,16 @@ def steinhardt(frames, cutoff, l_values=range(0, 7), weighted=True):
     frames : ase.Atoms or sequence of ase.Atoms
         Ellipsoid frames, periodic (any cell) or not.
     cutoff : float
-        Neighbour cutoff radius, in the frames' length unit; in a periodic
-        frame it must be below half the smallest distance between opposite
-        faces of the cell.
+        Neighbour cutoff radius, in the frames' length unit. In a periodic
+        frame every periodic image within it is a neighbour, also for
+        cutoffs above half the cell's width (the cell is then replicated
+        for freud, whose queries take the minimum image only).
     l_values : iterable of int, optional
         Spherical-harmonic degrees l (default 0 … 6, the paper's X_SOP).
     weighted : bool, optional
         Distance weights as above (default) or none.
+    num_threads : int, optional
+        Threads freud uses (default 1); the result does not depend on it.
 
     Returns
     -------
@@ -125,11 +140,17 @@ def steinhardt(frames, cutoff, l_values=range(0, 7), weighted=True):
     Raises
     ------
     ValueError
-        If ``cutoff`` is not positive or too large for a periodic cell, if
+        If ``cutoff`` is not positive or would need more than 10^7
+        replicated points in a periodic cell, if
         ``l_values`` is empty or negative, if no particle of a frame has a
-        neighbour within ``cutoff``, or from
-        :func:`anisoap_pipeline.frames.validate_frames`.
+        neighbour within ``cutoff``, if ``num_threads`` is not a positive
+        integer, or from :func:`anisoap_pipeline.frames.validate_frames`.
     """
+    with _threads(num_threads):
+        return _steinhardt(frames, cutoff, l_values, weighted)
+
+
+def _steinhardt(frames, cutoff, l_values, weighted):
     l_values = [int(l) for l in l_values]
     if not l_values or min(l_values) < 0:
         raise ValueError(f"l_values must be non-negative degrees, got {l_values}")
@@ -138,7 +159,7 @@ def steinhardt(frames, cutoff, l_values=range(0, 7), weighted=True):
     compute = freud.order.Steinhardt(l=l_values, weighted=weighted)
     rows = []
     for index, atoms in enumerate(validate_frames(frames)):
-        box, points = _freud_system(atoms, cutoff, index)
+        box, points, n = _freud_system(atoms, cutoff, index)
         bonds = freud.locality.AABBQuery(box, points).query(
             points, {"r_max": cutoff, "exclude_ii": True}
         ).toNeighborList()
@@ -153,7 +174,7 @@ def steinhardt(frames, cutoff, l_values=range(0, 7), weighted=True):
                 weights,
             )
         compute.compute((box, points), neighbors=bonds)
-        q = np.asarray(compute.particle_order, dtype=float).reshape(len(points), -1)
+        q = np.asarray(compute.particle_order, dtype=float).reshape(len(points), -1)[:n]
         if np.isnan(q).all():
             raise ValueError(
                 f"frame {index}: no particle has a neighbour within cutoff={cutoff}"
@@ -185,7 +206,7 @@ def layer_order(frames, spacing, director=None):
     director : array_like of shape (3,), optional
         Layer normal n (normalised here). By default, per frame,
         ``atoms.info["director"]`` when present, else the nematic director
-        of the frame's long axes (freud).
+        of the frame's long axes (freud, one thread).
 
     Returns
     -------
@@ -218,9 +239,17 @@ def layer_order(frames, spacing, director=None):
     return np.array(values)
 
 
+def _threads(num_threads):
+    """freud limited to exactly ``num_threads`` threads inside the ``with`` block."""
+    if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
+        raise ValueError(f"num_threads must be a positive integer, got {num_threads!r}")
+    return freud.parallel.NumThreads(int(num_threads))
+
+
 def _nematic(atoms, axis):
     nematic = freud.order.Nematic()
-    nematic.compute(long_axes(atoms, axis))
+    with _threads(1):
+        nematic.compute(long_axes(atoms, axis))
     return nematic
 
 
@@ -232,23 +261,40 @@ def _freud_system(atoms, cutoff, index):
     orientation; positions must then be re-expressed in that orientation,
     which fractional coordinates do for any cell (a rotated, or for a
     left-handed cell mirrored, copy of the frame: q_l is invariant under both).
-    Non-periodic frames go into a cubic box wide enough for no image to be
-    within the cutoff.
+    freud's neighbour queries take the minimum image only, so a cell whose
+    width along some axis is not above twice the cutoff is replicated along
+    it (``n_k = floor(2 cutoff / width_k) + 1`` copies): in the supercell every
+    periodic image within the cutoff is a distinct point, the frame's own
+    particles come first. Non-periodic frames go into a cubic box wide enough
+    for no image to be within the cutoff.
+
+    Returns
+    -------
+    box : freud.box.Box
+    points : numpy.ndarray, shape (n_copies N, 3)
+    n : int
+        Number of the frame's own particles (the first n points).
     """
+    n = len(atoms)
     if atoms.pbc.all():
         cell = Cell(atoms.cell.array)
         widths = abs(cell.volume) / np.linalg.norm(
             np.cross(cell[[1, 2, 0]], cell[[2, 0, 1]]), axis=1
         )
-        if cutoff >= 0.5 * widths.min():
+        copies = np.floor(2.0 * cutoff / widths).astype(int) + 1
+        if np.prod(copies) * n > 10_000_000:
             raise ValueError(
-                f"frame {index}: cutoff={cutoff} is not below half the smallest "
-                f"width of the cell ({0.5 * widths.min():.4g}); use a smaller "
-                "cutoff or a larger cell"
+                f"frame {index}: cutoff={cutoff} needs {copies.tolist()} copies of a cell of widths "
+                f"{np.round(widths, 4).tolist()}; use a smaller cutoff or a larger cell"
             )
-        box = freud.box.Box.from_box_lengths_and_angles(*cell.lengths(), *np.radians(cell.angles()))
+        supercell = Cell(cell.array * copies[:, None])
+        box = freud.box.Box.from_box_lengths_and_angles(
+            *supercell.lengths(), *np.radians(supercell.angles())
+        )
         fractional = atoms.cell.scaled_positions(atoms.positions) % 1.0
-        return box, box.wrap(box.make_absolute(fractional))
+        shifts = np.array(np.meshgrid(*(np.arange(c) for c in copies), indexing="ij")).reshape(3, -1).T
+        points = ((fractional[None] + shifts[:, None]) / copies).reshape(-1, 3)
+        return box, box.wrap(box.make_absolute(points)), n
     centred = atoms.positions - 0.5 * (atoms.positions.min(axis=0) + atoms.positions.max(axis=0))
     side = 2.0 * (np.ptp(atoms.positions, axis=0).max() + 2.0 * cutoff) + 1.0
-    return freud.box.Box.cube(side), centred
+    return freud.box.Box.cube(side), centred, n

@@ -74,6 +74,26 @@ def size_table(crystals, thresholds, min_spacings):
     return rows, widths
 
 
+def cost_table(crystals, thresholds, method):
+    """Wall time of label_energies (one process, one thread) per crystal at each threshold."""
+    from anisoap_pipeline.calculators import label_energies
+
+    spec = {"name": "tblite", "method": method}
+    label_energies(crystals[:1], spec)  # imports and the molecule's energy, once
+    print(f"\n### Labelling cost, {len(crystals)} default-study crystals ({method}, one thread)\n")
+    print("| L (Å) | supercell atoms, mean | seconds per crystal | relative to Gamma |")
+    print("|---|---|---|---|")
+    base = None
+    for spacing in thresholds:
+        start = time.perf_counter()
+        labels = label_energies(crystals, spec, supercell_spacing=spacing or None)
+        seconds = (time.perf_counter() - start) / len(crystals)
+        atoms = np.mean([len(c) * np.prod(r) for c, r in zip(crystals, labels["repeats"])])
+        base = base or seconds
+        print(f"| {'Gamma' if not spacing else f'{spacing:g}'} | {atoms:.0f} | {seconds:.2f} | {seconds / base:.1f}x |",
+              flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--crystals", type=int, default=4, help="crystals labelled (error table)")
@@ -84,6 +104,9 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--population", type=int, default=80, help="default-study crystals for the size table")
     parser.add_argument("--sizes-only", action="store_true", help="only the supercell size table (no tight binding)")
+    parser.add_argument("--cost-crystals", type=int, default=0,
+                        help="also time label_energies on this many default-study crystals")
+    parser.add_argument("--cost-thresholds", type=float, nargs="+", default=[0.0, 8.0])
     args = parser.parse_args()
 
     print(f"load average at start: {os.getloadavg()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}")
@@ -97,6 +120,8 @@ def main():
     for row in sizes:
         print(f"| {row['reject_below']:g} | {row['kept']}/{row['of']} | {row['L']:g} | {row['atoms_mean']:.0f} | {row['atoms_max']} |")
 
+    if args.cost_crystals:
+        cost_table(population[: args.cost_crystals], args.cost_thresholds, args.method)
     if args.sizes_only:
         return
     sample, _ = generate_crystals(args.crystals, seed=args.seed, max_molecules=args.max_molecules,

@@ -35,7 +35,7 @@ def test_hyperparameters_are_read_only():
 
 def test_compute_matches_the_conveniences(frames):
     calculator = EllipsoidalDensityProjection(**HYPERS)
-    assert KINDS == ("coefficients", "radial_spectrum", "power_spectrum")
+    assert KINDS == ("coefficients", "radial_spectrum", "power_spectrum", "bispectrum")
     np.testing.assert_array_equal(calculator.compute(frames), calculator.power_spectrum(frames))
     np.testing.assert_array_equal(calculator.compute(frames, kind="radial_spectrum"), calculator.radial_spectrum(frames))
     per_centre = calculator.compute(frames, per_centre=True)

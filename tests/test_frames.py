@@ -319,13 +319,13 @@ def break_matrix_handedness(frame):
         (break_quaternion_finite, r"field 'c_q' \(quaternion\) of particle 1 is not finite"),
         (break_quaternion_norm,
          r"field 'c_q' \(quaternion\) of particle 1 has norm 0\.93, expected 1 within 1e-06"),
-        (break_diameter_finite, r"field 'c_diameter\[1\.\.3\]' \(diameter\) of particle 1 is not"),
+        (break_diameter_finite, r"field 'c_diameter\[2\]' \(diameter\) of particle 1 is not finite"),
         (break_diameter_zero, r"field 'c_diameter\[3\]' \(diameter\) of particle 1 is 0, expected > 0"),
         (break_diameter_negative, r"field 'c_diameter\[1\]' \(diameter\) of particle 1 is -1"),
         (break_pbc, r"field 'pbc' is \[True, True, False\]; mixed periodicity"),
         (break_cell, r"field 'cell' is singular"),
         (break_orientation, r"field 'c_q' \(orientation\) is missing"),
-        (break_diameter_missing, r"field 'c_diameter\[1\]' \(diameter\) is missing.*diameters="),
+        (break_diameter_missing, r"field 'c_diameter\[2\]' \(diameter\) is missing.*diameters="),
         (break_matrix_orthonormality, r"field 'rotation_matrix' of particle 0 is not orthonormal"),
         (break_matrix_handedness, r"field 'rotation_matrix' of particle 0 has determinant -1"),
     ],
@@ -351,3 +351,87 @@ def test_read_errors_name_the_file(tmp_path):
     ase.io.write(path, [make_frame(), frame], format="extxyz")
     with pytest.raises(ValueError, match=re.escape(str(path)) + r": frame 1: field 'c_q'"):
         read_frames(path)
+
+
+def test_first_bad_frame_is_reported_whatever_the_kind_of_fault():
+    frames = [make_frame(seed=seed) for seed in range(4)]
+    frames[1].arrays["c_diameter[3]"][2] = np.inf  # a value fault ...
+    del frames[2].arrays["c_q"]  # ... before a structural one
+    with pytest.raises(ValueError, match=r"^frame 1: field 'c_diameter\[3\]' \(diameter\) of particle 2 is not finite"):
+        validate_frames(frames)
+
+
+@pytest.mark.parametrize("item", [None, "frame.xyz", np.zeros((3, 3))])
+def test_an_item_that_is_not_atoms_is_a_type_error(item):
+    with pytest.raises(TypeError, match=r"^frame 1: expected an ase.Atoms, got "):
+        validate_frames([make_frame(), item])
+
+
+def test_frames_that_are_not_iterable_are_a_type_error():
+    with pytest.raises(TypeError, match="expected an ase.Atoms or an iterable of ase.Atoms, got NoneType"):
+        validate_frames(None)
+
+
+def test_packed_arrays_are_the_canonical_frames():
+    from anisoap_pipeline.frames import pack_frames
+
+    frames = [make_frame(3, seed=0), make_frame(1, seed=1, periodic=True), make_frame(4, seed=2)]
+    frames[1].arrays["c_q"] = frames[1].arrays["c_q"] * (1 + 1e-9)  # renormalised
+    frames[2].new_array("rotation_matrix", Rotation.from_quat(frames[2].arrays["c_q"], scalar_first=True)
+                        .as_matrix().reshape(4, 9))
+    del frames[2].arrays["c_q"]
+    packed = pack_frames(frames)
+    canonical = validate_frames(frames)
+    np.testing.assert_array_equal(packed["n_atoms"], [3, 1, 4])
+    np.testing.assert_array_equal(packed["numbers"], np.concatenate([f.numbers for f in canonical]))
+    np.testing.assert_array_equal(packed["positions"], np.concatenate([f.positions for f in canonical]))
+    np.testing.assert_array_equal(packed["quaternions"], np.concatenate([get_quaternions(f) for f in canonical]))
+    np.testing.assert_array_equal(packed["diameters"], np.concatenate([get_diameters(f) for f in canonical]))
+    np.testing.assert_array_equal(packed["cells"], [f.cell.array for f in canonical])
+    np.testing.assert_array_equal(packed["pbc"], [f.pbc for f in canonical])
+    np.testing.assert_allclose(np.linalg.norm(packed["quaternions"], axis=1), 1.0, rtol=0, atol=1e-15)
+
+
+def _damage_token(path, line, token, new):
+    """Replace the token-th whitespace-separated word of a line (1-based) by bytes."""
+    lines = path.read_bytes().split(b"\n")
+    words = lines[line - 1].split()
+    words[token] = new
+    lines[line - 1] = b" ".join(words)
+    path.write_bytes(b"\n".join(lines))
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        # three frames of 3 particles: frame 1 starts at line 6, its particles at 8-10
+        (lambda path: _damage_token(path, 8, 1, b"abc"),
+         r"cannot read frame 1 \(starting at line 6\): ValueError: could not convert string to float: 'abc'"),
+        (lambda path: _damage_token(path, 9, 2, b"1.0\xff"),
+         r"cannot read line 9: UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff"),
+        (lambda path: path.write_bytes(path.read_bytes().rsplit(b"\n", 2)[0] + b"\n"),
+         r"cannot read frame 2 \(starting at line 11\): XYZError: .*expected 3"),
+    ],
+)
+def test_parse_errors_name_the_file_and_frame(tmp_path, damage, message):
+    path = tmp_path / "frames.xyz"
+    write_frames(path, [make_frame(3, seed=seed) for seed in range(3)])
+    damage(path)
+    with pytest.raises(ValueError, match="^" + re.escape(str(path)) + ": " + message):
+        read_frames(path)
+
+
+def test_missing_file_and_directory_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "none.xyz"))):
+        read_frames(tmp_path / "none.xyz")
+    with pytest.raises(IsADirectoryError, match=re.escape(str(tmp_path))):
+        read_frames(tmp_path)
+
+
+@pytest.mark.parametrize("index", [3, 5, "5", -4])
+def test_index_past_the_end_says_how_many_frames(tmp_path, index):
+    path = tmp_path / "frames.xyz"
+    write_frames(path, [make_frame(2, seed=seed) for seed in range(3)])
+    with pytest.raises(IndexError, match=r"frame index -?\d+ is out of range; the file holds 3 frames"):
+        read_frames(path, index=index)
+    np.testing.assert_array_equal(read_frames(path, index=-3)[0].positions, read_frames(path, index=0)[0].positions)

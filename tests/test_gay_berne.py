@@ -10,6 +10,7 @@ from anisoap_pipeline.datasets.gay_berne import (
     PAPER_SEMIAXES,
     curvature_well_depths,
     gay_berne,
+    gay_berne_forces,
     sample_dimers,
 )
 
@@ -171,3 +172,76 @@ def test_sampler_frames_follow_the_convention_and_labels():
     G1, G2 = shape_matrix(PAPER_SEMIAXES, R[:, 0]), shape_matrix(PAPER_SEMIAXES, R[:, 1])
     touching = (r - h_pw)[:, None] * r12 / r[:, None]  # translated to h12_pw = 0
     np.testing.assert_allclose(contact_function(touching, G1, G2), 1.0, rtol=1e-10)
+
+
+# --- forces and torques --------------------------------------------------------
+
+
+@pytest.mark.parametrize("params", [{}, GENERAL], ids=["paper", "general"])
+def test_forces_and_torques_match_central_differences(params):
+    r12, R1, R2 = random_dimers(40, 7)
+    out = gay_berne_forces(r12, R1, R2, **params)
+    np.testing.assert_array_equal(out["energy"], gay_berne(r12, R1, R2, **params))
+    delta = 1e-5
+
+    def difference(plus, minus):
+        return (gay_berne(*plus, **params) - gay_berne(*minus, **params)) / (2 * delta)
+
+    for k in range(3):
+        step = np.zeros(3)
+        step[k] = delta
+        turn = Rotation.from_rotvec(step).as_matrix()
+        back = turn.T
+        expected = {
+            "force2": -difference((r12 + step, R1, R2), (r12 - step, R1, R2)),
+            "torque1": -difference((r12, turn @ R1, R2), (r12, back @ R1, R2)),
+            "torque2": -difference((r12, R1, turn @ R2), (r12, R1, back @ R2)),
+        }
+        for key, value in expected.items():
+            scale = np.abs(out[key]).max()
+            assert np.abs(out[key][:, k] - value).max() <= 1e-6 * scale, (key, k)
+    np.testing.assert_array_equal(out["force1"], -out["force2"])
+
+
+@pytest.mark.parametrize("params", [{}, GENERAL], ids=["paper", "general"])
+def test_total_force_and_torque_vanish(params):
+    """Invariance under joint translations and rotations: tau1 + tau2 + r12 x F2 = 0."""
+    r12, R1, R2 = random_dimers(40, 8)
+    out = gay_berne_forces(r12, R1, R2, **params)
+    total = out["torque1"] + out["torque2"] + np.cross(r12, out["force2"])
+    scale = np.abs(out["torque1"]).max() + np.abs(out["force2"]).max()
+    assert np.abs(total).max() <= 1e-10 * scale
+
+
+def test_forces_vanish_beyond_the_cutoff_and_along_symmetry_axes():
+    R = np.eye(3)[None]
+    out = gay_berne_forces([[0.0, 0.0, 8.0]], R, R)
+    for key in ("force2", "torque1", "torque2"):
+        np.testing.assert_array_equal(out[key], 0.0)
+    # identical parallel particles approaching along a body axis: central force, no torque
+    out = gay_berne_forces([[0.0, 0.0, 4.5]], R, R)
+    np.testing.assert_allclose(out["force2"][0, :2], 0.0, atol=1e-14)
+    np.testing.assert_allclose(out["torque1"], 0.0, atol=1e-14)
+    assert out["force2"][0, 2] != 0.0
+    with pytest.raises(ValueError, match="return_terms"):
+        gay_berne_forces([[0.0, 0.0, 4.5]], R, R, return_terms=True)
+
+
+def test_sampler_labels_forces_and_torques(tmp_path):
+    import ase.io
+
+    frames = sample_dimers(5, seed=3, forces=True)
+    plain = sample_dimers(5, seed=3)
+    path = tmp_path / "dimers.xyz"
+    ase.io.write(path, frames)
+    for atoms, same, read in zip(frames, plain, ase.io.read(path, ":")):
+        assert "force" not in same.arrays and same.info == atoms.info
+        R = Rotation.from_quat(atoms.get_array("c_q"), scalar_first=True).as_matrix()
+        r12 = atoms.positions[1] - atoms.positions[0]
+        out = gay_berne_forces(r12[None], R[:1], R[1:])
+        np.testing.assert_allclose(atoms.get_array("force"), [out["force1"][0], out["force2"][0]],
+                                   rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(atoms.get_array("torque"), [out["torque1"][0], out["torque2"][0]],
+                                   rtol=1e-9, atol=1e-12)
+        # the array keeps its name through extxyz (ASE writes 8 decimals by default)
+        np.testing.assert_allclose(read.get_array("force"), atoms.get_array("force"), atol=1e-8)

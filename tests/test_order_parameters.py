@@ -114,10 +114,23 @@ def test_rotation_and_cell_invariance():
     np.testing.assert_allclose(q[1], q[0], atol=1e-5)
 
 
+def test_steinhardt_cutoff_beyond_half_the_cell():
+    """Every periodic image within the cutoff counts: the same q_l as in a supercell."""
+    rng = np.random.default_rng(8)
+    cell = np.array([[6.0, 0, 0], [1.0, 6.5, 0], [0.5, 0.8, 7.0]])
+    atoms = frame(rng.uniform(0, 1, (40, 3)) @ cell, cell=cell)
+    big = atoms.repeat((3, 3, 3))  # half-width above the cutoff: freud's minimum image suffices
+    for cutoff in (4.0, 8.0):
+        np.testing.assert_allclose(steinhardt(atoms, cutoff), steinhardt(big, cutoff), atol=2e-6)
+    # the simple cubic lattice (spacing 1) in a 2 x 2 x 2 cell: each neighbour is an image
+    np.testing.assert_allclose(steinhardt(lattice(SC, 2), 1.2, weighted=False),
+                               steinhardt(lattice(SC, 4), 1.2, weighted=False), atol=1e-6)
+    with pytest.raises(ValueError, match="smaller cutoff"):
+        steinhardt(atoms, 2000.0)
+
+
 def test_steinhardt_bad_input():
     sc = lattice(SC, 4)
-    with pytest.raises(ValueError, match="half the smallest width"):
-        steinhardt(sc, 2.0)
     with pytest.raises(ValueError, match="no particle has a neighbour"):
         steinhardt(sc, 0.5)
     with pytest.raises(ValueError, match="cutoff must be positive"):
@@ -148,6 +161,43 @@ def test_nematic_order():
     Q = 1.5 * (u.T @ u) / len(u) - 0.5 * np.eye(3)
     assert S[2] == pytest.approx(np.linalg.eigvalsh(Q).max(), abs=1e-5)
     assert 0 < S[2] < 3 / np.sqrt(200)
+
+
+def test_order_parameters_do_not_depend_on_threads():
+    """Issue 10.12: bitwise the same S and q_l whatever freud's thread count."""
+    import freud
+
+    rng = np.random.default_rng(5)
+    n = 5000
+    tilt = Rotation.from_rotvec(rng.normal(scale=0.5, size=(n, 3)))
+    atoms = frame(rng.uniform(0, 20, (n, 3)), np.diag([20.0] * 3), tilt.as_quat(scalar_first=True))
+    u = long_axes(atoms)
+
+    def freud_S(threads):
+        freud.parallel.set_num_threads(threads)
+        nematic = freud.order.Nematic()
+        nematic.compute(u)
+        return nematic.order
+
+    before = freud.parallel.get_num_threads()
+    try:
+        # freud alone changes S in the last bits with the thread count
+        # (float32 parallel reduction), so this frame tells the counts apart
+        single = freud_S(1)
+        assert any(freud_S(threads) != single for threads in (2, 4, 2, 4))
+        q_single = steinhardt(atoms, 2.0)
+        for global_threads in (1, 2, 3, 4):
+            freud.parallel.set_num_threads(global_threads)
+            assert nematic_order(atoms)[0] == single  # bitwise
+            assert freud.parallel.get_num_threads() == global_threads  # restored
+            for threads in (1, 2, 4):
+                assert steinhardt(atoms, 2.0, num_threads=threads).tobytes() == q_single.tobytes()
+            assert freud.parallel.get_num_threads() == global_threads
+    finally:
+        freud.parallel.set_num_threads(before)
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="num_threads"):
+            steinhardt(atoms, 2.0, num_threads=bad)
 
 
 # --- layer order -------------------------------------------------------------

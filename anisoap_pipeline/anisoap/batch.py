@@ -7,7 +7,7 @@ into chunks and cheap to send to MPI ranks, unlike lists of ``ase.Atoms``).
 
 import numpy as np
 
-from ..frames import DIAMETER_KEYS, validate_frames
+from ..frames import DIAMETER_KEYS, pack_frames
 
 __all__ = ["FrameBatch"]
 
@@ -42,14 +42,27 @@ class FrameBatch:
 
     @classmethod
     def from_frames(cls, frames, diameters=None):
-        """Validate frames (:func:`anisoap_pipeline.frames.validate_frames`) and pack them.
+        """Validate frames and pack them (:func:`anisoap_pipeline.frames.pack_frames`:
+        the checks of :func:`~anisoap_pipeline.frames.canonicalize`, vectorised).
 
         Raises
         ------
-        ValueError
-            As :func:`~anisoap_pipeline.frames.validate_frames`, naming the frame and field.
+        TypeError, ValueError
+            As :func:`~anisoap_pipeline.frames.canonicalize`, naming the frame and field;
+            ValueError if there are no frames.
         """
-        return cls.pack(validate_frames(frames, diameters=diameters))
+        packed = pack_frames(frames, diameters)
+        if len(packed["n_atoms"]) == 0:
+            raise ValueError("no frames to featurise")
+        return cls(
+            packed["n_atoms"],
+            packed["numbers"],
+            packed["positions"],
+            packed["quaternions"],
+            packed["diameters"],
+            packed["cells"],
+            packed["pbc"][:, 0].copy(),
+        )
 
     @classmethod
     def pack(cls, frames):

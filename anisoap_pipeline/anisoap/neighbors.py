@@ -1,13 +1,29 @@
-"""Full neighbour lists through vesin, with every periodic image in the cutoff."""
+"""Full neighbour lists with every periodic image in the cutoff.
+
+Large frames go through vesin's cell list, one call per frame. Small frames (a few
+particles in a cell smaller than the cutoff, e.g. coarse-grained molecular
+crystals or Gay-Berne dimers) are many and cheap: a Python call per frame would
+cost more than the search itself, so :func:`batch_neighbor_pairs` finds their
+pairs in one numba kernel over all of them, enumerating periodic images
+explicitly, in the same order as vesin's single-cell search.
+"""
 
 import numpy as np
 import vesin
+from numba import njit
 
-__all__ = ["neighbor_pairs"]
+__all__ = ["SMALL_FRAME_WORK", "batch_neighbor_pairs", "neighbor_pairs"]
+
+#: A frame is searched by the numba kernel (rather than vesin) when the number of
+#: (centre, neighbour, image) triples it examines, n² (2N₁+1)(2N₂+1)(2N₃+1) with
+#: N_k = ceil(cutoff / plane spacing k) (N_k = 0 if not periodic), is at most this;
+#: about the work of one vesin call's fixed cost. Results do not depend on it
+#: beyond the order of summation (see :func:`batch_neighbor_pairs`).
+SMALL_FRAME_WORK = 20_000
 
 
 def neighbor_pairs(positions, cell, periodic, cutoff, self_pairs):
-    """All ordered pairs (i, j, shift) with |r_j + shift - r_i| < cutoff.
+    """All ordered pairs (i, j, shift) with |r_j + shift - r_i| < cutoff, via vesin.
 
     Parameters
     ----------
@@ -47,3 +63,127 @@ def neighbor_pairs(positions, cell, periodic, cutoff, self_pairs):
         vectors = np.concatenate([vectors, np.zeros((n, 3))])
     order = np.argsort(centers, kind="stable")
     return centers[order], neighbors[order], vectors[order]
+
+
+def batch_neighbor_pairs(batch, cutoff, self_pairs):
+    """Neighbour pairs of every frame of a :class:`~.batch.FrameBatch`.
+
+    Each frame's pairs are those of :func:`neighbor_pairs` (every periodic image,
+    also for a cutoff larger than the cell), with particle indices made global
+    (offset by the frame's first particle), frames in order.
+
+    Parameters
+    ----------
+    batch : FrameBatch
+    cutoff : float
+        Strict cutoff radius in Å.
+    self_pairs : bool
+        Include each particle's (i, i) zero-shift pair, last among its pairs.
+
+    Returns
+    -------
+    centers, neighbors : ndarray of int64, shape (n_pairs,)
+        Global particle indices, sorted by centre.
+    vectors : ndarray of float64, shape (n_pairs, 3)
+        r_ij = r_j + shift - r_i in Å, C-contiguous.
+
+    Notes
+    -----
+    Frames within :data:`SMALL_FRAME_WORK` are searched by one numba kernel that,
+    like vesin's cell list with a single cell, visits the images
+    n = delta + s_i - s_j (s = floor of the fractional coordinates, delta in
+    [-N_k, N_k]) in lexicographic order of delta, neighbours j in index order, and
+    computes r_ij = (r_j - r_i) + n · cell. For frames where vesin uses one cell
+    (plane spacings below twice the cutoff) the pairs, vectors and their order are
+    vesin's; otherwise the order within a centre, and so the features' last bits,
+    may differ from vesin's.
+    """
+    cutoff = float(cutoff)
+    n_frames = len(batch)
+    periodic = np.asarray(batch.periodic, dtype=bool)
+    inverses = np.zeros((n_frames, 3, 3))
+    if periodic.any():
+        inverses[periodic] = np.linalg.inv(batch.cells[periodic])
+    # N_k = ceil(cutoff / plane spacing k); plane spacing k = 1 / |column k of cell⁻¹|
+    search = np.where(periodic[:, None], np.ceil(cutoff * np.linalg.norm(inverses, axis=1)), 0.0)
+    work = batch.n_atoms.astype(np.float64) ** 2 * np.prod(2 * search + 1, axis=1)
+    small = work <= SMALL_FRAME_WORK
+
+    offsets = batch.offsets
+    positions = np.ascontiguousarray(batch.positions, dtype=np.float64)
+    cells = np.ascontiguousarray(batch.cells, dtype=np.float64)
+    frames = np.flatnonzero(small).astype(np.int64)
+    search = search.astype(np.int64)
+    counts = np.zeros(len(frames), dtype=np.int64)
+    no_pairs = np.empty(0, dtype=np.int64)
+    _small_frame_pairs(frames, offsets, positions, cells, inverses, search, cutoff, self_pairs, False, counts, no_pairs, no_pairs, np.empty((0, 3)))
+    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    centers = np.empty(starts[-1], dtype=np.int64)
+    neighbors = np.empty(starts[-1], dtype=np.int64)
+    vectors = np.empty((starts[-1], 3))
+    _small_frame_pairs(frames, offsets, positions, cells, inverses, search, cutoff, self_pairs, True, starts, centers, neighbors, vectors)
+    if small.all():
+        return centers, neighbors, vectors
+
+    # large frames through vesin, then every frame's pairs put in frame order
+    parts = [(centers, neighbors, vectors, np.repeat(frames, counts))]
+    for k in np.flatnonzero(~small):
+        a, b = offsets[k], offsets[k + 1]
+        i, j, d = neighbor_pairs(positions[a:b], cells[k], bool(periodic[k]), cutoff, self_pairs)
+        parts.append((i + a, j + a, d, np.full(len(i), k)))
+    centers, neighbors, vectors, frame = (np.concatenate(column) for column in zip(*parts))
+    order = np.argsort(frame, kind="stable")
+    return centers[order], neighbors[order], np.ascontiguousarray(vectors[order])
+
+
+@njit(cache=True)
+def _small_frame_pairs(frames, offsets, positions, cells, inverses, search, cutoff, self_pairs, write, starts, centers, neighbors, vectors):
+    """Count the pairs of each listed frame f into ``starts[f]`` (``write`` False),
+    or write them from ``starts[f]`` on (``write`` True)."""
+    cutoff2 = cutoff * cutoff
+    for f in range(len(frames)):
+        frame = frames[f]
+        first, last = offsets[frame], offsets[frame + 1]
+        n = last - first
+        cell = cells[frame]
+        # integer part of the fractional coordinates (vesin's wrapping shift)
+        wrap = np.zeros((n, 3), dtype=np.int64)
+        if search[frame, 0] + search[frame, 1] + search[frame, 2] > 0:
+            for a in range(n):
+                for k in range(3):
+                    fractional = 0.0
+                    for m in range(3):
+                        fractional += positions[first + a, m] * inverses[frame, m, k]
+                    wrap[a, k] = np.int64(np.floor(fractional))
+        p = starts[f] if write else 0
+        for i in range(n):
+            for dx in range(-search[frame, 0], search[frame, 0] + 1):
+                for dy in range(-search[frame, 1], search[frame, 1] + 1):
+                    for dz in range(-search[frame, 2], search[frame, 2] + 1):
+                        for j in range(n):
+                            s0 = dx + wrap[i, 0] - wrap[j, 0]
+                            s1 = dy + wrap[i, 1] - wrap[j, 1]
+                            s2 = dz + wrap[i, 2] - wrap[j, 2]
+                            if i == j and s0 == 0 and s1 == 0 and s2 == 0:
+                                continue
+                            d0 = (positions[first + j, 0] - positions[first + i, 0]) + (s0 * cell[0, 0] + s1 * cell[1, 0] + s2 * cell[2, 0])
+                            d1 = (positions[first + j, 1] - positions[first + i, 1]) + (s0 * cell[0, 1] + s1 * cell[1, 1] + s2 * cell[2, 1])
+                            d2 = (positions[first + j, 2] - positions[first + i, 2]) + (s0 * cell[0, 2] + s1 * cell[1, 2] + s2 * cell[2, 2])
+                            if d0 * d0 + d1 * d1 + d2 * d2 < cutoff2:
+                                if write:
+                                    centers[p] = first + i
+                                    neighbors[p] = first + j
+                                    vectors[p, 0] = d0
+                                    vectors[p, 1] = d1
+                                    vectors[p, 2] = d2
+                                p += 1
+            if self_pairs:
+                if write:
+                    centers[p] = first + i
+                    neighbors[p] = first + i
+                    vectors[p, 0] = 0.0
+                    vectors[p, 1] = 0.0
+                    vectors[p, 2] = 0.0
+                p += 1
+        if not write:
+            starts[f] = p

@@ -20,7 +20,7 @@ from .batch import FrameBatch
 from .coefficients import DensityCoefficients, feature_labels
 from .expansion import density_coefficients
 from .moments import moment_recurrence
-from .neighbors import neighbor_pairs
+from .neighbors import batch_neighbor_pairs
 from .radial_basis import num_radial_functions, orthonormalization_matrix
 from .solid_harmonics import MAX_ANGULAR_LIMIT, solid_harmonic_coefficients
 
@@ -422,16 +422,10 @@ class EllipsoidalDensityProjection:
                 f"{batch.numbers[particle]} (particle {particle - batch.offsets[frame]}), "
                 f"not among the requested species {species.tolist()}"
             )
-        centers, neighbors, vectors = [], [], []
-        for k in range(len(batch)):
-            positions, cell, periodic = batch.frame(k)
-            i, j, d = neighbor_pairs(positions, cell, periodic, self.cutoff, not self.subtract_center_contribution)
-            centers.append(i + batch.offsets[k])
-            neighbors.append(j + batch.offsets[k])
-            vectors.append(d)
+        centers, neighbors, vectors = batch_neighbor_pairs(batch, self.cutoff, not self.subtract_center_contribution)
         n_particles = len(batch.numbers)
         pair_ptr = np.zeros(n_particles + 1, dtype=np.int64)
-        np.cumsum(np.bincount(np.concatenate(centers), minlength=n_particles), out=pair_ptr[1:])
+        np.cumsum(np.bincount(centers, minlength=n_particles), out=pair_ptr[1:])
 
         semiaxes = batch.diameters / 2.0
         rotations = Rotation.from_quat(batch.quaternions, scalar_first=True).as_matrix()
@@ -440,8 +434,8 @@ class EllipsoidalDensityProjection:
 
         flat = density_coefficients(
             pair_ptr,
-            np.concatenate(neighbors),
-            np.ascontiguousarray(np.concatenate(vectors)),
+            neighbors,
+            vectors,
             np.ascontiguousarray(precisions),
             np.prod(semiaxes, axis=1),
             np.searchsorted(species, batch.numbers),

@@ -36,6 +36,23 @@ Positions
     (balanced counts), its centre is uniform within the layer plane (no order
     within a layer) and Gaussian along the director with standard deviation
     ``layer_jitter * d``.
+Compression Monte Carlo (``method="monte_carlo"``)
+    Random sequential addition jams near phi ≈ 0.17 for smectics (0.3–0.4
+    for nematics), below the paper's densities. Instead, the configuration
+    is placed as above in the target box scaled up to the dilute
+    ``initial_packing_fraction`` (layers included), then compressed
+    isotropically to ``packing_fraction`` by hard-ellipsoid Monte Carlo
+    (:func:`anisoap_pipeline.hard_ellipsoid_mc.compress`: translations,
+    rotations about the director, exact Perram–Wertheim overlaps, a
+    compression step after every sweep, then ``equilibration_sweeps``
+    sweeps at the target). Rotations about the director keep each particle's
+    polar angle, so the stratified Maier–Saupe sample of cos theta, and with
+    it the target S, is kept exactly; only the azimuths relax. Smectic
+    centres are held near their layer planes by the harmonic potential
+    ``dz^2 / (2 w^2)`` kT with ``w = layer_jitter d`` (the random-sequential
+    generator's Gaussian), whose width follows the box while compressing;
+    crowding widens the layers at high density (measure them with
+    :func:`anisoap_pipeline.order_parameters.layer_order`).
 Box
     Volume ``V = N v / phi`` for the packing fraction phi, with the
     spheroid's volume ``v = pi/6 D^2 L``. Nematic: a cube. Smectic: an
@@ -55,6 +72,7 @@ from scipy.spatial.transform import Rotation
 from scipy.special import dawsn
 
 from ..contact import contact_function, shape_matrix
+from ..hard_ellipsoid_mc import compress
 
 __all__ = [
     "DEFAULT_PACKING_FRACTION",
@@ -73,7 +91,8 @@ __all__ = [
 #: the lying spheroids crowd the layer planes and random sequential addition
 #: of L/D = 3 spheroids jams near phi ≈ 0.17 (at 0.15 about one seed in ten
 #: fails); 0.12 places every frame, every S, in ~0.2 s for 150 particles.
-#: Nematics alone would reach 0.25 (~0.3 s) to 0.3 (~1.4 s).
+#: Nematics alone would reach 0.25 (~0.3 s) to 0.3 (~1.4 s). Denser frames:
+#: ``method="monte_carlo"`` (0.3 and beyond, both phases, every S).
 DEFAULT_PACKING_FRACTION = 0.12
 
 #: Targets ``S >= PERFECT_ALIGNMENT_S`` give perfectly aligned particles
@@ -81,6 +100,11 @@ DEFAULT_PACKING_FRACTION = 0.12
 PERFECT_ALIGNMENT_S = 0.999
 
 PHASES = ("nematic", "smectic")
+METHODS = ("rsa", "monte_carlo")
+
+#: Packing fraction of the random-sequential-addition start of the Monte
+#: Carlo compression (every phase and S places at it).
+INITIAL_PACKING_FRACTION = 0.1
 
 _KAPPA_MAX = 1.0e4  # S(1e4) = 0.99985 > PERFECT_ALIGNMENT_S: brackets every finite root
 _GRID = np.linspace(0.0, 1.0, 2**14 + 1)  # |cos theta| grid of the inverse CDF
@@ -255,6 +279,10 @@ def generate_configuration(
     polar=False,
     species=1,
     max_attempts=100_000,
+    method="rsa",
+    initial_packing_fraction=INITIAL_PACKING_FRACTION,
+    max_sweeps=20000,
+    equilibration_sweeps=100,
 ):
     """One nematic or smectic configuration of hard prolate spheroids.
 
@@ -293,7 +321,21 @@ def generate_configuration(
     species : int, optional
         Atomic number stored in ``numbers``.
     max_attempts : int, optional
-        Trial positions per particle before giving up.
+        Trial positions per particle before giving up (random sequential
+        addition).
+    method : {"rsa", "monte_carlo"}, optional
+        Random sequential addition directly at ``packing_fraction`` (up to
+        0.4 for nematics; smectics jam near 0.17), or random sequential
+        addition at ``initial_packing_fraction`` followed by compression
+        Monte Carlo to ``packing_fraction`` (up to 0.5; see the module
+        docstring and :func:`anisoap_pipeline.hard_ellipsoid_mc.compress`).
+    initial_packing_fraction : float, optional
+        Monte Carlo: packing fraction of the random-sequential-addition start
+        (at most ``packing_fraction``).
+    max_sweeps, equilibration_sweeps : int, optional
+        Monte Carlo: the most compression sweeps (N trial moves each, one
+        compression step after each) before giving up, and the sweeps at the
+        target packing fraction after compression.
 
     Returns
     -------
@@ -302,28 +344,37 @@ def generate_configuration(
         ``c_q`` (N, 4) quaternions (w, x, y, z, body -> lab),
         ``c_diameter[1..3]`` = (D, D, L); ``info`` holds ``phase``,
         ``target_S``, ``aspect_ratio``, ``packing_fraction``, ``seed``,
-        ``director`` (3,) and, for smectics, ``layer_spacing`` d.
+        ``director`` (3,), ``method`` and, for smectics, ``layer_spacing``
+        d; Monte Carlo frames also ``compression_sweeps`` and
+        ``equilibration_sweeps``.
 
     Raises
     ------
     ValueError
-        Unknown phase; ``target_S`` outside [0, 1]; ``aspect_ratio <= 1``;
-        packing fraction outside (0, 0.4]; too few particles for a box at
-        least 2 L wide; a zero director.
+        Unknown phase or method; ``target_S`` outside [0, 1];
+        ``aspect_ratio <= 1``; packing fraction outside (0, 0.4] (RSA) or
+        (0, 0.5] (Monte Carlo); too few particles for a box at least 2 L
+        wide; a zero director.
     PlacementError
         If a particle could not be placed within ``max_attempts`` trials
         (lower the packing fraction).
+    anisoap_pipeline.hard_ellipsoid_mc.CompressionError
+        If compression did not reach the packing fraction in ``max_sweeps``.
     """
     if phase not in PHASES:
         raise ValueError(f"unknown phase {phase!r}; expected one of {PHASES}")
     target_S = _check_target(target_S)
     if not aspect_ratio > 1.0:
         raise ValueError(f"aspect_ratio (L/D) must be > 1 for prolate spheroids, got {aspect_ratio}")
-    if not 0.0 < packing_fraction <= 0.4:
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+    limit = 0.4 if method == "rsa" else 0.5
+    if not 0.0 < packing_fraction <= limit:
         raise ValueError(
-            f"packing_fraction must be in (0, 0.4] (random sequential addition "
-            f"jams above), got {packing_fraction}"
+            f"packing_fraction must be in (0, {limit}] for method {method!r}, got {packing_fraction}"
         )
+    if method == "monte_carlo" and not 0.0 < initial_packing_fraction:
+        raise ValueError(f"initial_packing_fraction must be positive, got {initial_packing_fraction}")
     rng = np.random.default_rng(seed)
     turn = _director_rotation(director, rng)
     length = float(aspect_ratio)
@@ -343,20 +394,36 @@ def generate_configuration(
             f"length {length}: use more than {n_particles} particles"
         )
 
+    # Monte Carlo starts dilute: the target box (and layers) scaled up
+    dilation = 1.0
+    if method == "monte_carlo" and initial_packing_fraction < packing_fraction:
+        dilation = np.cbrt(packing_fraction / initial_packing_fraction)
+    start = box * dilation
+
     rotations = sample_orientations(n_particles, target_S, rng, polar=polar)
     if phase == "nematic":
         def propose(i, k):
-            return rng.random((k, 3)) * box
+            return rng.random((k, 3)) * start
     else:
         layers = rng.permutation(np.arange(n_particles) % n_layers)
         def propose(i, k):
-            trials = rng.random((k, 3)) * box
-            z = (layers[i] + 0.5 + layer_jitter * rng.standard_normal(k)) * spacing
-            trials[:, 2] = np.mod(z, box[2])
+            trials = rng.random((k, 3)) * start
+            z = (layers[i] + 0.5 + layer_jitter * rng.standard_normal(k)) * spacing * dilation
+            trials[:, 2] = np.mod(z, start[2])
             return trials
     positions = _random_sequential_addition(
-        shape_matrix(semiaxes, rotations.as_matrix()), semiaxes, box, propose, max_attempts
+        shape_matrix(semiaxes, rotations.as_matrix()), semiaxes, start, propose, max_attempts
     )
+    mc_info = {}
+    if method == "monte_carlo":
+        positions, rotations, stats = compress(
+            positions, rotations, semiaxes, start, box, rng,
+            layer_fraction=None if phase == "nematic" else (layers + 0.5) / n_layers,
+            layer_width=layer_jitter * spacing if phase == "smectic" else None,
+            max_sweeps=max_sweeps, equilibration_sweeps=equilibration_sweeps,
+        )
+        mc_info = {"compression_sweeps": stats["compression_sweeps"],
+                   "equilibration_sweeps": int(equilibration_sweeps)}
 
     cell = np.diag(box) @ turn.as_matrix().T  # rows are lattice vectors
     atoms = Atoms(
@@ -375,6 +442,8 @@ def generate_configuration(
         packing_fraction=float(packing_fraction),
         seed=int(seed),
         director=turn.apply([0.0, 0.0, 1.0]),
+        method=method,
+        **mc_info,
     )
     if phase == "smectic":
         atoms.info["layer_spacing"] = float(spacing)

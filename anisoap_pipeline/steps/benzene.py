@@ -183,6 +183,8 @@ def _label(args):
                                 supercell_spacing=sp.get("supercell_spacing"))
         save_labels(job.fn("labels.npz"), labels, [len(atoms) for atoms in crystals], checkpoint)
         y = labels["baselined_energy"][np.isfinite(labels["baselined_energy"])]
+        if len(y) == 0:
+            raise ValueError(f"no crystal could be labelled: {labels['failed'][:3]}")
         record(job, wall_time=time.perf_counter() - start, metrics={
             "n_crystals": len(crystals), "n_labelled": len(y), "molecule_energy_eV": labels["molecule_energy"],
             "baselined_energy_mean": float(y.mean()), "baselined_energy_std": float(y.std()),
