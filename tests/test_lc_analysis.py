@@ -119,6 +119,12 @@ def test_compare_representations_known_answers():
     assert "shape_separation_nu2" not in result
     # the split is seeded: same seed, same matrix
     np.testing.assert_array_equal(compare_representations(reps, phase, S, seed=3)["gfre"], result["gfre"])
+    # over splits seed + k: split 0 is the matrix above; the mean lies within the splits' range
+    two = compare_representations(reps, phase, S, seed=3, n_splits=2)
+    other = compare_representations(reps, phase, S, seed=4)["gfre"]
+    np.testing.assert_allclose(two["gfre_mean"], (result["gfre"] + other) / 2, atol=1e-14)
+    np.testing.assert_allclose(two["gfre_sd"], np.abs(result["gfre"] - other) / np.sqrt(2), atol=1e-14)
+    assert np.all(result["gfre_sd"] == 0) and result["n_splits"] == 1
 
 
 def test_compare_representations_scores_shapes_and_rejects_bad_input():
@@ -210,6 +216,12 @@ def test_liquid_crystal_rows_verdicts():
     assert len(mixed) == 8 and mixed[-1]["reproduces"] == "yes" and mixed[-1]["jobs"] == ["a" * 32, "b" * 32]
     text = summary.render(mixed)
     assert text.count("| liquid_crystals |") == 8 and "Criteria:" in text
+    # with statistics over splits the verdicts use the mean and the text carries ± sd
+    spread = {**analysis_metrics(worse), "gfre_mean": PAPER_LIKE, "gfre_sd": [[0.01] * 4] * 4, "n_splits": 10}
+    rows = summary.liquid_crystal_rows(spread)
+    assert [row["reproduces"] for row in rows] == ["yes"] * 6
+    assert "ν=2 → SOP 0.07 ± 0.01" in rows[0]["ours"] and "over 10 splits" in rows[0]["quantity"]
+    assert rows[0]["headline"]["liquid_crystals.gfre.nu2_sop"] == {"mean": 0.07, "sd": 0.01, "n": 10}
 
 
 # --------------------------------------------------------------- CLI steps, tiny

@@ -41,7 +41,10 @@ def steps(plan, study):
 
 def test_counts_of_the_test_config(test_config):
     plan = studies.plan(test_config, basedir=str(ROOT))
-    assert steps(plan, "gay_berne") == {"dimers": 1, "featurize": 1, "ridge": 3, "learning_curve": 3}
+    # three targets, plus the energy of the attractive branch alone
+    assert steps(plan, "gay_berne") == {"dimers": 1, "featurize": 1, "ridge": 4, "learning_curve": 3}
+    (branch,) = [job for job in plan.of_step("ridge") if "target_below" in job.state_point]
+    assert branch.state_point["target"] == "energy" and branch.state_point["target_below"] == 0.0
     assert steps(plan, "liquid_crystals") == {
         "configurations": 2, "order_parameters": 2, "featurize": 4, "compare_representations": 2}
     assert steps(plan, "benzene") == {

@@ -263,19 +263,25 @@ def test_lint_and_slurm_dry_run(workflow_copy):
 
 
 def test_summary_rows_and_table():
-    metrics = {"rmse": 0.01, "mae": 0.008, "r2": 0.998, "n": 200}
-    energy = {"rmse": 0.2, "mae": 0.1, "r2": 0.95, "n": 200}
-    models = {
-        "h12_pw": {"job": "a" * 32, "metrics": metrics},
-        "energy": {"job": "b" * 32, "metrics": energy,
-                   "attractive": {**energy, "rmse": 0.1, "n": 190},
-                   "repulsive": {**energy, "rmse": 1.0, "n": 10}},
-    }
+    from anisoap_pipeline.analysis.splits import summarise
+
+    def model(job, r2s, rmse, **extra):  # a ridge job's statistics over splits
+        tests = [{"rmse": rmse, "mae": rmse, "r2": r2, "n": 200} for r2 in r2s]
+        return {"job": job * 32, "metrics": tests[0], "splits": summarise([{"test": t} for t in tests]), **extra}
+
+    wall = summarise([{"attractive": {"rmse": 0.1, "n": 190}, "repulsive": {"rmse": 1.0, "n": 10}}] * 3)
+    models = {"h12_pw": model("a", [0.998, 0.999, 0.997], 0.01),
+              "energy": model("b", [0.95, 0.96, 0.97], 0.2, splits_subsets=wall)}
     curves = {"energy": {"job": "c" * 32, "train_sizes": [100, 1000, 2000],
-                         "test_rmse_mean": [1.0, 0.52, 0.5]}}
+                         "splits": summarise([{"test_rmse_mean": [1.0, 0.52, 0.5]}] * 3)}}
     rows = summary.gay_berne_rows(models, curves, n_dimers=2000)
     assert [row["reproduces"] for row in rows] == ["yes", "yes", "yes"]
-    small = {"energy": {**curves["energy"], "train_sizes": [10, 40], "test_rmse_mean": [1.0, 0.9]}}
+    assert "± " in rows[0]["ours"] and "over 3 splits" in rows[0]["ours"]
+    # a spread that reaches below the threshold is not "yes"
+    shaky = {"h12_pw": model("a", [0.999, 0.9, 0.999], 0.01)}
+    assert summary.gay_berne_rows(shaky, {}, 2000)[0]["reproduces"] == "qualitative"
+    small = {"energy": {**curves["energy"], "train_sizes": [10, 40],
+                        "splits": summarise([{"test_rmse_mean": [1.0, 0.9]}])}}
     assert summary.gay_berne_rows({}, small, 60)[0]["reproduces"] == "n/a"
     text = summary.render(rows)
     assert text.count("| gay_berne |") == 3 and "`" + "a" * 32 + "`" in text

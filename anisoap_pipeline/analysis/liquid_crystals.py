@@ -23,6 +23,7 @@ are compared by
 import numpy as np
 
 from .gfre import gfre_matrix, split_indices
+from .splits import split_seeds, summarise
 from .pca import order_correlation, pca_map, separation_scores
 
 __all__ = ["REPRESENTATIONS", "compare_representations"]
@@ -40,7 +41,7 @@ MAPPED = ("nu2", "sop")
 
 
 def compare_representations(representations, phase, order, aspect_ratio=None, *, seed=0,
-                            train_fraction=0.5):
+                            train_fraction=0.5, n_splits=1):
     """PCA maps, their scores and the GFRE matrix of one set of frames.
 
     Parameters
@@ -60,13 +61,16 @@ def compare_representations(representations, phase, order, aspect_ratio=None, *,
         Seed of the GFRE train/test split and of the classifier folds.
     train_fraction : float, optional
         Fraction of frames fitting the GFRE maps (paper/skmatter: 0.5).
+    n_splits : int, optional
+        Seeded GFRE splits (seed + k; :mod:`.splits`) of ``gfre_mean`` and ``gfre_sd``.
 
     Returns
     -------
     dict
         ``names`` (list of keys, Fig. 2 order), ``gfre`` ((n, n) array,
         ``gfre[i, j]`` = GFRE(names[i] → names[j])), ``train_idx`` and
-        ``test_idx`` (the split), ``seed``, ``train_fraction``; per mapped
+        ``test_idx`` (the split), ``seed``, ``train_fraction``, ``gfre_mean``
+        and ``gfre_sd`` ((n, n), over ``n_splits`` seeded splits); per mapped
         representation r in (``"nu2"``, ``"sop"``): ``pca_<r>`` ((n_frames, 2)
         scores), ``explained_<r>`` ((2,) variance ratios),
         ``phase_separation_<r>`` (:func:`~anisoap_pipeline.analysis.pca.separation_scores`
@@ -100,10 +104,16 @@ def compare_representations(representations, phase, order, aspect_ratio=None, *,
             f"row counts disagree: {counts}, {n_frames} phases, {len(order)} order parameters"
         )
     names, matrix = gfre_matrix(matrices, seed=seed, train_fraction=train_fraction)
+    # the same matrix on every seeded split (split 0 is the one above): mean ± sd
+    gfre_splits = summarise([{"gfre": matrix.ravel().tolist()}] + [
+        {"gfre": gfre_matrix(matrices, seed=s, train_fraction=train_fraction)[1].ravel().tolist()}
+        for s in split_seeds(seed, n_splits)[1:]])["gfre"]
     train_idx, test_idx = split_indices(n_frames, seed, train_fraction)
     result = {
         "names": names, "gfre": matrix, "train_idx": train_idx, "test_idx": test_idx,
         "seed": int(seed), "train_fraction": float(train_fraction),
+        "gfre_mean": np.reshape(gfre_splits["mean"], matrix.shape),
+        "gfre_sd": np.reshape(gfre_splits["sd"], matrix.shape), "n_splits": int(n_splits),
     }
     shapes = None if aspect_ratio is None else np.round(np.asarray(aspect_ratio, dtype=float), 6)
     for key in MAPPED:

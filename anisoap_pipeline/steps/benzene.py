@@ -9,7 +9,11 @@ meV/atom (the baselined per-atom energy), lengths in Å.
 ``crystals JOB``
     state point ``source="pyxtal"`` plus the arguments of
     :func:`anisoap_pipeline.datasets.benzene.generate_crystals`
-    (``n_crystals, seed, max_molecules, space_groups, ...``), or
+    (``n_crystals, seed, max_molecules, space_groups, ...``; with
+    ``augment = {n_rotated, n_translated}`` the ``n_crystals`` are originals,
+    each followed by its copies from
+    :func:`anisoap_pipeline.datasets.benzene.augment_crystals`, tagged
+    ``info["group"]``), or
     ``source="file"`` with ``filename, start, stop, stride`` (frames of a file,
     e.g. the real PBE-TS crystals, each tagged ``info["frame_index"]``) ->
     ``crystals.xyz`` (atomistic, extended XYZ).
@@ -38,17 +42,26 @@ meV/atom (the baselined per-atom energy), lengths in Å.
     ``radial_gaussian_width = σ_GTO``); a sphere is SOAP on the molecule centres.
 ``gfre JOB``
     state point ``features`` (AniSOAP job), ``soap`` (SOAP job), ``seed``,
-    ``train_fraction`` -> GFRE(X_AniSOAP → X_SOAP) in the metrics (Figs. 5, S6).
+    ``train_fraction``, ``n_splits`` -> GFRE(X_AniSOAP → X_SOAP) in the
+    metrics: ``gfre`` on the paper's split, ``splits`` mean ± sd over the
+    seeded splits, by which the regression chooses its shapes (Figs. 5, S6).
 ``regression JOB``
     state point ``labels``, ``soap``, ``anisoap_from`` and ``centres_from``
     (GFRE job ids: the AniSOAP and molecule-centre SOAP features are those of
     the lowest GFRE in each list), ``test_fraction, seed, cv_folds, alphas,
-    train_sizes, folds`` -> ``predictions.npz`` and ``learning_curves.json``:
-    ridge on all-atom SOAP (PCA-reduced to the rank of AniSOAP), molecule-centre
-    SOAP and AniSOAP, one 90/10 split (Figs. 6, S5).
+    train_sizes, folds, n_splits, grouped`` -> ``predictions.npz`` and
+    ``learning_curves.json``: ridge on all-atom SOAP (PCA-reduced to the rank
+    of AniSOAP), molecule-centre SOAP and AniSOAP on the 90/10 split of the
+    paper (split 0: arrays, top-level metrics, curves) and mean ± sd over
+    ``n_splits`` seeded splits (``metrics["splits"]``), and over as many
+    grouped splits (``metrics["grouped_splits"]``: all copies of a crystal on
+    one side, if the crystals carry ``info["group"]``) (Figs. 6, S5). Crystals
+    whose labelling failed are left out (``rows``: the ones used).
 ``baseline JOB``
     state point ``regression`` (regression job), ``residual`` -> ``baseline.npz``:
-    ridge on AniSOAP plus ridge on SOAP of its residual (Fig. 7).
+    ridge on AniSOAP plus ridge on SOAP of its residual (Fig. 7), on the
+    paper's split and, as mean ± sd with the count of splits where it helps,
+    on the regression's random and grouped splits.
 ``pcovr JOB``
     state point ``baseline``, ``mixing``, ``n_components``, ``mixing_scan``
     -> ``pcovr.npz`` and ``chemiscope.json.gz``: PCovR of SOAP against the
@@ -99,7 +112,7 @@ def _generate(args):
     import numpy as np
     from ase.io import read, write
 
-    from ..datasets.benzene import generate_crystals
+    from ..datasets.benzene import augment_crystals, generate_crystals
     from ..io import atomic_path
     from ..tracking import job_step, record
 
@@ -114,9 +127,17 @@ def _generate(args):
                 params.pop("space_groups", None)
             if isinstance(params.get("volume_factor"), list):
                 params["volume_factor"] = tuple(params["volume_factor"])
+            augment = params.pop("augment", None)
+            if augment:  # originals only, then every original's rotated and translated copies
+                params["augment_fraction"] = 0.0
             crystals, counts = generate_crystals(**params)
             if not crystals:
                 raise ValueError(f"PyXtal produced no crystal in {counts.get('attempts', 0)} attempts: {counts}")
+            if augment:
+                crystals, copies = augment_crystals(crystals, params["seed"], **augment,
+                                                    max_rotation=params["max_rotation"],
+                                                    max_translation=params["max_translation"])
+                counts = {**counts, **{f"copies_{key}": value for key, value in copies.items()}}
             metrics["counts"] = counts
             metrics["space_groups"] = len({atoms.info["space_group"] for atoms in crystals})
             metrics["augmentation"] = dict(Counter(atoms.info["augmentation"] for atoms in crystals))
@@ -237,7 +258,7 @@ def _features(job_id):
 
 def _gfre(args):
     """GFRE(X_AniSOAP → X_SOAP) of one grid point."""
-    from ..analysis.benzene import gfre_point
+    from ..analysis.benzene import gfre_over_splits, gfre_point
     from ..tracking import job_step, record
 
     with job_step("gfre", args.job) as job:
@@ -246,23 +267,29 @@ def _gfre(args):
         _, Y = _features(sp["soap"])
         start = time.perf_counter()
         metrics = gfre_point(X, Y, sp["seed"], sp["train_fraction"])
+        splits = gfre_over_splits(X, Y, sp["seed"], sp.get("n_splits", 1), sp["train_fraction"])
         diameters = features.sp()["diameters"]
         record(job, wall_time=time.perf_counter() - start, metrics={
-            "gfre": metrics.pop("gfre"),
+            "gfre": metrics.pop("gfre"), "splits": splits,
             "diameter_12": float(diameters[0]), "diameter_3": float(diameters[2]),
             "radial_gaussian_width": float(features.sp()["radial_gaussian_width"]), **metrics,
         })
 
 
+def _mean_gfre(metrics):
+    """The GFRE a grid point is ranked by: its mean over the seeded splits (the paper split's if none)."""
+    return metrics["splits"]["gfre"]["mean"] if "splits" in metrics else metrics["gfre"]
+
+
 def _select(gfre_ids, what):
-    """(GFRE job, its metrics) of the lowest GFRE among ``gfre_ids``."""
+    """(GFRE job, its metrics) of the lowest mean GFRE among ``gfre_ids``."""
     from ..tracking import open_job, read_metrics
 
     if not gfre_ids:
         raise ValueError(f"no GFRE job to choose the {what} features from")
     jobs = [open_job(job_id) for job_id in gfre_ids]
     metrics = [read_metrics(job) for job in jobs]
-    best = min(range(len(jobs)), key=lambda i: metrics[i]["gfre"])
+    best = min(range(len(jobs)), key=lambda i: _mean_gfre(metrics[i]))
     return jobs[best], metrics[best]
 
 
@@ -275,44 +302,78 @@ def _labels(job_id):
     return np.load(open_job(job_id).fn("labels.npz"))["baselined_energy"]
 
 
+def _groups(labels_id):
+    """Group of each crystal of a labels job (``info["group"]``: its original), or None if untagged."""
+    import numpy as np
+
+    from ..tracking import open_job
+
+    crystals = _read_crystals(open_job(open_job(labels_id).sp()["crystals"]))
+    if not all("group" in atoms.info for atoms in crystals):
+        return None
+    return np.array([int(atoms.info["group"]) for atoms in crystals])
+
+
+def _is_test(splits, n):
+    """Boolean (n_splits, n): the test rows of each split."""
+    import numpy as np
+
+    mask = np.zeros((len(splits), n), dtype=bool)
+    for k, (_, test) in enumerate(splits):
+        mask[k, test] = True
+    return mask
+
+
 def _regress(args):
-    """Ridge on all-atom SOAP (PCA), molecule-centre SOAP and AniSOAP; learning curves."""
+    """Ridge on all-atom SOAP (PCA), molecule-centre SOAP and AniSOAP over seeded splits; learning curves."""
     import numpy as np
 
     from ..analysis import regression
-    from ..analysis.benzene import compare_regressions
+    from ..analysis.benzene import regressions_over_splits
+    from ..analysis.splits import seeded_splits
     from ..io import atomic_path, save_json
     from ..tracking import job_step, record
 
     with job_step("regression", args.job) as job:
         sp = job.sp()
         start = time.perf_counter()
-        y = _labels(sp["labels"])
+        labels = _labels(sp["labels"])
+        rows = np.flatnonzero(np.isfinite(labels))  # crystals whose labelling failed are left out
+        y = labels[rows]
         chosen, selected = {}, {}
         for key, what, ids in (("anisoap", "AniSOAP", sp["anisoap_from"]),
                                ("centres", "molecule-centre SOAP", sp["centres_from"])):
             gfre_job, metrics = _select(ids, what)
             chosen[key] = {"gfre_job": gfre_job.id, "features_job": gfre_job.sp()["features"], **metrics}
-            selected[key] = _features(gfre_job.sp()["features"])[1]
-        _, X_soap = _features(sp["soap"])
-        train, test = regression.split(len(y), sp["test_fraction"], sp["seed"])
-        arrays, metrics, curves = compare_regressions(
-            X_soap, selected["centres"], selected["anisoap"], y, train, test,
-            alphas=regression.alpha_grid(**sp["alphas"]), cv_folds=sp["cv_folds"], seed=sp["seed"],
-            train_sizes=sp["train_sizes"], folds=sp["folds"])
-        metrics = {"selected": chosen, **metrics}
+            selected[key] = _features(gfre_job.sp()["features"])[1][rows]
+        X_soap = _features(sp["soap"])[1][rows]
+        protocol = {"alphas": regression.alpha_grid(**sp["alphas"]), "cv_folds": sp["cv_folds"], "seed": sp["seed"]}
+        n_splits = sp.get("n_splits", 1)
+        splits = seeded_splits(len(y), n_splits, sp["seed"], sp["test_fraction"])
+        (arrays, metrics, curves), statistics = regressions_over_splits(
+            X_soap, selected["centres"], selected["anisoap"], y, splits, train_sizes=sp["train_sizes"],
+            folds=sp["folds"], **protocol)
+        metrics = {"selected": chosen, **metrics, "n_failed": int(len(labels) - len(rows)), "splits": statistics}
+        grouped = np.zeros((0, len(y)), dtype=bool)
+        groups = _groups(sp["labels"]) if sp.get("grouped") else None
+        if groups is not None:  # every copy of a crystal on the side of its original
+            group_splits = seeded_splits(len(y), n_splits, sp["seed"], sp["test_fraction"], groups=groups[rows])
+            _, metrics["grouped_splits"] = regressions_over_splits(
+                X_soap, selected["centres"], selected["anisoap"], y, group_splits, **protocol)
+            grouped = _is_test(group_splits, len(y))
         with atomic_path(job.fn("predictions.npz")) as tmp:
-            np.savez(tmp, **arrays)
+            np.savez(tmp, rows=rows, splits_is_test=_is_test(splits, len(y)), grouped_is_test=grouped, **arrays)
         save_json(job.fn("learning_curves.json"), curves)
         record(job, wall_time=time.perf_counter() - start, metrics=metrics)
 
 
 def _baseline(args):
-    """Ridge on AniSOAP, then ridge on SOAP of its residual -> baseline.npz."""
+    """Ridge on AniSOAP, then ridge on SOAP of its residual -> baseline.npz; over the regression's splits."""
     import numpy as np
 
     from ..analysis import regression
     from ..analysis.baselining import baseline_and_correct
+    from ..analysis.splits import count_better, over_splits
     from ..io import atomic_path
     from ..tracking import job_step, open_job, read_metrics, record
 
@@ -323,21 +384,35 @@ def _baseline(args):
         selected = read_metrics(ridge)["selected"]
         start = time.perf_counter()
         split = np.load(ridge.fn("predictions.npz"))
-        y, train, test = split["y"], split["train"], split["test"]
-        _, X_anisoap = _features(selected["anisoap"]["features_job"])
-        _, X_soap = _features(rsp["soap"])
-        result = baseline_and_correct(
-            X_anisoap, X_soap, y, train, test, alphas=regression.alpha_grid(**rsp["alphas"]),
-            cv_folds=rsp["cv_folds"], seed=rsp["seed"], residual=sp["residual"])
+        y, train, test, rows = split["y"], split["train"], split["test"], split["rows"]
+        X_anisoap = _features(selected["anisoap"]["features_job"])[1][rows]
+        X_soap = _features(rsp["soap"])[1][rows]
+        protocol = {"alphas": regression.alpha_grid(**rsp["alphas"]), "cv_folds": rsp["cv_folds"],
+                    "seed": rsp["seed"], "residual": sp["residual"]}
+        result = baseline_and_correct(X_anisoap, X_soap, y, train, test, **protocol)
+
+        def evaluate(train, test):
+            fit = baseline_and_correct(X_anisoap, X_soap, y, train, test, **protocol)
+            return {"before": fit["before"], "after": fit["after"],
+                    "rmse_reduction": 1.0 - fit["after"]["rmse"] / fit["before"]["rmse"]}
+
+        statistics = {}
+        for name in ("splits", "grouped"):
+            masks = split[f"{name}_is_test"]
+            if len(masks):
+                _, stats = over_splits(evaluate, [(np.flatnonzero(~m), np.flatnonzero(m)) for m in masks])
+                stats["better"] = count_better(stats["after"]["rmse"]["values"], stats["before"]["rmse"]["values"])
+                statistics[name if name == "splits" else "grouped_splits"] = stats
         arrays = {key: value for key, value in result.items() if isinstance(value, np.ndarray)}
         with atomic_path(job.fn("baseline.npz")) as tmp:
-            np.savez(tmp, train=train, test=test, y=y, **arrays)
+            np.savez(tmp, train=train, test=test, y=y, rows=rows, **arrays)
         before, after = result["before"], result["after"]
         record(job, wall_time=time.perf_counter() - start, metrics={
             "before": before, "after": after, "residual": result["residual"],
             "alpha_baseline": result["alpha_baseline"], "alpha_correction": result["alpha_correction"],
             "rmse_reduction": 1.0 - after["rmse"] / before["rmse"],
             "features_baseline": selected["anisoap"]["features_job"], "features_correction": rsp["soap"],
+            **statistics,
         })
 
 
@@ -374,7 +449,7 @@ def _pcovr(args):
         with atomic_path(job.fn("pcovr.npz")) as tmp:
             np.savez(tmp, projection=fitted["projection"], residual=residual, residual_pred=fitted["y_pred"],
                      y=y, baseline_pred=baseline_pred, test=is_test)
-        crystals = _read_crystals(crystals_job)
+        crystals = [_read_crystals(crystals_job)[i] for i in data["rows"]]  # the labelled ones
         properties = {
             "AniSOAP residual": {"values": residual, "units": "meV/atom",
                                  "description": "reference - AniSOAP ridge prediction (out-of-fold for training rows)"},
@@ -433,15 +508,19 @@ def _report(args):
         m = read_metrics(job_id)
         grid.append({"job": job_id, **{k: m[k] for k in ("diameter_12", "diameter_3", "radial_gaussian_width", "gfre")},
                      "n_features_anisoap": m["n_features_anisoap"], "n_features_soap": m["n_features_soap"],
-                     "rank_anisoap": m["rank_anisoap"]})
+                     "rank_anisoap": m["rank_anisoap"], **({"splits": m["splits"]["gfre"]} if "splits" in m else {})})
     grid.sort(key=lambda p: (p["radial_gaussian_width"], p["diameter_12"], p["diameter_3"]))
     columns = {k: np.array([p[k] for p in grid]) for k in ("diameter_12", "diameter_3", "radial_gaussian_width", "gfre")}
     plots.gfre_contour_plot(columns["diameter_12"], columns["diameter_3"], columns["radial_gaussian_width"], columns["gfre"],
                             out / "gfre.png", title="Benzene: GFRE(X_AniSOAP → X_SOAP) over the ellipsoid shape")
     with atomic_path(out / "gfre.csv") as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["diameter_12", "diameter_3", "radial_gaussian_width", "gfre", "job"])
+        writer = csv.DictWriter(handle, fieldnames=["diameter_12", "diameter_3", "radial_gaussian_width", "gfre",
+                                                    "gfre_mean", "gfre_sd", "n_splits", "job"])
         writer.writeheader()
-        writer.writerows({k: p[k] for k in writer.fieldnames} for p in grid)
+        for p in grid:  # gfre: the paper's split; mean and sd over the seeded splits
+            spread = p.get("splits", {"mean": p["gfre"], "sd": 0.0, "n": 1})
+            writer.writerow({**{k: p[k] for k in ("diameter_12", "diameter_3", "radial_gaussian_width", "gfre", "job")},
+                             "gfre_mean": spread["mean"], "gfre_sd": spread["sd"], "n_splits": spread["n"]})
 
     # regression (Figs. 6, S5)
     ridge = open_job(args.regression)

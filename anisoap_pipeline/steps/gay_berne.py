@@ -56,25 +56,36 @@ def _report(args):
 
     from .. import plots, summary
     from ..analysis.regression import regression_metrics
+    from ..analysis.splits import summarise
     from ..io import atomic_path
     from ..tracking import open_job, read_metrics
 
     out = Path(args.output_dir)
-    units = {"energy": "ε", "h12_gb": "σ", "h12_pw": "σ"}
-    names = {"energy": "U", "h12_gb": "h12 (Gay-Berne σ12)", "h12_pw": "h12 (Perram–Wertheim)"}
+    units = {"energy": "ε", "energy_attractive": "ε", "h12_gb": "σ", "h12_pw": "σ"}
+    names = {"energy": "U", "energy_attractive": "U, model of the U < 0 dimers", "h12_gb": "h12 (Gay-Berne σ12)",
+             "h12_pw": "h12 (Perram–Wertheim)"}
     order = {"h12_pw": 0, "h12_gb": 1, "energy": 2}
     models, curves, panels, table, n_dimers, parity = {}, {}, [], [], 0, {}
     for job in sorted(map(open_job, args.models), key=lambda j: order.get(j.sp()["target"], 9)):
         target = job.sp()["target"]
+        branch = job.sp().get("target_below") is not None
         data = np.load(job.fn("predictions.npz"))
         parity[target] = (job, data)
         y, p = data["y_test"], data["y_test_pred"]
-        n_dimers = len(data["train"]) + len(data["test"])
-        entry = {"job": job.id, "metrics": regression_metrics(y, p)}
+        entry = {"job": job.id, "metrics": regression_metrics(y, p), "splits": read_metrics(job)["splits"]}
         subsets = {"": slice(None)}
+        if branch:
+            target = f"{target}_attractive"  # the model of the U < 0 dimers alone
+        else:
+            n_dimers = len(data["train"]) + len(data["test"])
         if target == "energy":
             entry["attractive"] = regression_metrics(y[y < 0], p[y < 0])
             entry["repulsive"] = regression_metrics(y[y > 0], p[y > 0])
+            # the same on every split's test rows: the wall's RMSE against the attractive branch's
+            entry["splits_subsets"] = summarise([
+                {"attractive": regression_metrics(ys[ys < 0], ps[ys < 0]),
+                 "repulsive": regression_metrics(ys[ys > 0], ps[ys > 0])}
+                for ys, ps in zip(data["splits_y_test"], data["splits_y_test_pred"])])
             subsets.update({" (U < 0)": y < 0, " (U > 0)": y > 0})
         models[target] = entry
         panels.append({"y_true": y, "y_pred": p, "name": names.get(target, target),

@@ -140,6 +140,7 @@ def _analysis(args):
         result = compare_representations(
             {key: data[key] for key in ("nu1", "nu2", "sop", "oop")}, data["phase"], data["oop"],
             data["aspect_ratio"], seed=sp["seed"], train_fraction=sp["train_fraction"],
+            n_splits=sp.get("n_splits", 1),
         )
         arrays = {key: value for key, value in result.items() if isinstance(value, np.ndarray)}
         with atomic_path(job.fn("analysis.npz")) as tmp:
@@ -149,6 +150,7 @@ def _analysis(args):
         metrics = {key: value for key, value in result.items() if key not in arrays}
         metrics.update({
             "gfre": result["gfre"].tolist(), "n_frames": len(data["oop"]),
+            "gfre_mean": result["gfre_mean"].tolist(), "gfre_sd": result["gfre_sd"].tolist(),
             "n_train": len(result["train_idx"]), "n_test": len(result["test_idx"]),
             "explained_nu2": result["explained_nu2"].tolist(), "explained_sop": result["explained_sop"].tolist(),
             "aspect_ratios": sorted(set(data["aspect_ratio"].tolist())),

@@ -2,12 +2,20 @@
 
 ``ridge JOB``
     state point ``features`` (a featurisation job), ``target`` (a key of the
-    dataset frames' ``info``), ``test_fraction``, ``seed``, ``cv_folds``,
-    ``alphas`` -> ``predictions.npz`` (:func:`anisoap_pipeline.analysis.regression.fit_ridge`).
+    dataset frames' ``info``), optional ``target_below`` (model only the rows
+    whose target is below it), ``test_fraction``, ``seed``, ``n_splits``,
+    ``cv_folds``, ``alphas`` -> ``predictions.npz``
+    (:func:`anisoap_pipeline.analysis.regression.fit_ridge` on each of the
+    seeded splits of :func:`anisoap_pipeline.analysis.splits.seeded_splits`;
+    the arrays and top-level metrics are split 0's, the paper's single split;
+    ``metrics["splits"]`` holds mean ± sd over all splits).
 ``learning_curve JOB``
-    the same plus ``train_sizes``, ``folds`` -> ``learning_curve.json``.
+    the same plus ``train_sizes``, ``folds`` -> ``learning_curve.json``
+    (split 0's curve, plus ``splits``: the mean RMSE per size, mean ± sd over splits).
 ``summary ROWS... --output results/summary.md``
-    every study's ``summary_rows.json`` -> the table of our numbers beside the paper's.
+    every study's ``summary_rows.json`` -> the table of our numbers beside the
+    paper's, and beside it ``headline.json`` and ``headline.md``
+    (:mod:`anisoap_pipeline.summary.headline`).
 """
 
 import time
@@ -38,11 +46,23 @@ def _features_and_target(state_point):
     return X, np.array([atoms.info[target] for atoms in frames], dtype=float)
 
 
+def _rows(sp, y):
+    """Rows the state point models: all, or those with target below ``target_below``."""
+    import numpy as np
+
+    below = sp.get("target_below")
+    rows = np.arange(len(y)) if below is None else np.flatnonzero(y < below)
+    if len(rows) < 2 * sp["cv_folds"]:
+        raise ValueError(f"target_below={below}: only {len(rows)} of {len(y)} rows have {sp['target']} below it")
+    return rows
+
+
 def _ridge(args):
-    """Cross-validated ridge regression of one target on one featurisation."""
+    """Cross-validated ridge regression of one target on one featurisation, over seeded splits."""
     import numpy as np
 
     from ..analysis import regression
+    from ..analysis.splits import over_splits, seeded_splits
     from ..io import atomic_path
     from ..tracking import job_step, record
 
@@ -50,24 +70,39 @@ def _ridge(args):
         sp = job.sp()
         start = time.perf_counter()
         X, y = _features_and_target(sp)
-        train, test = regression.split(len(y), sp["test_fraction"], sp["seed"])
-        _, result = regression.fit_ridge(X, y, train, test, alphas=regression.alpha_grid(**sp["alphas"]),
-                                         cv_folds=sp["cv_folds"], seed=sp["seed"])
+        rows = _rows(sp, y)
+        X, y = X[rows], y[rows]
+        alphas = regression.alpha_grid(**sp["alphas"])
+        splits = seeded_splits(len(y), sp.get("n_splits", 1), sp["seed"], sp["test_fraction"])
+        fits = []
+
+        def evaluate(train, test):
+            fits.append(regression.fit_ridge(X, y, train, test, alphas=alphas, cv_folds=sp["cv_folds"],
+                                             seed=sp["seed"])[1])
+            return {"test": fits[-1]["metrics_test"], "train": fits[-1]["metrics_train"], "alpha": fits[-1]["alpha"]}
+
+        _, statistics = over_splits(evaluate, splits)
+        result, (train, test) = fits[0], splits[0]  # split 0: the paper's single split
         with atomic_path(job.fn("predictions.npz")) as tmp:
-            np.savez(tmp, train=train, test=test, y_train=y[train], y_test=y[test],
+            np.savez(tmp, rows=rows, train=train, test=test, y_train=y[train], y_test=y[test],
                      y_train_pred=result["y_train_pred"], y_test_pred=result["y_test_pred"],
-                     alphas=result["alphas"], cv_rmse=result["cv_rmse"])
+                     alphas=result["alphas"], cv_rmse=result["cv_rmse"],
+                     # every split's test rows and predictions (n_splits x n_test)
+                     splits_y_test=np.array([y[t] for _, t in splits]),
+                     splits_y_test_pred=np.array([fit["y_test_pred"] for fit in fits]))
         record(job, wall_time=time.perf_counter() - start, metrics={
             "test": result["metrics_test"], "train": result["metrics_train"],
-            "alpha": result["alpha"], "n_features": int(X.shape[1]),
+            "alpha": result["alpha"], "n_features": int(X.shape[1]), "n_rows": len(rows),
             # a choice on the edge of the grid asks for a wider grid
             "alpha_at_grid_edge": bool(result["alpha"] in (result["alphas"][0], result["alphas"][-1])),
+            "splits": statistics,
         })
 
 
 def _learning_curve(args):
-    """Learning curve (RMSE vs training size, k folds) on the training rows of the split."""
+    """Learning curve (RMSE vs training size, k folds) on the training rows of each seeded split."""
     from ..analysis import regression
+    from ..analysis.splits import over_splits, seeded_splits, split_seeds
     from ..io import save_json
     from ..tracking import job_step, record
 
@@ -75,14 +110,23 @@ def _learning_curve(args):
         sp = job.sp()
         start = time.perf_counter()
         X, y = _features_and_target(sp)
-        train, _ = regression.split(len(y), sp["test_fraction"], sp["seed"])
-        curve = regression.ridge_learning_curve(
-            X[train], y[train], sp["train_sizes"], folds=sp["folds"], seed=sp["seed"],
-            alphas=regression.alpha_grid(**sp["alphas"]), cv_folds=sp["cv_folds"],
-        )
+        rows = _rows(sp, y)
+        X, y = X[rows], y[rows]
+        n_splits = sp.get("n_splits", 1)
+        seeds = iter(split_seeds(sp["seed"], n_splits))
+        curves = []
+
+        def evaluate(train, _test):
+            curves.append(regression.ridge_learning_curve(
+                X[train], y[train], sp["train_sizes"], folds=sp["folds"], seed=next(seeds),
+                alphas=regression.alpha_grid(**sp["alphas"]), cv_folds=sp["cv_folds"]))
+            return {"test_rmse_mean": curves[-1]["test_rmse_mean"]}
+
+        _, statistics = over_splits(evaluate, seeded_splits(len(y), n_splits, sp["seed"], sp["test_fraction"]))
+        curve = {**curves[0], "splits": statistics}  # split 0: the paper's curve
         save_json(job.fn("learning_curve.json"), curve)
         record(job, wall_time=time.perf_counter() - start, metrics={
-            key: curve[key] for key in ("train_sizes", "dropped_sizes", "test_rmse_mean")
+            key: curve[key] for key in ("train_sizes", "dropped_sizes", "test_rmse_mean", "splits")
         })
 
 
@@ -91,6 +135,7 @@ def _summary(args):
     import os
 
     from .. import summary
+    from ..summary.headline import write_headline
     from ..tracking import git_revision, read_revision
 
     revision, dirty = git_revision()
@@ -99,8 +144,10 @@ def _summary(args):
     if args.config:
         names = ", ".join(f"`{os.path.relpath(name)}`" for name in args.config)
         notes.append(f"Config files: {names} (command-line config files take precedence).")
-    summary.write_summary(args.rows, args.output, notes=notes, revisions=read_revision,
-                          current=None if revision == "unknown" else revision)
+    rows = summary.write_summary(args.rows, args.output, notes=notes, revisions=read_revision,
+                                 current=None if revision == "unknown" else revision)
+    # machine-readable headline values beside the summary (the README's drift test reads them)
+    write_headline(rows, os.path.dirname(os.path.abspath(args.output)))
 
 
 def add_parsers(subparsers):

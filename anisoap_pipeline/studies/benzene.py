@@ -107,10 +107,12 @@ def plan(config, basedir="."):
         label_files.append(calculator["filename"])
     crystals = p.add("crystals", details, files=files,
                      **data, **({"sha256": file_sha256(files[0])} if files else {}))
+    spacing = config["calculator"].get("supercell_spacing") if calculator["name"] == "tblite" else None
     labels = p.add("label", " ".join(str(value) for key, value in calculator.items()
-                                     if key in ("name", "method")),
+                                     if key in ("name", "method")) + (f" supercell≥{spacing:g}Å" if spacing else ""),
                    files=label_files, threads=config["label_jobs"], crystals=crystals, calculator=calculator,
-                   **({"sha256": file_sha256(label_files[0])} if label_files else {}))
+                   **({"sha256": file_sha256(label_files[0])} if label_files else {}),
+                   **({"supercell_spacing": spacing} if spacing else {}))
     ellipsoids = p.add("coarse_grain", "one ellipsoid per molecule", crystals=crystals, diameters=FILE_DIAMETERS)
     soap = p.add("soap", f"max_angular={config['soap']['max_angular']} cutoff={config['soap']['cutoff']:g}",
                  crystals=crystals, species=[1, 6], **config["soap"])

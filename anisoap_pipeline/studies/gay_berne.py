@@ -2,8 +2,8 @@
 
 ::
 
-    dimers ─ featurize ─┬─ ridge           (one per target)
-                        └─ learning_curve  (one per target)
+    dimers ─ featurize ─┬─ ridge           (one per target; one more on the U < 0 dimers)
+                        └─ learning_curve  (one per learning_curve.targets)
     report: results/gay_berne/{parity,learning_curve}.png, metrics.csv, summary_rows.json,
             parity.chemiscope.json.gz
 """
@@ -78,12 +78,16 @@ def plan(config, basedir="."):
         "featurize", f"{features['kind']} max_angular={features['max_angular']} "
         f"max_radial={features['max_radial']} σ_GTO={features['radial_gaussian_width']:g}",
         threads=config["mpi_tasks"], dataset=dataset, **features)
-    protocol = {key: value for key, value in config["ridge"].items() if key != "targets"}
+    protocol = {key: value for key, value in config["ridge"].items() if key not in ("targets", "attractive_branch")}
     for target in config["ridge"]["targets"]:
         p.add("ridge", f"target={target}", features=spectrum, target=target, **protocol)
-    for target in config["ridge"]["targets"]:
-        p.add("learning_curve", f"target={target}", features=spectrum, target=target, **protocol,
-              **config["learning_curve"])
+    if config["ridge"]["attractive_branch"] and "energy" in config["ridge"]["targets"]:
+        # the attractive branch alone: the paper's parity claim without the repulsive wall
+        p.add("ridge", "target=energy U<0", features=spectrum, target="energy", target_below=0.0, **protocol)
+    curve = {**protocol, **{key: value for key, value in config["learning_curve"].items()
+                            if value is not None and key != "targets"}}
+    for target in config["learning_curve"].get("targets") or config["ridge"]["targets"]:
+        p.add("learning_curve", f"target={target}", features=spectrum, target=target, **curve)
     p.targets.extend(TARGETS)
     p.summary_rows.append(f"{RESULTS}/summary_rows.json")
     return p

@@ -11,7 +11,8 @@ from .benzene import benzene_rows
 from .gay_berne import gay_berne_rows
 from .liquid_crystals import liquid_crystal_rows
 from .sweep import sweep_rows
-from .table import BEYOND_THE_PAPER, VERDICTS, finding, fmt, read_rows, render, row, write_rows, write_summary
+from .table import (BEYOND_THE_PAPER, VERDICTS, finding, fmt, fmt_spread, read_rows, render, row, write_rows,
+                    write_summary)
 
 __all__ = [
     "BEYOND_THE_PAPER",
@@ -19,6 +20,7 @@ __all__ = [
     "benzene_rows",
     "finding",
     "fmt",
+    "fmt_spread",
     "gay_berne_rows",
     "liquid_crystal_rows",
     "read_rows",

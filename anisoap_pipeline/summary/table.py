@@ -28,6 +28,7 @@ __all__ = [
     "VERDICTS",
     "finding",
     "fmt",
+    "fmt_spread",
     "read_rows",
     "render",
     "row",
@@ -54,7 +55,13 @@ def fmt(value, digits=3):
     return f"{value:.{digits}g}"
 
 
-def row(study, quantity, paper, ours, job, reproduces, criterion=""):
+def fmt_spread(statistic, digits=3):
+    """``"mean ± sd"`` of a statistic over splits (:func:`anisoap_pipeline.analysis.splits.summarise`);
+    say the number of splits once per row (e.g. ``"over 10 splits: "``)."""
+    return f"{fmt(statistic['mean'], digits)} ± {fmt(statistic['sd'], 2)}"
+
+
+def row(study, quantity, paper, ours, job, reproduces, criterion="", headline=None):
     """One summary row; ``reproduces`` is one of :data:`VERDICTS`.
 
     Parameters
@@ -67,6 +74,10 @@ def row(study, quantity, paper, ours, job, reproduces, criterion=""):
         Verdict, see :data:`VERDICTS`.
     criterion : str, optional
         How the verdict was decided (printed below the table).
+    headline : dict, optional
+        Machine-readable headline values of the row: name -> statistic over
+        splits (``mean``, ``sd``, ``n``), collected into ``results/headline.json``
+        (:mod:`.headline`).
     """
     if reproduces not in VERDICTS:
         raise ValueError(f"reproduces must be one of {VERDICTS}, got {reproduces!r}")
@@ -79,6 +90,8 @@ def row(study, quantity, paper, ours, job, reproduces, criterion=""):
         "jobs": jobs,
         "reproduces": reproduces,
         "criterion": criterion,
+        **({"headline": {name: {key: stat[key] for key in ("mean", "sd", "n")} for name, stat in headline.items()}}
+           if headline else {}),
     }
 
 
