@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from .batch import FrameBatch
 from .coefficients import DensityCoefficients, feature_labels
+from .cutoff import shifted_cosine
 from .expansion import density_coefficients
 from .moments import moment_recurrence
 from .neighbors import neighbor_pairs
@@ -50,7 +51,7 @@ class EllipsoidalDensityProjection:
         Highest angular channel l (>= 0).
     cutoff : float
         Cutoff radius in Å: every periodic image j with |r_ij| < cutoff contributes
-        (no smoothing; only the neighbour's shape and orientation enter).
+        (only the neighbour's shape and orientation enter).
     radial_gaussian_width : float, optional
         σ of the GTO basis r^{l+2n} exp(-r²/2σ²), in Å. Required for ``"gto"``,
         must be None for ``"monomial"``.
@@ -70,6 +71,11 @@ class EllipsoidalDensityProjection:
         depend on it.
     show_progress : bool
         Show a tqdm progress bar over chunks.
+    cutoff_smoothing_width : float, optional
+        Width w (Å, 0 < w <= cutoff) of featomic's shifted-cosine smooth
+        cutoff (:mod:`.cutoff`): each pair is weighted by f(|r_ij|), 1 below
+        cutoff - w, falling to 0 at the cutoff. None (default): sharp cutoff,
+        the numbers of anisoap 0.1.1.
 
     Raises
     ------
@@ -96,6 +102,7 @@ class EllipsoidalDensityProjection:
         basis_tol=1e-8,
         chunk_size=512,
         show_progress=False,
+        cutoff_smoothing_width=None,
     ):
         self.max_angular = _check_int("max_angular", max_angular, 0)
         self.cutoff = _check_positive("cutoff", cutoff)
@@ -139,6 +146,14 @@ class EllipsoidalDensityProjection:
         self.basis_tol = _check_positive("basis_tol", basis_tol)
         self.chunk_size = _check_int("chunk_size", chunk_size, 1)
         self.show_progress = bool(show_progress)
+        if cutoff_smoothing_width is not None:
+            cutoff_smoothing_width = _check_positive("cutoff_smoothing_width", cutoff_smoothing_width)
+            if cutoff_smoothing_width > self.cutoff:
+                raise ValueError(
+                    f"cutoff_smoothing_width must not exceed the cutoff ({self.cutoff} Å), "
+                    f"got {cutoff_smoothing_width}"
+                )
+        self.cutoff_smoothing_width = cutoff_smoothing_width
 
     # ------------------------------------------------------------------ basis
     @property
@@ -205,6 +220,44 @@ class EllipsoidalDensityProjection:
 
     def _chunk(self, batch, species):
         table, row_ptr, columns, values, ortho = self._basis()
+        pairs = self._pairs(batch, species)
+        flat = density_coefficients(
+            pairs["pair_ptr"],
+            pairs["neighbors"],
+            pairs["vectors"],
+            pairs["weights"],
+            pairs["precisions"],
+            pairs["semiaxes_products"],
+            pairs["species_index"],
+            len(species),
+            pairs["inv_sigma2"],
+            table,
+            row_ptr,
+            columns,
+            values,
+            np.asarray(self.num_radial, dtype=np.int64),
+            ortho,
+            8 * numba.get_num_threads(),
+        )
+        return DensityCoefficients(flat, pairs["system"], pairs["atom"], batch.numbers, species, self.num_radial, len(batch))
+
+    def _pairs(self, batch, species):
+        """Neighbour pairs and particle shapes of a batch, as the kernels take them.
+
+        Returns
+        -------
+        dict
+            ``pair_ptr`` (n_particles + 1,), ``centers``, ``neighbors`` (n_pairs,),
+            ``vectors`` (n_pairs, 3) Å, smooth-cutoff ``weights`` and their
+            derivatives ``dweights`` (n_pairs,), ``precisions`` (n_particles, 3, 3),
+            ``semiaxes_products``, ``species_index``, ``system``, ``atom``
+            (n_particles,), and ``inv_sigma2``.
+
+        Raises
+        ------
+        ValueError
+            A particle of a species not in ``species`` (names frame and particle).
+        """
         unknown = ~np.isin(batch.numbers, species)
         if unknown.any():
             particle = int(np.argmax(unknown))
@@ -222,34 +275,29 @@ class EllipsoidalDensityProjection:
             neighbors.append(j + batch.offsets[k])
             vectors.append(d)
         n_particles = len(batch.numbers)
+        centers = np.concatenate(centers)
         pair_ptr = np.zeros(n_particles + 1, dtype=np.int64)
-        np.cumsum(np.bincount(np.concatenate(centers), minlength=n_particles), out=pair_ptr[1:])
+        np.cumsum(np.bincount(centers, minlength=n_particles), out=pair_ptr[1:])
+        vectors = np.ascontiguousarray(np.concatenate(vectors))
+        weights, dweights = shifted_cosine(np.linalg.norm(vectors, axis=1), self.cutoff, self.cutoff_smoothing_width)
 
         semiaxes = batch.diameters / 2.0
         rotations = Rotation.from_quat(batch.quaternions, scalar_first=True).as_matrix()
         precisions = np.einsum("nab,nb,ncb->nac", rotations, 1.0 / semiaxes**2, rotations)
-        inv_sigma2 = 0.0 if self.radial_basis == "monomial" else self.radial_gaussian_width**-2
-
-        flat = density_coefficients(
-            pair_ptr,
-            np.concatenate(neighbors),
-            np.ascontiguousarray(np.concatenate(vectors)),
-            np.ascontiguousarray(precisions),
-            np.prod(semiaxes, axis=1),
-            np.searchsorted(species, batch.numbers),
-            len(species),
-            inv_sigma2,
-            table,
-            row_ptr,
-            columns,
-            values,
-            np.asarray(self.num_radial, dtype=np.int64),
-            ortho,
-            8 * numba.get_num_threads(),
+        return dict(
+            pair_ptr=pair_ptr,
+            centers=centers,
+            neighbors=np.concatenate(neighbors),
+            vectors=vectors,
+            weights=weights,
+            dweights=dweights,
+            precisions=np.ascontiguousarray(precisions),
+            semiaxes_products=np.prod(semiaxes, axis=1),
+            species_index=np.searchsorted(species, batch.numbers),
+            system=np.repeat(np.arange(len(batch)), batch.n_atoms),
+            atom=np.arange(n_particles) - np.repeat(batch.offsets[:-1], batch.n_atoms),
+            inv_sigma2=0.0 if self.radial_basis == "monomial" else self.radial_gaussian_width**-2,
         )
-        system = np.repeat(np.arange(len(batch)), batch.n_atoms)
-        atom = np.arange(n_particles) - np.repeat(batch.offsets[:-1], batch.n_atoms)
-        return DensityCoefficients(flat, system, atom, batch.numbers, species, self.num_radial, len(batch))
 
     # ------------------------------------------------------------- public API
     def transform(self, frames, diameters=None, species=None):
