@@ -44,12 +44,21 @@ def _featurize(args):
         basis_rcond=args.basis_rcond,
         basis_tol=args.basis_tol,
         show_progress=args.progress and comm.Get_rank() == 0,
+        cutoff_smoothing_width=args.cutoff_smoothing_width,
     )
+    compute = None
+    if args.gradients:
+        from functools import partial
+
+        from .anisoap.gradients import compute_gradients
+
+        compute = partial(compute_gradients, calculator, kind=args.kind, gradients=args.gradients,
+                          mean_over_samples=suffix == "npy")
     start = time.perf_counter()
     try:
         # read_frames validates; the packed batch is not validated again
         frames = FrameBatch.pack(read_frames(args.frames, diameters=args.diameters)) if comm.Get_rank() == 0 else None
-        coefficients = distributed_coefficients(calculator, frames, comm)
+        coefficients = distributed_coefficients(calculator, frames, comm, compute=compute)
     except ValueError as error:
         if comm.Get_size() == 1:
             raise
@@ -58,7 +67,12 @@ def _featurize(args):
         comm.Abort(1)
     if comm.Get_rank() != 0:
         return
-    if args.kind == "coefficients":
+    if args.gradients:  # features with gradient blocks; frame means: features in .npy, all in .gradients.mts
+        if suffix == "npy":
+            save_array(args.output, coefficients.values())
+        save_tensormap(args.output[:-4] + ".gradients.mts" if suffix == "npy" else args.output, coefficients.to_tensormap())
+        coefficients = coefficients.coefficients
+    elif args.kind == "coefficients":
         save_tensormap(args.output, coefficients.to_tensormap())
     else:
         result = coefficients.invariants(args.kind, mean_over_samples=suffix == "npy")
@@ -94,6 +108,10 @@ def _featurize_parser(subparsers):
     p.add_argument("--diameters", type=float, nargs=3, default=None, metavar=("D1", "D2", "D3"),
                    help="full diameters (Å) for every particle, overriding the file's")
     p.add_argument("--kind", choices=["power_spectrum", "radial_spectrum", "coefficients"], default="power_spectrum")
+    p.add_argument("--cutoff-smoothing-width", type=float, default=None, help="Å; shifted-cosine smooth cutoff")
+    p.add_argument("--gradients", nargs="+", choices=["positions", "orientations"], default=None,
+                   help="also exact gradients, as metatensor gradient blocks: OUTPUT.mts (per centre), "
+                        "or OUTPUT.npy plus OUTPUT.gradients.mts (frame means)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     p.set_defaults(handler=_featurize)
 
@@ -108,7 +126,8 @@ def _featurize_parser(subparsers):
 #: State-point keys that ``featurize --job`` turns into options.
 _FEATURIZE_KEYS = (
     "max_angular", "cutoff", "radial_gaussian_width", "max_radial", "radial_basis",
-    "subtract_center_contribution", "basis_rcond", "basis_tol", "diameters", "kind",
+    "subtract_center_contribution", "basis_rcond", "basis_tol", "diameters", "kind", "cutoff_smoothing_width",
+    "gradients",
 )
 
 

@@ -3,12 +3,11 @@
 import numpy as np
 
 from .batch import FrameBatch
-from .coefficients import DensityCoefficients
 
 __all__ = ["distributed_coefficients"]
 
 
-def distributed_coefficients(calculator, frames, comm=None, diameters=None, species=None):
+def distributed_coefficients(calculator, frames, comm=None, diameters=None, species=None, compute=None):
     """Density coefficients of all frames, computed in parallel over MPI ranks.
 
     Rank 0 holds the frames; it validates them, packs them into flat arrays
@@ -30,10 +29,15 @@ def distributed_coefficients(calculator, frames, comm=None, diameters=None, spec
     species : sequence of int, optional
         Neighbour species; default: all species of all frames (decided on
         rank 0, so every rank produces the same columns).
+    compute : callable, optional
+        ``compute(block, species=species)`` run on each rank's block; its
+        results must have a ``concatenate`` classmethod. Default
+        ``calculator.compute_coefficients``; e.g. a ``functools.partial`` of
+        :func:`.gradients.compute_gradients`.
 
     Returns
     -------
-    DensityCoefficients or None
+    DensityCoefficients (or what ``compute`` returns) or None
         On rank 0; None on the other ranks.
     """
     if comm is None:
@@ -60,8 +64,10 @@ def distributed_coefficients(calculator, frames, comm=None, diameters=None, spec
     block = comm.scatter(blocks, root=0)
     if rank != 0:
         calculator.show_progress = False
-    part = calculator.compute_coefficients(block, species=species) if len(block) else None
+    compute = calculator.compute_coefficients if compute is None else compute
+    part = compute(block, species=species) if len(block) else None
     parts = comm.gather(part, root=0)
     if rank != 0:
         return None
-    return DensityCoefficients.concatenate([p for p in parts if p is not None])
+    parts = [p for p in parts if p is not None]
+    return type(parts[0]).concatenate(parts)

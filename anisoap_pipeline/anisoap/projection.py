@@ -348,6 +348,25 @@ class EllipsoidalDensityProjection:
         coefficients = self.compute_coefficients(frames, diameters, species)
         return coefficients.invariants("radial_spectrum", mean_over_samples)
 
+    def compute_gradients(
+        self, frames, kind="power_spectrum", gradients=("positions", "orientations"), mean_over_samples=True,
+        diameters=None, species=None,
+    ):
+        """Features and their exact gradients with respect to positions and orientations.
+
+        See :func:`.gradients.compute_gradients` (parameters, conventions: the
+        ``"orientations"`` gradient is the derivative with respect to an
+        infinitesimal rotation of the particle about the lab x, y, z axes).
+
+        Returns
+        -------
+        FeatureGradients
+            ``.values()``, ``.gradient(parameter)``, ``.to_tensormap()``.
+        """
+        from .gradients import compute_gradients
+
+        return compute_gradients(self, frames, kind, gradients, mean_over_samples, diameters, species)
+
     def feature_labels(self, species, kind="power_spectrum", center_types=None):
         """Labels of the columns of the averaged ndarray output.
 
