@@ -252,12 +252,38 @@ def _accumulate(acc, g, u_first, u_last, s, coefficients, weight, power_spectrum
 
 
 @njit(cache=True)
-def _sparse_rows(ptr, columns, values, x, n_rows, out):
+def _sparse_rows(ptr, columns, values, x, n_rows, out, u):
+    """out[r, u, :] = sum_t values[t] x[columns[t], :] over row r of a CSR matrix;
+    the pairs of a centre are the last, vectorised axis of ``x`` and ``out``."""
+    n_pairs = out.shape[2]
+    total = np.empty(n_pairs)
     for r in range(n_rows):
-        total = 0.0
+        total[:] = 0.0
         for t in range(ptr[r], ptr[r + 1]):
-            total += values[t] * x[columns[t]]
-        out[r] = total
+            value = values[t]
+            source = x[columns[t]]
+            for p in range(n_pairs):
+                total[p] += value * source[p]
+        out[r, u, :] = total
+
+
+@njit(cache=True)
+def _moments(covariance, center, prefactor, table, out):
+    """:func:`.moments.gaussian_moments` for several pairs at once (same operations,
+    same bits), pairs along the last axis of ``out`` (n_monomials + 1, n_pairs)."""
+    n_pairs = out.shape[1]
+    out[0, :] = prefactor[:n_pairs]
+    out[table.shape[0], :] = 0.0
+    for f in range(1, table.shape[0]):
+        k = table[f, 0]
+        i0, i1, i2, i3 = table[f, 1], table[f, 2], table[f, 3], table[f, 4]
+        n0, n1, n2 = table[f, 5], table[f, 6], table[f, 7]
+        for p in range(n_pairs):
+            value = center[k, p] * out[i0, p]
+            value += covariance[k, 0, p] * n0 * out[i1, p]
+            value += covariance[k, 1, p] * n1 * out[i2, p]
+            value += covariance[k, 2, p] * n2 * out[i3, p]
+            out[f, p] = value
 
 
 @njit(cache=True, parallel=True)
@@ -271,6 +297,8 @@ def gradient_kernel(
 
     Tasks (``task_ptr``, contiguous centres) must not share gradient samples:
     a task owns the slots its centres write to (whole frames for frame means).
+    Within a centre, every step runs over all its pairs at once (the pairs are
+    the contiguous, vectorised axis of the scratch arrays).
     Returns ``flat`` (n_centres, n_coefficients), bit-identical to
     :func:`.expansion.density_coefficients`, and ``acc`` (n_slots, 6, n_acc):
     directions positions x, y, z then orientations x, y, z; raw (before the
@@ -291,65 +319,102 @@ def gradient_kernel(
     for task in prange(task_ptr.shape[0] - 1):
         summed = np.empty((n_species, n_monomials))
         raw = np.empty((n_species, n_rows))
-        moments = np.zeros(n_table + 1)
         covariance = np.empty((3, 3))
         center = np.empty(3)
-        ext = np.empty((max_pairs, n_ext))
-        g = np.zeros((6, n_rows))
-        rot = np.empty(n_rows)
+        covariances = np.empty((3, 3, max_pairs))
+        centers = np.empty((3, max_pairs))
+        prefactors = np.empty(max_pairs)
+        rv = np.empty((3, max_pairs))
+        moment_buffer = np.empty((n_table + 1) * max_pairs)
+        ext_buffer = np.empty(n_ext * max_pairs)
+        g_buffer = np.empty(n_rows * 6 * max_pairs)
         central = np.zeros((3, n_species, n_rows))
+        one = np.empty((3, n_rows))
         tmp = np.empty(max_width)
         for c in range(task_ptr[task], task_ptr[task + 1]):
             first, last = pair_ptr[c], pair_ptr[c + 1]
-            if first == last:
+            n_pairs = last - first
+            if n_pairs == 0:
                 continue
-            summed[:, :] = 0.0
-            for p in range(first, last):
-                j = neighbors[p]
-                prefactor = weights[p] * gaussian_parameters(
-                    vectors[p], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
+            moments = moment_buffer[: (n_table + 1) * n_pairs].reshape((n_table + 1, n_pairs))
+            ext = ext_buffer[: n_ext * n_pairs].reshape((n_ext, 1, n_pairs))
+            g = g_buffer[: n_rows * 6 * n_pairs].reshape((n_rows, 6, n_pairs))
+            for p in range(n_pairs):
+                j = neighbors[first + p]
+                prefactors[p] = weights[first + p] * gaussian_parameters(
+                    vectors[first + p], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
                 )
-                gaussian_moments(covariance, center, prefactor, table, moments)
-                s = species_index[j]
+                covariances[:, :, p] = covariance
+                centers[:, p] = center
+                rv[:, p] = vectors[first + p]
+            _moments(covariances, centers, prefactors, table, moments)
+            summed[:, :] = 0.0
+            for p in range(n_pairs):
+                s = species_index[neighbors[first + p]]
                 for f in range(n_monomials):
-                    summed[s, f] += moments[f]
-                _sparse_rows(ext_ptr, ext_columns, ext_values, moments, n_ext, ext[p - first])
+                    summed[s, f] += moments[f, p]
             contract_centre(summed, raw, row_ptr, columns, values, num_radial, orthonormalization, flat[c])
             coefficients = flat[c]
-            central[:, :, :] = 0.0
             weight = center_weight[c]
-            for p in range(first, last):
-                j = neighbors[p]
-                s = species_index[j]
-                e = ext[p - first]
-                r = vectors[p]
-                for b in range(3):
-                    _sparse_rows(d_ptr[b], d_columns, d_values, e, n_d_rows, g[b])
-                if orientations:
-                    for a in range(3):
-                        b, cc = (a + 1) % 3, (a + 2) % 3
-                        _sparse_rows(l_ptr[a], l_columns, l_values, e, n_d_rows, rot)
-                        for row in range(n_d_rows):
-                            g[3 + a, row] = rot[row] - (r[b] * g[cc, row] - r[cc] * g[b, row])
-                scale = dweights[p] / weights[p] if weights[p] > 0.0 else 0.0
+            _sparse_rows(ext_ptr, ext_columns, ext_values, moments, n_ext, ext, 0)
+            ext2 = ext.reshape((n_ext, n_pairs))
+            for b in range(3):
+                _sparse_rows(d_ptr[b], d_columns, d_values, ext2, n_d_rows, g, b)
+            for a in range(3):
+                if not orientations:
+                    g[:n_d_rows, 3 + a, :] = 0.0
+                    continue
+                b, cc = (a + 1) % 3, (a + 2) % 3
+                _sparse_rows(l_ptr[a], l_columns, l_values, ext2, n_d_rows, g, 3 + a)
+                for row in range(n_d_rows):
+                    for p in range(n_pairs):
+                        g[row, 3 + a, p] -= rv[b, p] * g[row, cc, p] - rv[cc, p] * g[row, b, p]
+            for p in range(n_pairs):
+                w = weights[first + p]
+                scale = dweights[first + p] / w if w > 0.0 else 0.0
                 if scale != 0.0:
-                    norm = np.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])
+                    norm = np.sqrt(rv[0, p] ** 2 + rv[1, p] ** 2 + rv[2, p] ** 2)
                     for b in range(3):
                         for row in range(n_d_rows):
-                            g[b, row] += scale * r[b] / norm * e[row]
-                own = j == c  # the centre itself or its periodic image: positions cancel
-                if positions and not own:
-                    for b in range(3):
-                        for row in range(n_d_rows):
-                            central[b, s, row] -= g[b, row]
-                u_first = 0 if positions and not own else 3
-                u_last = 6 if orientations else 3
-                if u_first < u_last:
-                    _accumulate(acc[slot_neighbor[p]], g, u_first, u_last, s, coefficients, weight,
-                                power_spectrum, n_l, num_radial, n_species, tmp)
+                            g[row, b, p] += scale * rv[b, p] / norm * ext2[row, p]
+            # chain rule for all pairs and directions at once, then scattered to the samples
+            for l in range(n_l):
+                nr = num_radial[l]
+                width = n_species * nr
+                span = nr * 6 * n_pairs
+                rows = g[row_start[l] : row_start[l + 1]].reshape((2 * l + 1, span))
+                chained = rows  # (unused unless power_spectrum)
+                if power_spectrum:  # chained[(n, u, p), q] = sum_m g[(m, n), u, p] c[m, q]
+                    slab = coefficients[coef_start[l] : coef_start[l + 1]].reshape((2 * l + 1, width))
+                    chained = np.dot(rows.T, slab)
+                for p in range(n_pairs):
+                    j = neighbors[first + p]
+                    s = species_index[j]
+                    slot = slot_neighbor[first + p]
+                    for u in range(6):
+                        if (u < 3 and (j == c or not positions)) or (u >= 3 and not orientations):
+                            continue  # the centre's own images: positions cancel
+                        for n in range(nr):
+                            x = (n * 6 + u) * n_pairs + p
+                            if power_spectrum:
+                                base = ps_start[l] + (s * nr + n) * width
+                                for q in range(width):
+                                    acc[slot, u, base + q] += weight * chained[x, q]
+                            else:
+                                for m in range(2 * l + 1):
+                                    acc[slot, u, coef_start[l] + (m * n_species + s) * nr + n] += weight * rows[m, x]
             if positions:
+                central[:, :, :] = 0.0
+                for p in range(n_pairs):
+                    j = neighbors[first + p]
+                    if j != c:
+                        s = species_index[j]
+                        for row in range(n_d_rows):
+                            for b in range(3):
+                                central[b, s, row] -= g[row, b, p]
                 for s in range(n_species):
-                    _accumulate(acc[slot_center[c]], central[:, s, :], 0, 3, s, coefficients, weight,
+                    one[:, :] = central[:, s, :]
+                    _accumulate(acc[slot_center[c]], one, 0, 3, s, coefficients, weight,
                                 power_spectrum, n_l, num_radial, n_species, tmp)
     return flat, acc
 
