@@ -23,7 +23,6 @@ Usage::
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -59,9 +58,12 @@ def setup():
 
 
 def memory(config):
+    """Peak resident set size (MB) of a fresh process running ``config`` once
+    (VmHWM: unlike ru_maxrss it is not inherited from the parent across exec)."""
     _, runs = setup()
     runs[config]()
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MB (Linux: kB)
+    status = Path("/proc/self/status").read_text().splitlines()
+    return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
 
 
 def main():
@@ -79,29 +81,34 @@ def main():
     for run in runs.values():
         run()  # warm-up (numba cache, featomic)
     times = {config: [] for config in CONFIGS}
+    cpu = {config: [] for config in CONFIGS}
     for _ in range(args.runs):
         for config in CONFIGS:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             runs[config]()
             times[config].append(time.perf_counter() - start)
+            cpu[config].append(time.process_time() - start_cpu)
     peak = {}
     for config in CONFIGS:
         out = subprocess.run([sys.executable, __file__, "--memory", config], capture_output=True, text=True,
                              check=True, env=os.environ)
         peak[config] = json.loads(out.stdout.strip().splitlines()[-1])
     median = {c: statistics.median(t) for c, t in times.items()}
+    median_cpu = {c: statistics.median(t) for c, t in cpu.items()}
     load = os.getloadavg()
     print(f"W1: {len(frames)} frames, {sum(len(f) for f in frames)} particles; threads {args.threads}; "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.runs} runs\n")
-    print("| configuration | median (s) | runs (s) | ratio to its features | peak RSS (MB) |")
-    print("|---|---|---|---|---|")
+    print("| configuration | median wall (s) | wall runs (s) | median CPU (s) | ratio to its features (wall / CPU) "
+          "| peak RSS (MB) |")
+    print("|---|---|---|---|---|---|")
     for c in CONFIGS:
-        base = median[c.split("+")[0]]
+        base, base_cpu = median[c.split("+")[0]], median_cpu[c.split("+")[0]]
         runs_text = ", ".join(f"{t:.3f}" for t in times[c])
-        print(f"| {c} | {median[c]:.3f} | {runs_text} | {median[c] / base:.2f}× | {peak[c]:.0f} |")
+        print(f"| {c} | {median[c]:.3f} | {runs_text} | {median_cpu[c]:.3f} | {median[c] / base:.2f}× / "
+              f"{median_cpu[c] / base_cpu:.2f}× | {peak[c]:.0f} |")
     if args.json:
-        Path(args.json).write_text(json.dumps(dict(times=times, median=median, peak_rss_mb=peak, load=load,
-                                                   threads=args.threads), indent=1))
+        Path(args.json).write_text(json.dumps(dict(times=times, cpu=cpu, median=median, median_cpu=median_cpu,
+                                                   peak_rss_mb=peak, load=load, threads=args.threads), indent=1))
 
 
 if __name__ == "__main__":

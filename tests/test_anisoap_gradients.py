@@ -26,10 +26,9 @@ def make_frame(periodic, n=6, seed=0, species=(1, 6)):
     return atoms
 
 
-def calculator(width=None):
-    return EllipsoidalDensityProjection(
-        max_angular=3, cutoff=5.0, radial_gaussian_width=1.2, max_radial=2, cutoff_smoothing_width=width
-    )
+def calculator(width=None, **hypers):
+    hypers = {"radial_gaussian_width": 1.2, **hypers}
+    return EllipsoidalDensityProjection(max_angular=3, cutoff=5.0, max_radial=2, cutoff_smoothing_width=width, **hypers)
 
 
 def turned(atoms, k, axis, angle):
@@ -85,23 +84,24 @@ def finite_differences(calc, atoms, kind, mean):
     return out
 
 
+MONOMIAL = {"radial_basis": "monomial", "radial_gaussian_width": None}
 CASES = [
-    ("coefficients", False, True, None),
-    ("coefficients", False, False, None),
-    ("radial_spectrum", True, True, None),
-    ("radial_spectrum", False, False, None),
-    ("power_spectrum", True, True, None),
-    ("power_spectrum", True, False, None),
-    ("power_spectrum", False, True, None),
-    ("power_spectrum", False, False, None),
-    ("power_spectrum", True, True, 1.5),
-    ("coefficients", False, False, 1.5),
+    ("coefficients", False, True, None, {}),
+    ("coefficients", False, False, None, {}),
+    ("radial_spectrum", True, True, None, {}),
+    ("radial_spectrum", False, False, None, {}),
+    ("power_spectrum", True, True, None, {}),
+    ("power_spectrum", True, False, None, {}),
+    ("power_spectrum", False, True, None, {"subtract_center_contribution": True}),
+    ("power_spectrum", False, False, None, MONOMIAL),
+    ("power_spectrum", True, True, 1.5, {}),
+    ("coefficients", False, False, 1.5, {}),
 ]
 
 
-@pytest.mark.parametrize("kind, mean, periodic, width", CASES)
-def test_finite_differences(kind, mean, periodic, width):
-    calc = calculator(width)
+@pytest.mark.parametrize("kind, mean, periodic, width, hypers", CASES)
+def test_finite_differences(kind, mean, periodic, width, hypers):
+    calc = calculator(width, **hypers)
     atoms = make_frame(periodic)
     result = compute_gradients(calc, [atoms], kind=kind, mean_over_samples=mean, species=[1, 6])
     reference = finite_differences(calc, atoms, kind, mean)
