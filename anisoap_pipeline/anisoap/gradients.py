@@ -251,6 +251,9 @@ def _accumulate(acc, g, u_first, u_last, s, coefficients, weight, power_spectrum
                         acc[u, coef_start[l] + (m * n_species + s) * nr + n] += weight * g[u, row_start[l] + m * nr + n]
 
 
+_GROUP = 64  # pairs per vectorised group in :func:`gradient_kernel`
+
+
 @njit(cache=True)
 def _sparse_rows(ptr, columns, values, x, n_rows, out, u):
     """out[r, u, :] = sum_t values[t] x[columns[t], :] over row r of a CSR matrix;
@@ -316,106 +319,128 @@ def gradient_kernel(
     for l in range(num_radial.shape[0]):
         max_width = max(max_width, n_species * num_radial[l])
     n_d_rows = row_start[n_l]
+    capacity = max(max_pairs, _GROUP)
     for task in prange(task_ptr.shape[0] - 1):
         summed = np.empty((n_species, n_monomials))
         raw = np.empty((n_species, n_rows))
         covariance = np.empty((3, 3))
         center = np.empty(3)
-        covariances = np.empty((3, 3, max_pairs))
-        centers = np.empty((3, max_pairs))
-        prefactors = np.empty(max_pairs)
-        rv = np.empty((3, max_pairs))
-        moment_buffer = np.empty((n_table + 1) * max_pairs)
-        ext_buffer = np.empty(n_ext * max_pairs)
+        covariances = np.empty((3, 3, capacity))
+        centers = np.empty((3, capacity))
+        prefactors = np.empty(capacity)
+        rv = np.empty((3, capacity))
+        moment_buffer = np.empty((n_table + 1) * capacity)
+        ext_buffer = np.empty(n_ext * capacity)
+        group_buffer = np.empty(n_rows * 6 * capacity)
         g_buffer = np.empty(n_rows * 6 * max_pairs)
         central = np.zeros((3, n_species, n_rows))
         one = np.empty((3, n_rows))
         tmp = np.empty(max_width)
-        for c in range(task_ptr[task], task_ptr[task + 1]):
-            first, last = pair_ptr[c], pair_ptr[c + 1]
-            n_pairs = last - first
-            if n_pairs == 0:
+        end = task_ptr[task + 1]
+        next_centre = task_ptr[task]
+        while next_centre < end:
+            # a group of consecutive centres with about _GROUP pairs: the per-pair
+            # steps below run over all of them at once (longer vectors)
+            group_first = next_centre
+            group_pairs = 0
+            while next_centre < end and (
+                group_pairs == 0 or group_pairs + pair_ptr[next_centre + 1] - pair_ptr[next_centre] <= _GROUP
+            ):
+                group_pairs += pair_ptr[next_centre + 1] - pair_ptr[next_centre]
+                next_centre += 1
+            if group_pairs == 0:
                 continue
-            moments = moment_buffer[: (n_table + 1) * n_pairs].reshape((n_table + 1, n_pairs))
-            ext = ext_buffer[: n_ext * n_pairs].reshape((n_ext, 1, n_pairs))
-            g = g_buffer[: n_rows * 6 * n_pairs].reshape((n_rows, 6, n_pairs))
-            for p in range(n_pairs):
-                j = neighbors[first + p]
-                prefactors[p] = weights[first + p] * gaussian_parameters(
-                    vectors[first + p], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
+            offset = pair_ptr[group_first]
+            moments = moment_buffer[: (n_table + 1) * group_pairs].reshape((n_table + 1, group_pairs))
+            ext = ext_buffer[: n_ext * group_pairs].reshape((n_ext, 1, group_pairs))
+            grouped = group_buffer[: n_rows * 6 * group_pairs].reshape((n_rows, 6, group_pairs))
+            for p in range(group_pairs):
+                j = neighbors[offset + p]
+                prefactors[p] = weights[offset + p] * gaussian_parameters(
+                    vectors[offset + p], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
                 )
                 covariances[:, :, p] = covariance
                 centers[:, p] = center
-                rv[:, p] = vectors[first + p]
+                rv[:, p] = vectors[offset + p]
             _moments(covariances, centers, prefactors, table, moments)
-            summed[:, :] = 0.0
-            for p in range(n_pairs):
-                s = species_index[neighbors[first + p]]
-                for f in range(n_monomials):
-                    summed[s, f] += moments[f, p]
-            contract_centre(summed, raw, row_ptr, columns, values, num_radial, orthonormalization, flat[c])
-            coefficients = flat[c]
-            weight = center_weight[c]
+            for c in range(group_first, next_centre):
+                if pair_ptr[c] == pair_ptr[c + 1]:
+                    continue
+                summed[:, :] = 0.0
+                for p in range(pair_ptr[c] - offset, pair_ptr[c + 1] - offset):
+                    s = species_index[neighbors[offset + p]]
+                    for f in range(n_monomials):
+                        summed[s, f] += moments[f, p]
+                contract_centre(summed, raw, row_ptr, columns, values, num_radial, orthonormalization, flat[c])
             _sparse_rows(ext_ptr, ext_columns, ext_values, moments, n_ext, ext, 0)
-            ext2 = ext.reshape((n_ext, n_pairs))
+            ext2 = ext.reshape((n_ext, group_pairs))
             for b in range(3):
-                _sparse_rows(d_ptr[b], d_columns, d_values, ext2, n_d_rows, g, b)
+                _sparse_rows(d_ptr[b], d_columns, d_values, ext2, n_d_rows, grouped, b)
             for a in range(3):
                 if not orientations:
-                    g[:n_d_rows, 3 + a, :] = 0.0
+                    grouped[:n_d_rows, 3 + a, :] = 0.0
                     continue
                 b, cc = (a + 1) % 3, (a + 2) % 3
-                _sparse_rows(l_ptr[a], l_columns, l_values, ext2, n_d_rows, g, 3 + a)
+                _sparse_rows(l_ptr[a], l_columns, l_values, ext2, n_d_rows, grouped, 3 + a)
                 for row in range(n_d_rows):
-                    for p in range(n_pairs):
-                        g[row, 3 + a, p] -= rv[b, p] * g[row, cc, p] - rv[cc, p] * g[row, b, p]
-            for p in range(n_pairs):
-                w = weights[first + p]
-                scale = dweights[first + p] / w if w > 0.0 else 0.0
+                    for p in range(group_pairs):
+                        grouped[row, 3 + a, p] -= rv[b, p] * grouped[row, cc, p] - rv[cc, p] * grouped[row, b, p]
+            for p in range(group_pairs):
+                w = weights[offset + p]
+                scale = dweights[offset + p] / w if w > 0.0 else 0.0
                 if scale != 0.0:
                     norm = np.sqrt(rv[0, p] ** 2 + rv[1, p] ** 2 + rv[2, p] ** 2)
                     for b in range(3):
                         for row in range(n_d_rows):
-                            g[row, b, p] += scale * rv[b, p] / norm * ext2[row, p]
-            # chain rule for all pairs and directions at once, then scattered to the samples
-            for l in range(n_l):
-                nr = num_radial[l]
-                width = n_species * nr
-                span = nr * 6 * n_pairs
-                rows = g[row_start[l] : row_start[l + 1]].reshape((2 * l + 1, span))
-                chained = rows  # (unused unless power_spectrum)
-                if power_spectrum:  # chained[(n, u, p), q] = sum_m g[(m, n), u, p] c[m, q]
-                    slab = coefficients[coef_start[l] : coef_start[l + 1]].reshape((2 * l + 1, width))
-                    chained = np.dot(rows.T, slab)
-                for p in range(n_pairs):
-                    j = neighbors[first + p]
-                    s = species_index[j]
-                    slot = slot_neighbor[first + p]
-                    for u in range(6):
-                        if (u < 3 and (j == c or not positions)) or (u >= 3 and not orientations):
-                            continue  # the centre's own images: positions cancel
-                        for n in range(nr):
-                            x = (n * 6 + u) * n_pairs + p
-                            if power_spectrum:
-                                base = ps_start[l] + (s * nr + n) * width
-                                for q in range(width):
-                                    acc[slot, u, base + q] += weight * chained[x, q]
-                            else:
-                                for m in range(2 * l + 1):
-                                    acc[slot, u, coef_start[l] + (m * n_species + s) * nr + n] += weight * rows[m, x]
-            if positions:
-                central[:, :, :] = 0.0
-                for p in range(n_pairs):
-                    j = neighbors[first + p]
-                    if j != c:
+                            grouped[row, b, p] += scale * rv[b, p] / norm * ext2[row, p]
+            for c in range(group_first, next_centre):
+                first, last = pair_ptr[c], pair_ptr[c + 1]
+                n_pairs = last - first
+                if n_pairs == 0:
+                    continue
+                coefficients = flat[c]
+                weight = center_weight[c]
+                g = g_buffer[: n_rows * 6 * n_pairs].reshape((n_rows, 6, n_pairs))
+                g[:n_d_rows] = grouped[:n_d_rows, :, first - offset : last - offset]
+                # chain rule for all pairs and directions at once, then scattered to the samples
+                for l in range(n_l):
+                    nr = num_radial[l]
+                    width = n_species * nr
+                    span = nr * 6 * n_pairs
+                    rows = g[row_start[l] : row_start[l + 1]].reshape((2 * l + 1, span))
+                    chained = rows  # (unused unless power_spectrum)
+                    if power_spectrum:  # chained[(n, u, p), q] = sum_m g[(m, n), u, p] c[m, q]
+                        slab = coefficients[coef_start[l] : coef_start[l + 1]].reshape((2 * l + 1, width))
+                        chained = np.dot(rows.T, slab)
+                    for p in range(n_pairs):
+                        j = neighbors[first + p]
                         s = species_index[j]
-                        for row in range(n_d_rows):
-                            for b in range(3):
-                                central[b, s, row] -= g[row, b, p]
-                for s in range(n_species):
-                    one[:, :] = central[:, s, :]
-                    _accumulate(acc[slot_center[c]], one, 0, 3, s, coefficients, weight,
-                                power_spectrum, n_l, num_radial, n_species, tmp)
+                        slot = slot_neighbor[first + p]
+                        for u in range(6):
+                            if (u < 3 and (j == c or not positions)) or (u >= 3 and not orientations):
+                                continue  # the centre's own images: positions cancel
+                            for n in range(nr):
+                                x = (n * 6 + u) * n_pairs + p
+                                if power_spectrum:
+                                    base = ps_start[l] + (s * nr + n) * width
+                                    for q in range(width):
+                                        acc[slot, u, base + q] += weight * chained[x, q]
+                                else:
+                                    for m in range(2 * l + 1):
+                                        acc[slot, u, coef_start[l] + (m * n_species + s) * nr + n] += weight * rows[m, x]
+                if positions:
+                    central[:, :, :] = 0.0
+                    for p in range(n_pairs):
+                        j = neighbors[first + p]
+                        if j != c:
+                            s = species_index[j]
+                            for row in range(n_d_rows):
+                                for b in range(3):
+                                    central[b, s, row] -= g[row, b, p]
+                    for s in range(n_species):
+                        one[:, :] = central[:, s, :]
+                        _accumulate(acc[slot_center[c]], one, 0, 3, s, coefficients, weight,
+                                    power_spectrum, n_l, num_radial, n_species, tmp)
     return flat, acc
 
 
