@@ -16,7 +16,7 @@ the rotation axis). With E a function of the features, -∂E/∂θ_k is the lab-
 torque on k; -∂E/∂r_k its force. A rotation changes the neighbour's precision
 matrix A_k = R_k diag(1/a²) R_kᵀ by [θ]ₓ A_k - A_k [θ]ₓ. The centre's own
 orientation enters its density only through its own Gaussian (the self pair,
-absent with ``subtract_center_contribution``).
+absent with ``subtract_center_contribution``) and its periodic images.
 
 Method
 ------
@@ -30,9 +30,10 @@ l' <= l + 1, n' <= n + 1, degree l' + 2n' <= max degree + 1: so per pair one
 contraction of the Gaussian moments (:mod:`.moments`, one degree higher than
 the features need) onto that extended set of functions gives the coefficient
 and all six derivatives through small fixed sparse matrices built once here.
-The chain rule to the radial and power spectrum is applied per pair with the
-centre's orthonormalised coefficients; the Löwdin matrix is applied once per
-gradient sample at the end. With a smooth cutoff (:mod:`.cutoff`) the pair's
+The chain rule to the radial and power spectrum is applied per centre (all its
+pairs and directions in one small matrix product per l) with the centre's
+orthonormalised coefficients; the Löwdin matrix is applied once per gradient
+sample at the end. With a smooth cutoff (:mod:`.cutoff`) the pair's
 weight f(|r_ij|) adds f'(r) r̂ c_φ to the position derivative.
 """
 
@@ -47,7 +48,7 @@ from scipy import sparse
 from .batch import FrameBatch
 from .coefficients import DensityCoefficients, feature_labels
 from .expansion import contract_centre
-from .moments import gaussian_moments, gaussian_parameters, moment_recurrence
+from .moments import gaussian_parameters, moment_recurrence
 from .solid_harmonics import monomial_exponents, solid_harmonic_coefficients
 
 __all__ = ["GRADIENT_PARAMETERS", "FeatureGradients", "compute_gradients", "derivative_maps"]
