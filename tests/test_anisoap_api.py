@@ -29,13 +29,14 @@ def test_hyperparameters_are_read_only():
     assert calculator.radial_gaussian_width == 1.5
     assert calculator.hyperparameters == {
         **HYPERS, "radial_basis": "gto", "subtract_center_contribution": False, "basis_rcond": 0.0, "basis_tol": 1e-8,
+        "cutoff_smoothing_width": None,
     }
     assert repr(calculator).startswith("EllipsoidalDensityProjection(max_angular=3, cutoff=5.0,")
 
 
 def test_compute_matches_the_conveniences(frames):
     calculator = EllipsoidalDensityProjection(**HYPERS)
-    assert KINDS == ("coefficients", "radial_spectrum", "power_spectrum")
+    assert KINDS == ("coefficients", "radial_spectrum", "power_spectrum", "bispectrum")
     np.testing.assert_array_equal(calculator.compute(frames), calculator.power_spectrum(frames))
     np.testing.assert_array_equal(calculator.compute(frames, kind="radial_spectrum"), calculator.radial_spectrum(frames))
     per_centre = calculator.compute(frames, per_centre=True)
