@@ -8,7 +8,7 @@ module per study turns its results into rows, one function per paper claim.
 """
 
 from .benzene import benzene_rows
-from .gay_berne import gay_berne_rows
+from .gay_berne import gay_berne_force_rows, gay_berne_rows
 from .liquid_crystals import liquid_crystal_rows
 from .table import VERDICTS, fmt, read_rows, render, row, write_rows, write_summary
 
@@ -16,6 +16,7 @@ __all__ = [
     "VERDICTS",
     "benzene_rows",
     "fmt",
+    "gay_berne_force_rows",
     "gay_berne_rows",
     "liquid_crystal_rows",
     "read_rows",

@@ -22,11 +22,33 @@ rule dimers:
         "anisoap-pipeline dimers {wildcards.job:q} 2> {log:q}"
 
 
+rule force_fit:
+    """AniSOAP with exact gradients; linear potentials fitted to energies, and to energies + forces + torques."""
+    input:
+        unpack(job_inputs),
+    output:
+        **job_outputs("force_fit"),
+    log:
+        job_log("force_fit"),
+    params:
+        label=job_label,
+    message:
+        "{params.label}"
+    wildcard_constraints:
+        job=job_pattern("force_fit"),
+    threads: 1
+    conda:
+        PIPELINE_ENV
+    shell:
+        "anisoap-pipeline force_fit {wildcards.job:q} 2> {log:q}"
+
+
 rule gay_berne_report:
     """Parity plots (Fig. 3), learning curves (Fig. S4), metrics table, summary rows."""
     input:
         models=expand("workspace/{job}/predictions.npz", job=PLAN.ids("ridge", "gay_berne")),
         curves=expand("workspace/{job}/learning_curve.json", job=PLAN.ids("learning_curve", "gay_berne")),
+        force_fits=expand("workspace/{job}/force_fit.json", job=PLAN.ids("force_fit", "gay_berne")),
     output:
         parity=report(
             "results/gay_berne/parity.png",
@@ -43,16 +65,22 @@ rule gay_berne_report:
             caption="../report/gay_berne_metrics.rst",
             category="Gay-Berne dimers",
         ),
+        **{
+            os.path.basename(path)[:-4]: report(path, caption="../report/gay_berne_forces.rst",
+                                                category="Gay-Berne dimers")
+            for path in PLAN.targets if "/gay_berne/force_" in path
+        },
         rows="results/gay_berne/summary_rows.json",
     log:
         "logs/gay_berne_report.log",
     params:
         models=PLAN.ids("ridge", "gay_berne"),
         curves=PLAN.ids("learning_curve", "gay_berne"),
+        force_fits=PLAN.ids("force_fit", "gay_berne"),
         output_dir=lambda wildcards, output: os.path.dirname(output.parity),
     threads: 1
     conda:
         PIPELINE_ENV
     shell:
         "anisoap-pipeline gay_berne_report --models {params.models:q} --curves {params.curves:q} "
-        "--output-dir {params.output_dir:q} 2> {log:q}"
+        "--force-fits {params.force_fits:q} --output-dir {params.output_dir:q} 2> {log:q}"
