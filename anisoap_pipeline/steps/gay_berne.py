@@ -3,7 +3,10 @@
 ``dimers JOB``
     state point: the arguments of
     :func:`anisoap_pipeline.datasets.gay_berne.sample_dimers` -> ``frames.xyz``
-    with ``energy``, ``h12_gb`` and ``h12_pw`` in each frame's info.
+    with ``energy``, ``h12_gb`` and ``h12_pw`` in each frame's info, and with
+    ``forces`` also ``force`` (ε/σ) and ``torque`` (ε), lab frame, per particle,
+    flattened to (n_particles * 3,) in the info (the file's per-particle columns
+    are the canonical ones).
 ``force_fit JOB``
     state point ``dataset`` (a ``dimers`` job with forces), ``hypers`` (AniSOAP),
     the split of the ridge models (``test_fraction``, ``seed``), ``alpha``,
@@ -38,6 +41,10 @@ def _dimers(args):
         params = parameters(job.sp())
         start = time.perf_counter()
         frames = sample_dimers(**params)
+        for atoms in frames:  # the frames file keeps only the canonical per-particle arrays
+            for key in ("force", "torque"):
+                if key in atoms.arrays:
+                    atoms.info[key] = atoms.arrays[key].ravel()
         write_frames(job.fn("frames.xyz"), frames)
         energy = np.array([atoms.info["energy"] for atoms in frames])
         h12_pw = np.array([atoms.info["h12_pw"] for atoms in frames])
@@ -67,9 +74,9 @@ def _force_fit(args):
         start = time.perf_counter()
         path = open_job(sp["dataset"]).fn(ARTIFACTS["dimers"]["frames"])
         frames = read_frames(path)
-        missing = [i for i, atoms in enumerate(frames) if "force" not in atoms.arrays or "torque" not in atoms.arrays]
+        missing = [i for i, atoms in enumerate(frames) if "force" not in atoms.info or "torque" not in atoms.info]
         if missing:
-            raise ValueError(f"{path}: frame {missing[0]} has no 'force'/'torque' arrays (dimers with forces=True)")
+            raise ValueError(f"{path}: frame {missing[0]} has no 'force'/'torque' info (dimers with forces=True)")
         hypers = dict(sp["hypers"])
         kind = hypers.pop("kind")
         # frame means (the features of the ridge models) and their gradients: U ≈ X̄ w + b
@@ -79,8 +86,8 @@ def _force_fit(args):
             "energies": np.array([atoms.info["energy"] for atoms in frames]),
             "positions_gradient": result.gradient("positions"),
             "orientations_gradient": result.gradient("orientations"),
-            "forces": np.concatenate([atoms.arrays["force"] for atoms in frames]),
-            "torques": np.concatenate([atoms.arrays["torque"] for atoms in frames]),
+            "forces": np.concatenate([np.reshape(atoms.info["force"], (-1, 3)) for atoms in frames]),
+            "torques": np.concatenate([np.reshape(atoms.info["torque"], (-1, 3)) for atoms in frames]),
             "system": np.repeat(np.arange(len(frames)), [len(atoms) for atoms in frames]),
         }
         train, test = regression.split(len(frames), sp["test_fraction"], sp["seed"])
