@@ -65,7 +65,7 @@ def test_force_fit_plan(test_config):
                                          if k not in ("study", "step", "numerics", "dataset")}
     assert (fit.state_point["test_fraction"], fit.state_point["seed"]) == (ridge["test_fraction"], ridge["seed"])
     changed = copy.deepcopy(test_config)
-    changed["studies"]["gay_berne"]["force_fit"]["force_weight"] = 2.0
+    changed["studies"]["gay_berne"]["force_fit"]["force_weight"] = 2.0  # default 0.01
     after = studies.plan(changed, basedir=str(ROOT))
     assert {plan.jobs[job].step for job in set(plan.jobs) - set(after.jobs)} == {"force_fit"}
     changed["studies"]["gay_berne"]["force_fit"]["enabled"] = False
