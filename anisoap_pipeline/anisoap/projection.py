@@ -303,6 +303,8 @@ class EllipsoidalDensityProjection:
             infinitesimal rotation of particle k about the lab x, y, z axes).
             Kinds ``"power_spectrum"``, ``"radial_spectrum"`` and
             ``"coefficients"``.
+        progress : bool
+            Show a tqdm progress bar over chunks (on rank 0 only under MPI).
         chunk_size : int
             Frames featurised per numba call (bounds memory); results do not
             depend on it.
