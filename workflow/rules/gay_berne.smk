@@ -2,6 +2,8 @@
 # anisoap_pipeline/studies/gay_berne.py; featurize, ridge and learning_curve
 # are the shared rules (shared.smk).
 
+from anisoap_pipeline.studies.gay_berne import FORCE_TARGETS
+
 
 rule dimers:
     """Random dimers, labelled with U, h12_gb and h12_pw (sample_dimers)."""
@@ -68,7 +70,7 @@ rule gay_berne_report:
         **{
             os.path.basename(path)[:-4]: report(path, caption="../report/gay_berne_forces.rst",
                                                 category="Gay-Berne dimers")
-            for path in PLAN.targets if "/gay_berne/force_" in path
+            for path in FORCE_TARGETS if path in PLAN.targets
         },
         rows="results/gay_berne/summary_rows.json",
     log:
