@@ -8,6 +8,7 @@ import argparse
 import sys
 import time
 
+from .anisoap.gradients import GRADIENT_PARAMETERS
 from .anisoap.projection import KINDS
 from .steps import benzene, gay_berne, liquid_crystals, regression, sweep
 
@@ -49,6 +50,7 @@ def _featurize(args):
                 batch,
                 kind=args.kind,
                 per_centre=args.output.endswith(".mts"),
+                gradients=args.gradients,
                 progress=args.progress,
                 comm=comm if comm.Get_size() > 1 else None,
             )
@@ -60,7 +62,13 @@ def _featurize(args):
         print(f"anisoap-pipeline featurize: warning: {args.frames}: {warning.message}", file=sys.stderr)
     if comm.Get_rank() != 0:
         return
-    (save_array if args.output.endswith(".npy") else save_tensormap)(args.output, result)
+    if args.gradients is None:
+        (save_array if args.output.endswith(".npy") else save_tensormap)(args.output, result)
+    elif args.output.endswith(".npy"):  # frame means: features in .npy, with their gradients in .gradients.mts
+        save_array(args.output, result.values())
+        save_tensormap(args.output[:-4] + ".gradients.mts", result.to_tensormap())
+    else:
+        save_tensormap(args.output, result.to_tensormap())
     print(
         f"featurized {len(batch)} frames on {comm.Get_size()} rank(s) "
         f"in {time.perf_counter() - start:.2f} s -> {args.output}",
@@ -95,6 +103,7 @@ def _featurize_inputs(args):
         subtract_center_contribution=args.subtract_center_contribution,
         basis_rcond=args.basis_rcond,
         basis_tol=args.basis_tol,
+        cutoff_smoothing_width=args.cutoff_smoothing_width,
     )
     try:
         frames = read_frames(args.frames, diameters=args.diameters)
@@ -132,6 +141,10 @@ def _featurize_parser(subparsers):
     p.add_argument("--diameters", type=float, nargs=3, default=None, metavar=("D1", "D2", "D3"),
                    help="full diameters (Å) for every particle, overriding the file's")
     p.add_argument("--kind", choices=KINDS, default="power_spectrum")
+    p.add_argument("--cutoff-smoothing-width", type=float, default=None, help="Å; shifted-cosine smooth cutoff")
+    p.add_argument("--gradients", nargs="+", choices=GRADIENT_PARAMETERS, default=None,
+                   help="also exact gradients, as metatensor gradient blocks: OUTPUT.mts (per centre), "
+                        "or OUTPUT.npy plus OUTPUT.gradients.mts (frame means)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     p.set_defaults(handler=_featurize)
 
@@ -146,7 +159,8 @@ def _featurize_parser(subparsers):
 #: State-point keys that ``featurize --job`` turns into options.
 _FEATURIZE_KEYS = (
     "max_angular", "cutoff", "radial_gaussian_width", "max_radial", "radial_basis",
-    "subtract_center_contribution", "basis_rcond", "basis_tol", "diameters", "kind",
+    "subtract_center_contribution", "basis_rcond", "basis_tol", "diameters", "kind", "cutoff_smoothing_width",
+    "gradients",
 )
 
 

@@ -84,6 +84,7 @@ METRICS_FILE = "metrics.json"
 #: inputs both come from here.
 ARTIFACTS = {
     "dimers": {"frames": "frames.xyz"},
+    "force_fit": {"predictions": "force_fit.npz", "fit": "force_fit.json"},
     "configurations": {"frames": "frames.xyz"},
     "order_parameters": {"order": "order.npz"},
     "compare_representations": {"analysis": "analysis.npz"},

@@ -29,6 +29,7 @@ def test_hyperparameters_are_read_only():
     assert calculator.radial_gaussian_width == 1.5
     assert calculator.hyperparameters == {
         **HYPERS, "radial_basis": "gto", "subtract_center_contribution": False, "basis_rcond": 0.0, "basis_tol": 1e-8,
+        "cutoff_smoothing_width": None,
     }
     assert repr(calculator).startswith("EllipsoidalDensityProjection(max_angular=3, cutoff=5.0,")
 

@@ -42,7 +42,8 @@ def steps(plan, study):
 def test_counts_of_the_test_config(test_config):
     plan = studies.plan(test_config, basedir=str(ROOT))
     # three targets, plus the energy of the attractive branch alone
-    assert steps(plan, "gay_berne") == {"dimers": 1, "featurize": 1, "ridge": 4, "learning_curve": 3}
+    assert steps(plan, "gay_berne") == {"dimers": 1, "featurize": 1, "ridge": 4, "learning_curve": 3,
+                                        "force_fit": 1}
     (branch,) = [job for job in plan.of_step("ridge") if "target_below" in job.state_point]
     assert branch.state_point["target"] == "energy" and branch.state_point["target_below"] == 0.0
     assert steps(plan, "liquid_crystals") == {
@@ -51,10 +52,30 @@ def test_counts_of_the_test_config(test_config):
         "crystals": 1, "label": 1, "coarse_grain": 1, "soap": 1, "featurize": 2, "gfre": 2,
         "regression": 1, "baseline": 1, "pcovr": 1}
     sweeps = plan.summary_rows[3:]  # the benzene_pbe_ts sweep needs ../shared (tests/test_sweep.py)
-    assert len(plan.targets) == 4 + 6 + 9 + 4 * len(sweeps)  # figures, tables, a chemiscope file
+    assert len(plan.targets) == 4 + 2 + 6 + 9 + 4 * len(sweeps)  # figures, tables, a chemiscope file; 2 force figures
     assert plan.summary_rows[:3] == [f"results/{name}/summary_rows.json"
                                      for name in ("gay_berne", "liquid_crystals", "benzene")]
     assert sweeps[0] == "results/sweep/gay_berne_dimers/summary_rows.json"
+
+
+def test_force_fit_plan(test_config):
+    """force_fit: a child of the ridge models' dimers, with their split and the featurisation's hypers."""
+    plan = studies.plan(test_config, basedir=str(ROOT))
+    (fit,) = plan.of_step("force_fit")
+    (dimers,) = plan.ids("dimers", "gay_berne")
+    (features,) = [job for job in plan.of_step("featurize") if job.study == "gay_berne"]
+    ridge = plan.of_step("ridge")[0].state_point
+    assert fit.parents == {"dataset": (dimers,)} and fit.state_point["dataset"] == dimers
+    assert plan.jobs[dimers].state_point["forces"] is True
+    assert fit.state_point["hypers"] == {k: v for k, v in features.state_point.items()
+                                         if k not in ("study", "step", "numerics", "dataset")}
+    assert (fit.state_point["test_fraction"], fit.state_point["seed"]) == (ridge["test_fraction"], ridge["seed"])
+    changed = copy.deepcopy(test_config)
+    changed["studies"]["gay_berne"]["force_fit"]["force_weight"] = 2.0  # default 0.01
+    after = studies.plan(changed, basedir=str(ROOT))
+    assert {plan.jobs[job].step for job in set(plan.jobs) - set(after.jobs)} == {"force_fit"}
+    changed["studies"]["gay_berne"]["force_fit"]["enabled"] = False
+    assert not studies.plan(changed, basedir=str(ROOT)).ids("force_fit")
 
 
 def test_default_and_paper_sizes():
@@ -100,12 +121,12 @@ def test_a_config_change_changes_exactly_the_dependent_job_ids(test_config):
     assert len(set(after.jobs) - kept) == 2 + 2 + 3
     assert set(before.jobs) - kept == set(before.ids("regression") + before.ids("baseline") + before.ids("pcovr"))
 
-    # a Gay-Berne ridge setting changes the ridge models and learning curves only
+    # a Gay-Berne ridge setting changes the ridge models, learning curves and the force fit (same split)
     changed = copy.deepcopy(test_config)
     changed["studies"]["gay_berne"]["ridge"]["seed"] = 1
     after = studies.plan(changed, basedir=str(ROOT))
     moved = {before.jobs[job].step for job in set(before.jobs) - set(after.jobs)}
-    assert moved == {"ridge", "learning_curve"}
+    assert moved == {"ridge", "learning_curve", "force_fit"}
 
     # execution settings are not parameters
     changed = copy.deepcopy(test_config)
@@ -167,6 +188,7 @@ def test_user_files_are_inputs_and_part_of_the_job_id(tmp_path, test_config):
     ({"gay_berne": {"dataset": {"h_min": -0.6}}}, "studies.gay_berne.dataset.h_min"),
     ({"gay_berne": {"dataset": {"h_max": 6.0}}}, "studies.gay_berne.dataset.h_max"),
     ({"gay_berne": {"dataset": {"h_max": None, "h_min": 3.5}}}, "studies.gay_berne.dataset.h_min"),
+    ({"gay_berne": {"dataset": {"forces": False}}}, "studies.gay_berne.dataset.forces"),
     ({"benzene": {"dataset": {"volume_factor": [0.9, 0.7]}}}, "studies.benzene.dataset.volume_factor"),
     ({"benzene": {"dataset": {"source": "file"}}}, "studies.benzene.dataset.filename"),
     ({"benzene": {"grid": {"diameter_12": [4.0], "diameter_3": [0.5]}}}, "studies.benzene.ridge.select"),

@@ -28,6 +28,8 @@ FINAL_OUTPUTS = [
     "results/gay_berne/parity.png",
     "results/gay_berne/learning_curve.png",
     "results/gay_berne/metrics.csv",
+    "results/gay_berne/force_parity.png",
+    "results/gay_berne/force_learning_curve.png",
     "results/gay_berne/summary_rows.json",
     "results/gay_berne/parity.chemiscope.json.gz",
     "results/liquid_crystals/pca.png",
@@ -131,7 +133,7 @@ def test_one_study_alone(workflow_copy):
     dry = snakemake(workflow_copy, "--dry-run", "--configfile", "config/test.yaml", "--config",
                     "only=[gay_berne]")
     assert job_counts(dry.stdout + dry.stderr) == {
-        "dimers": 1, "featurize": 1, "ridge": 3, "learning_curve": 3, "gay_berne_report": 1,
+        "dimers": 1, "featurize": 1, "ridge": 3, "learning_curve": 3, "force_fit": 1, "gay_berne_report": 1,
         "summary": 1, "all": 1,
     }
 
@@ -151,8 +153,8 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
     counts = job_counts(run.stdout + run.stderr)
     assert counts.get("dimers", 0) == len(plan.ids("dimers")) - 1  # the sweep study's dimers remain
     assert counts["featurize"] == len(plan.ids("featurize")) - 1
-    assert {rule: counts[rule] for rule in ("ridge", "learning_curve", "gay_berne_report")} == {
-        "ridge": 3, "learning_curve": 3, "gay_berne_report": 1,
+    assert {rule: counts[rule] for rule in ("ridge", "learning_curve", "force_fit", "gay_berne_report")} == {
+        "ridge": 3, "learning_curve": 3, "force_fit": 1, "gay_berne_report": 1,
     }
     assert counts["summary"] == 1 and counts["all"] == 1
     assert not (workflow_copy / "INJECTED").exists()  # the config path was quoted
@@ -182,7 +184,7 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
         (shape,) = data["shapes"].values()
         assert len(shape["parameters"]["atom"]) == sum(s["size"] for s in data["structures"]), name
     text = (workflow_copy / "results/summary.md").read_text()
-    assert len([line for line in text.splitlines() if line.startswith("| gay_berne")]) == 4
+    assert len([line for line in text.splitlines() if line.startswith("| gay_berne")]) == 4 + 3  # + force fit
     assert "test run.yaml" in text  # the config file named in the summary
     paper_table = text.split("\n## ")[0]  # then the sections beyond the paper (their own columns)
     rows = [line for line in paper_table.splitlines() if line.startswith("| ") and "---" not in line][1:]
@@ -197,7 +199,7 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
     # every state point is a signac job with its document
     jobs = tracking.find(study="gay_berne", path=workflow_copy)
     steps = sorted(job.sp["step"] for job in jobs)
-    assert steps == ["dimers", "featurize"] + ["learning_curve"] * 3 + ["ridge"] * 3
+    assert steps == ["dimers", "featurize", "force_fit"] + ["learning_curve"] * 3 + ["ridge"] * 3
     for job in jobs:
         doc = job.doc()
         assert {"metrics", "wall_time", "versions", "git_revision"} <= set(doc)

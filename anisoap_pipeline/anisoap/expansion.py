@@ -15,7 +15,37 @@ from numba import njit, prange
 
 from .moments import gaussian_moments, gaussian_parameters
 
-__all__ = ["density_coefficients"]
+__all__ = ["density_coefficients", "contract_centre"]
+
+
+@njit(cache=True)
+def contract_centre(summed, raw, row_ptr, columns, values, num_radial, orthonormalization, out):
+    """Orthonormalised coefficients of one centre from its per-species summed moments.
+
+    ``summed`` (n_species, n_monomials) -> ``raw`` (n_species, n_rows) with the
+    CSR matrix T, then ``out`` (the centre's row of the flat layout) with W_l.
+    Shared by the feature and gradient kernels so both give the same bits.
+    """
+    n_species, n_rows = raw.shape
+    for s in range(n_species):
+        for row in range(n_rows):
+            total = 0.0
+            for t in range(row_ptr[row], row_ptr[row + 1]):
+                total += values[t] * summed[s, columns[t]]
+            raw[s, row] = total
+    row = 0
+    column = 0
+    for l in range(num_radial.shape[0]):
+        nr = num_radial[l]
+        for m in range(2 * l + 1):
+            for s in range(n_species):
+                for k in range(nr):
+                    total = 0.0
+                    for n in range(nr):
+                        total += raw[s, row + n] * orthonormalization[l, n, k]
+                    out[column] = total
+                    column += 1
+            row += nr
 
 
 @njit(cache=True, parallel=True)
@@ -23,6 +53,7 @@ def density_coefficients(
     pair_ptr,
     neighbors,
     vectors,
+    pair_weights,
     precisions,
     semiaxes_products,
     species_index,
@@ -46,6 +77,8 @@ def density_coefficients(
         Global index of the neighbour of each pair.
     vectors : float64 (n_pairs, 3)
         r_ij = r_j + shift - r_i in Å.
+    pair_weights : float64 (n_pairs,)
+        Smooth-cutoff weight of each pair (:mod:`.cutoff`; 1 for a sharp cutoff).
     precisions : float64 (n_particles, 3, 3)
         A_j = R_j diag(1/a²) R_jᵀ of every particle.
     semiaxes_products : float64 (n_particles,)
@@ -93,30 +126,12 @@ def density_coefficients(
             summed[:, :] = 0.0
             for p in range(pair_ptr[c], pair_ptr[c + 1]):
                 j = neighbors[p]
-                prefactor = gaussian_parameters(
+                prefactor = pair_weights[p] * gaussian_parameters(
                     vectors[p], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
                 )
                 gaussian_moments(covariance, center, prefactor, table, moments)
                 s = species_index[j]
                 for f in range(n_monomials):
                     summed[s, f] += moments[f]
-            for s in range(n_species):
-                for row in range(n_rows):
-                    total = 0.0
-                    for t in range(row_ptr[row], row_ptr[row + 1]):
-                        total += values[t] * summed[s, columns[t]]
-                    raw[s, row] = total
-            row = 0
-            column = 0
-            for l in range(num_radial.shape[0]):
-                nr = num_radial[l]
-                for m in range(2 * l + 1):
-                    for s in range(n_species):
-                        for k in range(nr):
-                            total = 0.0
-                            for n in range(nr):
-                                total += raw[s, row + n] * orthonormalization[l, n, k]
-                            out[c, column] = total
-                            column += 1
-                    row += nr
+            contract_centre(summed, raw, row_ptr, columns, values, num_radial, orthonormalization, out[c])
     return out

@@ -8,8 +8,6 @@ exception, every other rank raises :class:`PeerRankError`.
 
 import numpy as np
 
-from .coefficients import DensityCoefficients
-
 __all__ = ["PeerRankError", "collective", "distributed_coefficients"]
 
 
@@ -47,7 +45,9 @@ def collective(comm, error):
     raise PeerRankError(f"rank {failed[0]} failed: {reports[failed[0]]}")
 
 
-def distributed_coefficients(calculator, frames, comm, *, species=None, diameters=None, progress=False, chunk_size=512):
+def distributed_coefficients(
+    calculator, frames, comm, *, species=None, diameters=None, progress=False, chunk_size=512, compute=None
+):
     """Density coefficients of all frames, computed in parallel over MPI ranks.
 
     Rank 0 holds the frames; it validates them, packs them into flat arrays
@@ -70,10 +70,15 @@ def distributed_coefficients(calculator, frames, comm, *, species=None, diameter
     diameters, progress, chunk_size :
         As in :meth:`EllipsoidalDensityProjection.compute`; the progress bar
         is shown on rank 0 only.
+    compute : callable, optional
+        ``compute(block, species, progress, chunk_size)`` run on each rank's
+        validated block; its results must have a ``concatenate`` classmethod.
+        Default: the calculator's density coefficients; the gradients pass
+        :func:`.gradients.batch_gradients` (bound to their options).
 
     Returns
     -------
-    DensityCoefficients or None
+    DensityCoefficients (or what ``compute`` returns) or None
         On rank 0; None on the other ranks.
 
     Raises
@@ -95,14 +100,16 @@ def distributed_coefficients(calculator, frames, comm, *, species=None, diameter
     collective(comm, error)
     species = np.asarray(sorted(int(s) for s in comm.bcast(species, root=0)), dtype=np.int64)
     block = comm.scatter(blocks, root=0)
+    compute = calculator._coefficients if compute is None else compute
     part, error = None, None
     try:
         if len(block):
-            part = calculator._coefficients(block, species, progress and rank == 0, chunk_size)
+            part = compute(block, species, progress and rank == 0, chunk_size)
     except Exception as exc:  # noqa: BLE001 - handed to every rank
         error = exc
     collective(comm, error)
     parts = comm.gather(part, root=0)
     if rank != 0:
         return None
-    return DensityCoefficients.concatenate([p for p in parts if p is not None])
+    parts = [p for p in parts if p is not None]
+    return type(parts[0]).concatenate(parts)

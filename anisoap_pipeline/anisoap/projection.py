@@ -9,6 +9,7 @@ the coefficients are Löwdin-orthonormalised; the rotationally invariant radial
 
 import numbers
 import warnings
+from functools import partial
 
 import ase
 import numba
@@ -18,7 +19,9 @@ from tqdm.auto import tqdm
 
 from .batch import FrameBatch
 from .coefficients import DensityCoefficients, feature_labels
+from .cutoff import shifted_cosine
 from .expansion import density_coefficients
+from .gradients import batch_gradients, check_gradients
 from .moments import moment_recurrence
 from .neighbors import batch_neighbor_pairs
 from .radial_basis import num_radial_functions, orthonormalization_matrix
@@ -39,7 +42,7 @@ MAX_PERIODIC_IMAGES = 10_000
 
 _HYPERPARAMETERS = (
     "max_angular", "cutoff", "radial_gaussian_width", "max_radial", "radial_basis",
-    "subtract_center_contribution", "basis_rcond", "basis_tol",
+    "subtract_center_contribution", "basis_rcond", "basis_tol", "cutoff_smoothing_width",
 )
 
 
@@ -81,7 +84,7 @@ class EllipsoidalDensityProjection:
         Highest angular channel l, 0 <= max_angular <= ``MAX_ANGULAR_LIMIT`` (20).
     cutoff : float
         Cutoff radius in Å: every periodic image j with |r_ij| < cutoff contributes
-        (no smoothing; only the neighbour's shape and orientation enter).
+        (only the neighbour's shape and orientation enter).
     radial_gaussian_width : float, optional
         σ of the GTO basis r^{l+2n} exp(-r²/2σ²), in Å. Required for ``"gto"``,
         must be None for ``"monomial"``.
@@ -96,6 +99,11 @@ class EllipsoidalDensityProjection:
         Overlap eigenvalues at or below this are dropped in the Löwdin step.
     basis_tol : float
         Allowed error ||S - (S^{-1/2})^{-2}|| of the orthonormalisation.
+    cutoff_smoothing_width : float, optional
+        Width w (Å, 0 < w <= cutoff) of featomic's shifted-cosine smooth
+        cutoff (:mod:`.cutoff`): each pair is weighted by f(|r_ij|), 1 below
+        cutoff - w, falling to 0 at the cutoff. None (default): sharp cutoff,
+        the numbers of anisoap 0.1.1.
 
     Raises
     ------
@@ -141,6 +149,7 @@ class EllipsoidalDensityProjection:
         subtract_center_contribution=False,
         basis_rcond=0.0,
         basis_tol=1e-8,
+        cutoff_smoothing_width=None,
     ):
         max_angular = _check_int("max_angular", max_angular, 0)
         if max_angular > MAX_ANGULAR_LIMIT:
@@ -181,6 +190,12 @@ class EllipsoidalDensityProjection:
             )
         basis_rcond = _check_real("basis_rcond", basis_rcond, "a finite number >= 0", strict=False)
         basis_tol = _check_positive("basis_tol", basis_tol)
+        if cutoff_smoothing_width is not None:
+            cutoff_smoothing_width = _check_positive("cutoff_smoothing_width", cutoff_smoothing_width)
+            if cutoff_smoothing_width > cutoff:
+                raise ValueError(
+                    f"cutoff_smoothing_width must not exceed the cutoff ({cutoff} Å), got {cutoff_smoothing_width}"
+                )
         self.__dict__["_hypers"] = {
             "max_angular": max_angular,
             "cutoff": cutoff,
@@ -190,6 +205,7 @@ class EllipsoidalDensityProjection:
             "subtract_center_contribution": bool(subtract_center_contribution),
             "basis_rcond": basis_rcond,
             "basis_tol": basis_tol,
+            "cutoff_smoothing_width": cutoff_smoothing_width,
         }
         self.__dict__["_basis"] = self._build_basis()
 
@@ -201,6 +217,7 @@ class EllipsoidalDensityProjection:
     subtract_center_contribution = _hyperparameter("subtract_center_contribution")
     basis_rcond = _hyperparameter("basis_rcond")
     basis_tol = _hyperparameter("basis_tol")
+    cutoff_smoothing_width = _hyperparameter("cutoff_smoothing_width")
 
     def __setattr__(self, name, value):
         if name in _HYPERPARAMETERS:
@@ -253,11 +270,13 @@ class EllipsoidalDensityProjection:
         per_centre=False,
         species=None,
         diameters=None,
+        gradients=None,
         progress=False,
         chunk_size=512,
         comm=None,
     ):
-        """Featurise frames: density coefficients or one of their invariants.
+        """Featurise frames: density coefficients or one of their invariants,
+        optionally with their exact gradients.
 
         Parameters
         ----------
@@ -277,6 +296,13 @@ class EllipsoidalDensityProjection:
             Fix it when featurising a dataset in pieces so all pieces share columns.
         diameters : None, (3,) or per-particle array, optional
             Supply or override ``c_diameter`` (full diameters, Å).
+        gradients : sequence of {"positions", "orientations"}, optional
+            Also the exact gradients of the result with respect to particle
+            positions and/or orientations (conventions in
+            :mod:`.gradients`: ∂X/∂r_k in Å⁻¹, and ∂X/∂θ_k for an
+            infinitesimal rotation of particle k about the lab x, y, z axes).
+            Kinds ``"power_spectrum"``, ``"radial_spectrum"`` and
+            ``"coefficients"``.
         progress : bool
             Show a tqdm progress bar over chunks (on rank 0 only under MPI).
         chunk_size : int
@@ -294,13 +320,18 @@ class EllipsoidalDensityProjection:
         metatensor.TensorMap
             For ``per_centre=True``: one block per centre type (and per
             o3_lambda for ``"coefficients"``); labels in the class Notes.
+        FeatureGradients
+            With ``gradients``: ``.values()`` is what the call returns without
+            them; ``.gradient(parameter)`` and ``.to_tensormap()`` (metatensor
+            gradient blocks) hold the gradients (:class:`.gradients.FeatureGradients`).
         None
             On MPI ranks other than 0.
 
         Raises
         ------
         ValueError
-            Unknown ``kind``; ``"coefficients"`` without ``per_centre``; invalid
+            Unknown ``kind`` or gradient parameter; a kind without gradients
+            (``"bispectrum"``); ``"coefficients"`` without ``per_centre``; invalid
             frames (message names the frame and field); a particle of a species
             not in ``species``; a periodic cell too thin for the cutoff
             (more than ``MAX_PERIODIC_IMAGES`` images of a pair); frames that
@@ -320,6 +351,12 @@ class EllipsoidalDensityProjection:
                 "kind='coefficients' needs per_centre=True: coefficients are covariant, "
                 "their frame means are not features"
             )
+        if gradients is not None:
+            work = partial(
+                batch_gradients, self, kind=kind, gradients=check_gradients(kind, gradients),
+                mean_over_samples=not per_centre,
+            )
+            return self._run(frames, species, diameters, progress, chunk_size, comm, work)
         coefficients = self.compute_coefficients(
             frames, species=species, diameters=diameters, progress=progress, chunk_size=chunk_size, comm=comm
         )
@@ -342,15 +379,21 @@ class EllipsoidalDensityProjection:
         -------
         DensityCoefficients, or None on MPI ranks other than 0
         """
+        return self._run(frames, species, diameters, progress, chunk_size, comm, self._coefficients)
+
+    def _run(self, frames, species, diameters, progress, chunk_size, comm, work):
+        """``work(batch, species, progress, chunk_size)`` on the validated frames,
+        serial or split over the ranks of ``comm``."""
         chunk_size = _check_int("chunk_size", chunk_size, 1)
         if comm is not None and comm.Get_size() > 1:
             from .mpi import distributed_coefficients
 
             return distributed_coefficients(
-                self, frames, comm, species=species, diameters=diameters, progress=progress, chunk_size=chunk_size
+                self, frames, comm, species=species, diameters=diameters, progress=progress, chunk_size=chunk_size,
+                compute=work,
             )
         batch = self.validated_batch(frames, diameters)
-        return self._coefficients(batch, _species(batch, species), progress, chunk_size)
+        return work(batch, _species(batch, species), progress, chunk_size)
 
     def validated_batch(self, frames, diameters=None):
         """Frames checked and packed for the kernels.
@@ -413,6 +456,44 @@ class EllipsoidalDensityProjection:
 
     def _chunk(self, batch, species):
         table, row_ptr, columns, values, ortho = self._basis
+        pairs = self._pairs(batch, species)
+        flat = density_coefficients(
+            pairs["pair_ptr"],
+            pairs["neighbors"],
+            pairs["vectors"],
+            pairs["weights"],
+            pairs["precisions"],
+            pairs["semiaxes_products"],
+            pairs["species_index"],
+            len(species),
+            pairs["inv_sigma2"],
+            table,
+            row_ptr,
+            columns,
+            values,
+            np.asarray(self.num_radial, dtype=np.int64),
+            ortho,
+            8 * numba.get_num_threads(),
+        )
+        return DensityCoefficients(flat, pairs["system"], pairs["atom"], batch.numbers, species, self.num_radial, len(batch))
+
+    def _pairs(self, batch, species):
+        """Neighbour pairs and particle shapes of a batch, as the kernels take them.
+
+        Returns
+        -------
+        dict
+            ``pair_ptr`` (n_particles + 1,), ``centers``, ``neighbors`` (n_pairs,),
+            ``vectors`` (n_pairs, 3) Å, smooth-cutoff ``weights`` and their
+            derivatives ``dweights`` (n_pairs,), ``precisions`` (n_particles, 3, 3),
+            ``semiaxes_products``, ``species_index``, ``system``, ``atom``
+            (n_particles,), and ``inv_sigma2``.
+
+        Raises
+        ------
+        ValueError
+            A particle of a species not in ``species`` (names frame and particle).
+        """
         unknown = ~np.isin(batch.numbers, species)
         if unknown.any():
             particle = int(np.argmax(unknown))
@@ -426,32 +507,25 @@ class EllipsoidalDensityProjection:
         n_particles = len(batch.numbers)
         pair_ptr = np.zeros(n_particles + 1, dtype=np.int64)
         np.cumsum(np.bincount(centers, minlength=n_particles), out=pair_ptr[1:])
+        weights, dweights = shifted_cosine(np.linalg.norm(vectors, axis=1), self.cutoff, self.cutoff_smoothing_width)
 
         semiaxes = batch.diameters / 2.0
         rotations = Rotation.from_quat(batch.quaternions, scalar_first=True).as_matrix()
         precisions = np.einsum("nab,nb,ncb->nac", rotations, 1.0 / semiaxes**2, rotations)
-        inv_sigma2 = 0.0 if self.radial_basis == "monomial" else self.radial_gaussian_width**-2
-
-        flat = density_coefficients(
-            pair_ptr,
-            neighbors,
-            vectors,
-            np.ascontiguousarray(precisions),
-            np.prod(semiaxes, axis=1),
-            np.searchsorted(species, batch.numbers),
-            len(species),
-            inv_sigma2,
-            table,
-            row_ptr,
-            columns,
-            values,
-            np.asarray(self.num_radial, dtype=np.int64),
-            ortho,
-            8 * numba.get_num_threads(),
+        return dict(
+            pair_ptr=pair_ptr,
+            centers=centers,
+            neighbors=neighbors,
+            vectors=vectors,
+            weights=weights,
+            dweights=dweights,
+            precisions=np.ascontiguousarray(precisions),
+            semiaxes_products=np.prod(semiaxes, axis=1),
+            species_index=np.searchsorted(species, batch.numbers),
+            system=np.repeat(np.arange(len(batch)), batch.n_atoms),
+            atom=np.arange(n_particles) - np.repeat(batch.offsets[:-1], batch.n_atoms),
+            inv_sigma2=0.0 if self.radial_basis == "monomial" else self.radial_gaussian_width**-2,
         )
-        system = np.repeat(np.arange(len(batch)), batch.n_atoms)
-        atom = np.arange(n_particles) - np.repeat(batch.offsets[:-1], batch.n_atoms)
-        return DensityCoefficients(flat, system, atom, batch.numbers, species, self.num_radial, len(batch))
 
     # ------------------------------------------------------ thin conveniences
     def transform(self, frames, diameters=None, species=None):
@@ -490,6 +564,23 @@ class EllipsoidalDensityProjection:
         """
         return self.compute(
             frames, kind="radial_spectrum", per_centre=not mean_over_samples, diameters=diameters, species=species
+        )
+
+    def compute_gradients(
+        self, frames, kind="power_spectrum", gradients=("positions", "orientations"), mean_over_samples=True,
+        diameters=None, species=None,
+    ):
+        """``compute(frames, kind=kind, per_centre=not mean_over_samples, gradients=gradients)``:
+        features and their exact gradients with respect to positions and orientations.
+
+        Returns
+        -------
+        FeatureGradients
+            ``.values()``, ``.gradient(parameter)``, ``.to_tensormap()``.
+        """
+        return self.compute(
+            frames, kind=kind, per_centre=not mean_over_samples, gradients=gradients, diameters=diameters,
+            species=species,
         )
 
     def feature_labels(self, species, kind="power_spectrum", center_types=None):

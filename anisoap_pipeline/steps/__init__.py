@@ -13,6 +13,7 @@ verb, the Snakemake rule and the log folder ``logs/<step>/``.
 NUMERICS_VERSION = {
     # Gay-Berne dimers
     "dimers": 1,
+    "force_fit": 1,
     # liquid crystals
     "configurations": 1,
     "order_parameters": 1,

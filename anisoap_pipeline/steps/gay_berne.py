@@ -3,12 +3,22 @@
 ``dimers JOB``
     state point: the arguments of
     :func:`anisoap_pipeline.datasets.gay_berne.sample_dimers` -> ``frames.xyz``
-    with ``energy``, ``h12_gb`` and ``h12_pw`` in each frame's info.
-``gay_berne_report --models JOB... --curves JOB... --output-dir DIR``
+    with ``energy``, ``h12_gb`` and ``h12_pw`` in each frame's info, and with
+    ``forces`` also ``force`` (ε/σ) and ``torque`` (ε), lab frame, per particle,
+    flattened to (n_particles * 3,) in the info (the file's per-particle columns
+    are the canonical ones).
+``force_fit JOB``
+    state point ``dataset`` (a ``dimers`` job with forces), ``hypers`` (AniSOAP),
+    the split of the ridge models (``test_fraction``, ``seed``), ``alpha``,
+    ``force_weight``, ``torque_weight``, ``train_sizes`` -> ``force_fit.npz``
+    (test-set energies, forces, torques and both fits' predictions) and
+    ``force_fit.json`` (learning curves); :mod:`anisoap_pipeline.analysis.force_fit`.
+``gay_berne_report --models JOB... --curves JOB... [--force-fits JOB...] --output-dir DIR``
     parity plots (Fig. 3), learning curves (Fig. S4), ``metrics.csv``,
     ``summary_rows.json`` and ``parity.chemiscope.json.gz`` (the test dimers drawn
     as ellipsoids, placed by target against prediction,
-    :func:`anisoap_pipeline.chemiscope_io.write_parity_map`).
+    :func:`anisoap_pipeline.chemiscope_io.write_parity_map`); with force fits also
+    ``force_parity.png`` and ``force_learning_curve.png``.
 
 Featurisation (``featurize --job``), ridge models and learning curves are the
 generic steps of :mod:`anisoap_pipeline.cli` and :mod:`.regression`.
@@ -34,6 +44,10 @@ def _dimers(args):
         params = parameters(job.sp())
         start = time.perf_counter()
         frames = sample_dimers(**params)
+        for atoms in frames:  # the frames file keeps only the canonical per-particle arrays
+            for key in ("force", "torque"):
+                if key in atoms.arrays:
+                    atoms.info[key] = atoms.arrays[key].ravel()
         write_frames(job.fn("frames.xyz"), frames)
         energy = np.array([atoms.info["energy"] for atoms in frames])
         h12_pw = np.array([atoms.info["h12_pw"] for atoms in frames])
@@ -45,6 +59,61 @@ def _dimers(args):
             "fraction_negligible": float(np.mean(np.abs(energy) < 0.01)),
             "h12_pw_min": float(h12_pw.min()), "h12_pw_max": float(h12_pw.max()),
         })
+
+
+def _force_fit(args):
+    """Frame-mean power spectrum + exact gradients -> linear potentials fitted
+    to energies only and to energies + forces + torques; learning curves."""
+    import numpy as np
+
+    from ..analysis import force_fit, regression
+    from ..anisoap import EllipsoidalDensityProjection
+    from ..frames import read_frames
+    from ..io import atomic_path, save_json
+    from ..tracking import ARTIFACTS, job_step, open_job, record
+
+    with job_step("force_fit", args.job) as job:
+        sp = job.sp()
+        start = time.perf_counter()
+        path = open_job(sp["dataset"]).fn(ARTIFACTS["dimers"]["frames"])
+        frames = read_frames(path)
+        missing = [i for i, atoms in enumerate(frames) if "force" not in atoms.info or "torque" not in atoms.info]
+        if missing:
+            raise ValueError(f"{path}: frame {missing[0]} has no 'force'/'torque' info (dimers with forces=True)")
+        hypers = dict(sp["hypers"])
+        kind = hypers.pop("kind")
+        # frame means (the features of the ridge models) and their gradients: U ≈ X̄ w + b
+        result = EllipsoidalDensityProjection(**hypers).compute(frames, kind=kind, gradients=("positions", "orientations"))
+        data = {
+            "features": result.values(),
+            "energies": np.array([atoms.info["energy"] for atoms in frames]),
+            "positions_gradient": result.gradient("positions"),
+            "orientations_gradient": result.gradient("orientations"),
+            "forces": np.concatenate([np.reshape(atoms.info["force"], (-1, 3)) for atoms in frames]),
+            "torques": np.concatenate([np.reshape(atoms.info["torque"], (-1, 3)) for atoms in frames]),
+            "system": np.repeat(np.arange(len(frames)), [len(atoms) for atoms in frames]),
+        }
+        train, test = regression.split(len(frames), sp["test_fraction"], sp["seed"])
+        weights = {"energy": (0.0, 0.0), "energy_forces_torques": (sp["force_weight"], sp["torque_weight"])}
+        rows = np.flatnonzero(np.isin(data["system"], test))
+        arrays, metrics = {"test": test, "energy": data["energies"][test], "force": data["forces"][rows],
+                           "torque": data["torques"][rows]}, {}
+        for name, (w_f, w_t) in weights.items():
+            model = force_fit.fit_with(data, train, sp["alpha"], w_f, w_t)
+            arrays[f"{name}:energy"] = model.energy(data["features"][test])
+            arrays[f"{name}:force"] = model.negative_gradient(data["positions_gradient"][rows])
+            arrays[f"{name}:torque"] = model.negative_gradient(data["orientations_gradient"][rows])
+            metrics[name] = {q: regression.regression_metrics(arrays[q], arrays[f"{name}:{q}"])
+                             for q in ("energy", "force", "torque")}
+        sizes = [n for n in sp["train_sizes"] if n <= len(train)]
+        curve = force_fit.force_learning_curve(data, train, test, sizes, alpha=sp["alpha"],
+                                               force_weight=sp["force_weight"], torque_weight=sp["torque_weight"],
+                                               seed=sp["seed"])
+        with atomic_path(job.fn("force_fit.npz")) as tmp:
+            np.savez(tmp, **arrays)
+        save_json(job.fn("force_fit.json"), {"metrics": metrics, "curve": curve, "n_train": len(train)})
+        record(job, wall_time=time.perf_counter() - start, metrics={
+            "n_train": len(train), "n_test": len(test), "n_features": int(data["features"].shape[1]), **metrics})
 
 
 def _report(args):
@@ -70,7 +139,8 @@ def _report(args):
         target = job.sp()["target"]
         branch = job.sp().get("target_below") is not None
         data = np.load(job.fn("predictions.npz"))
-        parity[target] = (job, data)
+        if not branch:  # the chemiscope map shows the models of all dimers
+            parity[target] = (job, data)
         y, p = data["y_test"], data["y_test_pred"]
         entry = {"job": job.id, "metrics": regression_metrics(y, p), "splits": read_metrics(job)["splits"]}
         subsets = {"": slice(None)}
@@ -109,7 +179,12 @@ def _report(args):
         writer = csv.DictWriter(handle, fieldnames=list(table[0]))
         writer.writeheader()
         writer.writerows(table)
-    summary.write_rows(out / "summary_rows.json", summary.gay_berne_rows(models, curves, n_dimers))
+    rows = summary.gay_berne_rows(models, curves, n_dimers)
+    for job in map(open_job, args.force_fits or ()):
+        fit = json.loads(Path(job.fn("force_fit.json")).read_text())
+        plots.force_fit_plots(dict(np.load(job.fn("force_fit.npz"))), fit["curve"], out)
+        rows += summary.gay_berne_force_rows(fit, job.id)
+    summary.write_rows(out / "summary_rows.json", rows)
     _write_parity_chemiscope(parity, units, out / "parity.chemiscope.json.gz")
 
 
@@ -147,10 +222,13 @@ def _write_parity_chemiscope(parity, units, path):
 
 
 def add_parsers(subparsers):
-    """Register ``dimers`` and ``gay_berne_report``."""
+    """Register ``dimers``, ``force_fit`` and ``gay_berne_report``."""
     add_job_step(subparsers, "dimers", _dimers, "Gay-Berne dimers of a dataset job -> frames.xyz")
+    add_job_step(subparsers, "force_fit", _force_fit,
+                 "linear AniSOAP potentials fitted to energies, and to energies + forces + torques")
     p = subparsers.add_parser("gay_berne_report", help="Gay-Berne figures, metrics table and summary rows")
     p.add_argument("--models", nargs="+", required=True, help="job ids of the ridge models")
     p.add_argument("--curves", nargs="+", required=True, help="job ids of the learning curves")
+    p.add_argument("--force-fits", nargs="*", default=(), help="job ids of the force_fit jobs")
     p.add_argument("--output-dir", required=True)
     p.set_defaults(handler=_report)

@@ -4,19 +4,22 @@
 
     dimers ─ featurize ─┬─ ridge           (one per target; one more on the U < 0 dimers)
                         └─ learning_curve  (one per learning_curve.targets)
+    dimers ─ force_fit    (AniSOAP + gradients; energy-only and energy + force + torque fits)
     report: results/gay_berne/{parity,learning_curve}.png, metrics.csv, summary_rows.json,
-            parity.chemiscope.json.gz
+            parity.chemiscope.json.gz (+ force_parity.png, force_learning_curve.png with force_fit)
 """
 
 from .plan import ConfigError, Plan
 
-__all__ = ["RESULTS", "TARGETS", "plan", "validate"]
+__all__ = ["FORCE_TARGETS", "RESULTS", "TARGETS", "plan", "validate"]
 
 STUDY = "gay_berne"
 RESULTS = f"results/{STUDY}"
 #: Final outputs of the report step.
 TARGETS = [f"{RESULTS}/parity.png", f"{RESULTS}/learning_curve.png", f"{RESULTS}/metrics.csv",
            f"{RESULTS}/parity.chemiscope.json.gz"]
+#: Further outputs of the report step with ``force_fit`` enabled.
+FORCE_TARGETS = [f"{RESULTS}/force_parity.png", f"{RESULTS}/force_learning_curve.png"]
 
 
 def validate(config):
@@ -29,7 +32,8 @@ def validate(config):
         the Gay-Berne singularity ``h12 = -gamma sigma`` (or with a repulsion
         above 1,000 epsilon there); ``h_max`` so large that dimers lie beyond
         the cutoff (zero energy), or, with ``h_max`` null (up to the cutoff),
-        an ``h_min`` that leaves no room below it.
+        an ``h_min`` that leaves no room below it; ``force_fit`` enabled on
+        dimers without forces.
     """
     data = config["dataset"]
     key = f"studies.{STUDY}.dataset"
@@ -45,6 +49,8 @@ def validate(config):
     if repulsion > 1000 * epsilon:
         raise ConfigError(f"{key}.h_min", f"{h_min} gives a repulsion U_r = {repulsion:.3g} epsilon "
                                            "(more than 1,000 epsilon): raise h_min")
+    if config.get("force_fit", {}).get("enabled") and not data.get("forces", True):
+        raise ConfigError(f"{key}.forces", "force_fit needs dimers with forces: set it true or disable force_fit")
     reach = 2 * max(data["semiaxes"])  # the largest contact distance sigma12 of two such ellipsoids
     if h_max is None and h_min + reach >= cutoff:
         raise ConfigError(f"{key}.h_min", f"{h_min} leaves no separation below the cutoff {cutoff:g} for "
@@ -88,6 +94,13 @@ def plan(config, basedir="."):
                             if value is not None and key != "targets"}}
     for target in config["learning_curve"].get("targets") or config["ridge"]["targets"]:
         p.add("learning_curve", f"target={target}", features=spectrum, target=target, **curve)
+    fit = config.get("force_fit", {})
+    if fit.get("enabled"):
+        parameters = {key: value for key, value in fit.items() if key != "enabled"}
+        p.add("force_fit", f"alpha={fit['alpha']:g} w_F={fit['force_weight']:g} w_τ={fit['torque_weight']:g}",
+              dataset=dataset, hypers=features, test_fraction=protocol["test_fraction"], seed=protocol["seed"],
+              **parameters)
+        p.targets.extend(FORCE_TARGETS)
     p.targets.extend(TARGETS)
     p.summary_rows.append(f"{RESULTS}/summary_rows.json")
     return p

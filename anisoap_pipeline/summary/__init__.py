@@ -8,7 +8,7 @@ module per study turns its results into rows, one function per paper claim.
 """
 
 from .benzene import benzene_rows
-from .gay_berne import gay_berne_rows
+from .gay_berne import gay_berne_force_rows, gay_berne_rows
 from .liquid_crystals import liquid_crystal_rows
 from .sweep import sweep_rows
 from .table import (BEYOND_THE_PAPER, VERDICTS, finding, fmt, fmt_spread, read_rows, render, row, write_rows,
@@ -21,6 +21,7 @@ __all__ = [
     "finding",
     "fmt",
     "fmt_spread",
+    "gay_berne_force_rows",
     "gay_berne_rows",
     "liquid_crystal_rows",
     "read_rows",

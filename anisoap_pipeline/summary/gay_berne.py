@@ -2,7 +2,7 @@
 
 from .table import fmt, fmt_spread, row
 
-__all__ = ["gay_berne_rows"]
+__all__ = ["BEYOND_THE_PAPER", "gay_berne_force_rows", "gay_berne_rows"]
 
 #: R² above which a parity plot counts as "on the diagonal".
 H12_R2_YES = 0.99
@@ -170,3 +170,43 @@ def gay_berne_rows(models, curves, n_dimers):
             headline=headline,
         ))
     return rows
+
+
+#: Heading of the rows beyond the paper's claims (the ``section`` of the sweep
+#: study's table rows, where that has landed).
+BEYOND_THE_PAPER = "beyond the paper"
+
+
+def gay_berne_force_rows(fit, job):
+    """Rows of the force/torque fit (issue 12.5), beyond the paper's claims.
+
+    Parameters
+    ----------
+    fit : dict
+        ``force_fit.json``: ``metrics`` (per fit, test metrics of energy, force
+        and torque), ``curve`` (:func:`~anisoap_pipeline.analysis.force_fit.force_learning_curve`).
+    job : str
+        The force_fit job id.
+
+    Returns
+    -------
+    list of dict
+        :func:`row` dicts with verdict ``n/a`` (the paper has no such claim)
+        and ``section`` :data:`BEYOND_THE_PAPER`.
+    """
+    metrics, curve = fit["metrics"], fit["curve"]
+    energy, both = metrics["energy"], metrics["energy_forces_torques"]
+    rows = [
+        row("gay_berne", f"linear AniSOAP potential, {fit['n_train']:,} training dimers: test energy RMSE (R²)",
+            "not in the paper", f"energies only {fmt(energy['energy']['rmse'])} ε ({fmt(energy['energy']['r2'])}); "
+            f"energies + forces + torques {fmt(both['energy']['rmse'])} ε ({fmt(both['energy']['r2'])})", job, "n/a"),
+        row("gay_berne", "same fits: test force / torque RMSE", "not in the paper",
+            f"energies only {fmt(energy['force']['rmse'])} ε/σ / {fmt(energy['torque']['rmse'])} ε; "
+            f"with gradients {fmt(both['force']['rmse'])} ε/σ / {fmt(both['torque']['rmse'])} ε", job, "n/a"),
+    ]
+    n = curve["train_sizes"][0]
+    rows.append(row(
+        "gay_berne", f"energy RMSE from {n} training dimers (learning curve)", "not in the paper",
+        f"energies only {fmt(curve['energy']['energy_rmse'][0])} ε; energies + forces + torques "
+        f"{fmt(curve['energy_forces_torques']['energy_rmse'][0])} ε", job, "n/a"))
+    return [{**item, "section": BEYOND_THE_PAPER} for item in rows]

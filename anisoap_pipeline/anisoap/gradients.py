@@ -1,0 +1,724 @@
+"""Exact gradients of AniSOAP features with respect to positions and orientations.
+
+Conventions
+-----------
+``"positions"``: ∂X/∂r_k, the derivative with respect to the Cartesian position
+(Å) of particle k, featomic's layout (gradient samples ``sample, system, atom``,
+component ``xyz``). Every periodic image counts: a neighbour j contributes to
+centre i through r_ij = r_j + shift - r_i, so both i and j receive gradients
+(the images of i itself cancel).
+
+``"orientations"``: ∂X/∂θ_k, the derivative with respect to an infinitesimal
+rotation of particle k about the lab axes x, y, z, i.e. of X evaluated with
+R_k -> exp([θ]ₓ) R_k (R_k the body -> lab rotation of the quaternion ``c_q``,
+[θ]ₓ the cross-product matrix), at θ = 0. Same layout (component ``xyz`` =
+the rotation axis). With E a function of the features, -∂E/∂θ_k is the lab-frame
+torque on k; -∂E/∂r_k its force. A rotation changes the neighbour's precision
+matrix A_k = R_k diag(1/a²) R_kᵀ by [θ]ₓ A_k - A_k [θ]ₓ. The centre's own
+orientation enters its density only through its own Gaussian (the self pair,
+absent with ``subtract_center_contribution``) and its periodic images.
+
+Method
+------
+A pair (i, j) contributes c_φ(r, A) = ∫ φ(x) g_A(x - r) dx to the raw
+coefficient of basis function φ = r^{2n} R_l^m(x) exp(-x²/2σ²) (paper
+Eqs. A7-A10, A23). Integrating by parts, ∂c_φ/∂r_b = c_{∂_b φ}; and since
+rotating everything leaves the integral unchanged,
+∂c_φ/∂θ = c_{(x × ∇) φ} - r × ∂c_φ/∂r (the global-rotation identity, exact).
+∂_b φ and (x × ∇) φ are again sums of r^{2n'} R_{l'}^{m'} exp(-x²/2σ²) with
+l' <= l + 1, n' <= n + 1, degree l' + 2n' <= max degree + 1: so per pair one
+contraction of the Gaussian moments (:mod:`.moments`, one degree higher than
+the features need) onto that extended set of functions gives the coefficient
+and all six derivatives through small fixed sparse matrices built once here.
+The chain rule to the radial and power spectrum is applied per centre (all its
+pairs and directions in one small matrix product per l) with the centre's
+orthonormalised coefficients; the Löwdin matrix is applied once per gradient
+sample at the end. With a smooth cutoff (:mod:`.cutoff`) the pair's
+weight f(|r_ij|) adds f'(r) r̂ c_φ to the position derivative.
+"""
+
+from functools import lru_cache
+
+import numba
+import numpy as np
+from metatensor import Labels, TensorBlock, TensorMap
+from numba import njit, prange
+from scipy import sparse
+from tqdm.auto import tqdm
+
+from .coefficients import DensityCoefficients, feature_labels
+from .expansion import contract_centre
+from .moments import gaussian_parameters, moment_recurrence
+from .solid_harmonics import monomial_exponents, solid_harmonic_coefficients
+
+__all__ = [
+    "GRADIENT_PARAMETERS", "FeatureGradients", "batch_gradients", "check_gradients", "compute_gradients",
+    "derivative_maps",
+]
+
+#: Gradient parameters, in the order of the kernel's six directions.
+GRADIENT_PARAMETERS = ("positions", "orientations")
+KINDS = ("power_spectrum", "radial_spectrum", "coefficients")
+
+
+# --------------------------------------------------------------------- maps
+def _rows(max_angular, num_radial):
+    """Polynomials of the rows (l, m, n) of :func:`solid_harmonic_coefficients`
+    as a dense (n_rows, n_monomials) matrix, with each row's (l, m, n)."""
+    row_ptr, columns, values, max_degree = solid_harmonic_coefficients(max_angular, tuple(num_radial))
+    n_rows = len(row_ptr) - 1
+    dense = np.zeros((n_rows, len(monomial_exponents(max_degree))))
+    for r in range(n_rows):
+        dense[r, columns[row_ptr[r] : row_ptr[r + 1]]] = values[row_ptr[r] : row_ptr[r + 1]]
+    labels = [(l, m, n) for l in range(max_angular + 1) for m in range(-l, l + 1) for n in range(num_radial[l])]
+    return dense, labels
+
+
+def _operators(max_degree):
+    """∂_b and multiplication by x_b on polynomials of degree <= max_degree
+    (sparse matrices on monomial vectors; images of degree max_degree + 1 for x_b)."""
+    small = monomial_exponents(max_degree)
+    large = monomial_exponents(max_degree + 1)
+    index = {tuple(e): i for i, e in enumerate(large.tolist())}
+    shape = (len(large), len(large))
+    derivative, times = [], []
+    for b in range(3):
+        unit = np.eye(3, dtype=np.int64)[b]
+        up = [index[tuple(e)] for e in (small + unit).tolist()]
+        times.append(sparse.csr_matrix((np.ones(len(small)), (up, np.arange(len(small)))), shape=shape))
+        has = np.flatnonzero(small[:, b] > 0)
+        down = [index[tuple(e)] for e in (small[has] - unit).tolist()]
+        derivative.append(sparse.csr_matrix((small[has, b].astype(float), (down, has)), shape=shape))
+    return derivative, times
+
+
+def _express(target, candidates, what):
+    """Coefficients y with candidatesᵀ y = target (least squares), checked exact;
+    entries below 1e-12 of their column's largest (round-off) set to zero."""
+    used = np.flatnonzero(np.abs(candidates).sum(axis=0) + np.abs(target).sum(axis=1))
+    solution = np.zeros((len(candidates), target.shape[1]))
+    if len(candidates):
+        solution, *_ = np.linalg.lstsq(candidates[:, used].T, target[used], rcond=None)
+    residual = np.abs(candidates.T @ solution - target).max()
+    scale = np.abs(target).max()
+    if residual > 1e-9 * max(scale, 1e-300):
+        raise RuntimeError(f"{what}: not in the span of the solid harmonics (residual {residual:.2e})")
+    solution[np.abs(solution) < 1e-12 * np.abs(solution).max(axis=0, keepdims=True, initial=0.0)] = 0.0
+    return solution
+
+
+def _csr(blocks, n_rows):
+    """Three {row: {column: value}} dicts -> (ptr (3, n_rows + 1), columns, values)."""
+    ptr = np.zeros((3, n_rows + 1), dtype=np.int64)
+    columns, values = [], []
+    for b, block in enumerate(blocks):
+        ptr[b, 0] = len(columns)  # the three matrices share one columns/values array
+        for r in range(n_rows):
+            row = block.get(r, {})
+            for col in sorted(row):
+                columns.append(col)
+                values.append(row[col])
+            ptr[b, r + 1] = len(columns)
+    return ptr, np.array(columns, dtype=np.int64), np.array(values, dtype=np.float64)
+
+
+@lru_cache(maxsize=8)
+def derivative_maps(max_angular, num_radial, inv_sigma2):
+    """Fixed sparse matrices turning a pair's extended coefficients into derivatives.
+
+    Parameters
+    ----------
+    max_angular : int
+    num_radial : tuple of int
+    inv_sigma2 : float
+        1/σ² of the GTO basis (Å⁻²), 0 for the monomial basis.
+
+    Returns
+    -------
+    dict
+        ``table``: moment recurrence up to degree D + 1 (D the features' degree);
+        ``ext_ptr, ext_columns, ext_values``: CSR (n_ext, n_monomials) of the
+        extended functions r^{2n'} R_{l'}^{m'}, the feature rows (l, m, n) first;
+        ``d_ptr, d_columns, d_values``: for b = x, y, z the CSR (n_rows, n_ext)
+        of ∂_b φ - x_b φ / σ² (φ without its Gaussian), i.e. of ∂_b of the basis
+        function; ``l_ptr, l_columns, l_values``: for a = x, y, z the CSR
+        (n_rows, n_rows) of the rotation generator (x × ∇)_a, antisymmetric.
+    """
+    num_radial = tuple(int(n) for n in num_radial)
+    basis, labels = _rows(max_angular, num_radial)
+    max_degree = max(l + 2 * (nr - 1) for l, nr in enumerate(num_radial))
+    derivative, times = _operators(max_degree)
+    n_large = derivative[0].shape[1]
+    basis = np.pad(basis, ((0, 0), (0, n_large - basis.shape[1])))
+    # every (l', n') a derivative of a feature row (l, n) can reach
+    def reach(l, n):  # the x_b φ / σ² term raises the degree; absent for monomials
+        return [(l + 1, n - 1), (l - 1, n)] + ([(l + 1, n), (l - 1, n + 1)] if inv_sigma2 else [])
+
+    needed = {(l, n) for (l, _, n) in labels}
+    for l, _, n in labels:
+        needed |= set(reach(l, n))
+    needed = {(l, n) for (l, n) in needed if l >= 0 and n >= 0}
+    ext_radial = [1 + max([n for (lp, n) in needed if lp == l], default=-1) for l in range(max_angular + 2)]
+    ext_dense, ext_labels = _rows(max_angular + 1, ext_radial)
+    ext_dense = np.pad(ext_dense, ((0, 0), (0, n_large - ext_dense.shape[1])))
+    where = {lab: r for r, lab in enumerate(ext_labels)}
+    label_set = set(labels)
+    order = [where[lab] for lab in labels] + [
+        r for r, (l, m, n) in enumerate(ext_labels) if (l, n) in needed and (l, m, n) not in label_set
+    ]
+    ext_dense, ext_labels = ext_dense[order], [ext_labels[r] for r in order]
+
+    d_blocks = [{}, {}, {}]
+    l_blocks = [{}, {}, {}]
+    rotation = [(1, 2), (2, 0), (0, 1)]  # (x × ∇)_a = x_b ∂_c - x_c ∂_b
+    feature_pairs = sorted({(l, n) for (l, _, n) in labels})
+    for l, n in feature_pairs:
+        rows = [r for r, (lr, _, nr) in enumerate(labels) if (lr, nr) == (l, n)]
+        polys = basis[rows].T  # (n_monomials, 2l + 1)
+        targets = [derivative[b] @ polys - inv_sigma2 * (times[b] @ polys) for b in range(3)]
+        cols = [e for e, (le, _, ne) in enumerate(ext_labels) if (le, ne) in reach(l, n)]
+        solution = _express(np.concatenate(targets, axis=1), ext_dense[cols], f"∂ r^{2 * n} R_{l}")
+        for b in range(3):
+            part = solution[:, b * len(rows) : (b + 1) * len(rows)]
+            for k, r in enumerate(rows):
+                d_blocks[b][r] = {cols[i]: v for i, v in enumerate(part[:, k]) if v != 0.0}
+        for a, (b, c) in enumerate(rotation):
+            target = times[b] @ (derivative[c] @ polys) - times[c] @ (derivative[b] @ polys)
+            block = _express(target[: basis.shape[1]], basis[rows], f"(x × ∇) r^{2 * n} R_{l}")
+            block = 0.5 * (block - block.T)  # exact antisymmetry (equal-norm real harmonics)
+            for k, r in enumerate(rows):
+                l_blocks[a][r] = {rows[i]: v for i, v in enumerate(block[:, k]) if v != 0.0}
+
+    ext_ptr = np.zeros(len(ext_labels) + 1, dtype=np.int64)
+    ext_columns, ext_values = [], []
+    for e in range(len(ext_labels)):
+        nonzero = np.flatnonzero(ext_dense[e])
+        ext_columns.extend(nonzero.tolist())
+        ext_values.extend(ext_dense[e, nonzero].tolist())
+        ext_ptr[e + 1] = len(ext_columns)
+    d_ptr, d_columns, d_values = _csr(d_blocks, len(labels))
+    l_ptr, l_columns, l_values = _csr(l_blocks, len(labels))
+    return dict(
+        table=moment_recurrence(max_degree + 1),
+        n_monomials=len(monomial_exponents(max_degree)),
+        ext_ptr=ext_ptr,
+        ext_columns=np.array(ext_columns, dtype=np.int64),
+        ext_values=np.array(ext_values, dtype=np.float64),
+        d_ptr=d_ptr,
+        d_columns=d_columns,
+        d_values=d_values,
+        l_ptr=l_ptr,
+        l_columns=l_columns,
+        l_values=l_values,
+    )
+
+
+# ------------------------------------------------------------------- kernels
+@njit(cache=True)
+def _offsets(num_radial, n_species):
+    n_l = num_radial.shape[0]
+    row_start = np.zeros(n_l + 1, dtype=np.int64)
+    coef_start = np.zeros(n_l + 1, dtype=np.int64)
+    ps_start = np.zeros(n_l + 1, dtype=np.int64)
+    for l in range(n_l):
+        nr = num_radial[l]
+        row_start[l + 1] = row_start[l] + (2 * l + 1) * nr
+        coef_start[l + 1] = coef_start[l] + (2 * l + 1) * n_species * nr
+        ps_start[l + 1] = ps_start[l] + (n_species * nr) ** 2
+    return row_start, coef_start, ps_start
+
+
+@njit(cache=True)
+def _accumulate(acc, g, u_first, u_last, s, coefficients, weight, power_spectrum, n_l, num_radial, n_species, tmp):
+    """Add the raw derivatives ``g[u]`` (feature rows of species s) of one pair or
+    centre, chained to the requested kind, to one gradient sample ``acc`` (6, n_acc)."""
+    row_start, coef_start, ps_start = _offsets(num_radial, n_species)
+    for l in range(n_l):
+        nr = num_radial[l]
+        if power_spectrum:
+            width = n_species * nr
+            for u in range(u_first, u_last):
+                for n in range(nr):
+                    tmp[:width] = 0.0
+                    for m in range(2 * l + 1):
+                        value = g[u, row_start[l] + m * nr + n]
+                        base = coef_start[l] + m * width
+                        for q in range(width):
+                            tmp[q] += value * coefficients[base + q]
+                    base = ps_start[l] + (s * nr + n) * width
+                    for q in range(width):
+                        acc[u, base + q] += weight * tmp[q]
+        else:
+            for u in range(u_first, u_last):
+                for m in range(2 * l + 1):
+                    for n in range(nr):
+                        acc[u, coef_start[l] + (m * n_species + s) * nr + n] += weight * g[u, row_start[l] + m * nr + n]
+
+
+_GROUP = 64  # pairs per vectorised group in :func:`gradient_kernel`
+
+
+@njit(cache=True)
+def _sparse_rows(ptr, columns, values, x, n_rows, out, u):
+    """out[r, u, :] = sum_t values[t] x[columns[t], :] over row r of a CSR matrix;
+    the pairs of a centre are the last, vectorised axis of ``x`` and ``out``."""
+    n_pairs = out.shape[2]
+    total = np.empty(n_pairs)
+    for r in range(n_rows):
+        total[:] = 0.0
+        for t in range(ptr[r], ptr[r + 1]):
+            value = values[t]
+            source = x[columns[t]]
+            for p in range(n_pairs):
+                total[p] += value * source[p]
+        out[r, u, :] = total
+
+
+@njit(cache=True)
+def _moments(covariance, center, prefactor, table, out):
+    """:func:`.moments.gaussian_moments` for several pairs at once (same operations,
+    same bits), pairs along the last axis of ``out`` (n_monomials + 1, n_pairs)."""
+    n_pairs = out.shape[1]
+    out[0, :] = prefactor[:n_pairs]
+    out[table.shape[0], :] = 0.0
+    for f in range(1, table.shape[0]):
+        k = table[f, 0]
+        i0, i1, i2, i3 = table[f, 1], table[f, 2], table[f, 3], table[f, 4]
+        n0, n1, n2 = table[f, 5], table[f, 6], table[f, 7]
+        for p in range(n_pairs):
+            value = center[k, p] * out[i0, p]
+            value += covariance[k, 0, p] * n0 * out[i1, p]
+            value += covariance[k, 1, p] * n1 * out[i2, p]
+            value += covariance[k, 2, p] * n2 * out[i3, p]
+            out[f, p] = value
+
+
+@njit(cache=True, parallel=True)
+def gradient_kernel(
+    task_ptr, pair_ptr, neighbors, vectors, weights, dweights, precisions, semiaxes_products, species_index,
+    n_species, inv_sigma2, table, n_monomials, row_ptr, columns, values, ext_ptr, ext_columns, ext_values,
+    d_ptr, d_columns, d_values, l_ptr, l_columns, l_values, num_radial, orthonormalization, power_spectrum,
+    n_l, positions, orientations, slot_neighbor, slot_center, center_weight, n_slots, max_pairs,
+):
+    """Density coefficients and raw accumulated gradients of all centres.
+
+    Tasks (``task_ptr``, contiguous centres) must not share gradient samples:
+    a task owns the slots its centres write to (whole frames for frame means).
+    Within a centre, every step runs over all its pairs at once (the pairs are
+    the contiguous, vectorised axis of the scratch arrays).
+    Returns ``flat`` (n_centres, n_coefficients), bit-identical to
+    :func:`.expansion.density_coefficients`, and ``acc`` (n_slots, 6, n_acc):
+    directions positions x, y, z then orientations x, y, z; raw (before the
+    Löwdin matrix) chained coefficients (l < n_l) or power-spectrum B matrices.
+    """
+    n_rows = row_ptr.shape[0] - 1
+    n_ext = ext_ptr.shape[0] - 1
+    n_table = table.shape[0]
+    row_start, coef_start, ps_start = _offsets(num_radial, n_species)
+    n_acc = ps_start[n_l] if power_spectrum else coef_start[n_l]
+    n_centres = pair_ptr.shape[0] - 1
+    flat = np.zeros((n_centres, coef_start[-1]))
+    acc = np.zeros((n_slots, 6, n_acc))
+    max_width = 1
+    for l in range(num_radial.shape[0]):
+        max_width = max(max_width, n_species * num_radial[l])
+    n_d_rows = row_start[n_l]
+    capacity = max(max_pairs, _GROUP)
+    for task in prange(task_ptr.shape[0] - 1):
+        summed = np.empty((n_species, n_monomials))
+        raw = np.empty((n_species, n_rows))
+        covariance = np.empty((3, 3))
+        center = np.empty(3)
+        covariances = np.empty((3, 3, capacity))
+        centers = np.empty((3, capacity))
+        prefactors = np.empty(capacity)
+        rv = np.empty((3, capacity))
+        moment_buffer = np.empty((n_table + 1) * capacity)
+        ext_buffer = np.empty(n_ext * capacity)
+        group_buffer = np.empty(n_rows * 6 * capacity)
+        g_buffer = np.empty(n_rows * 6 * max_pairs)
+        central = np.zeros((3, n_species, n_rows))
+        one = np.empty((3, n_rows))
+        tmp = np.empty(max_width)
+        end = task_ptr[task + 1]
+        next_centre = task_ptr[task]
+        while next_centre < end:
+            # a group of consecutive centres with about _GROUP pairs: the per-pair
+            # steps below run over all of them at once (longer vectors)
+            group_first = next_centre
+            group_pairs = 0
+            while next_centre < end and (
+                group_pairs == 0 or group_pairs + pair_ptr[next_centre + 1] - pair_ptr[next_centre] <= _GROUP
+            ):
+                group_pairs += pair_ptr[next_centre + 1] - pair_ptr[next_centre]
+                next_centre += 1
+            if group_pairs == 0:
+                continue
+            offset = pair_ptr[group_first]
+            moments = moment_buffer[: (n_table + 1) * group_pairs].reshape((n_table + 1, group_pairs))
+            ext = ext_buffer[: n_ext * group_pairs].reshape((n_ext, 1, group_pairs))
+            grouped = group_buffer[: n_rows * 6 * group_pairs].reshape((n_rows, 6, group_pairs))
+            for p in range(group_pairs):
+                j = neighbors[offset + p]
+                prefactors[p] = weights[offset + p] * gaussian_parameters(
+                    vectors[offset + p], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
+                )
+                covariances[:, :, p] = covariance
+                centers[:, p] = center
+                rv[:, p] = vectors[offset + p]
+            _moments(covariances, centers, prefactors, table, moments)
+            for c in range(group_first, next_centre):
+                if pair_ptr[c] == pair_ptr[c + 1]:
+                    continue
+                summed[:, :] = 0.0
+                for p in range(pair_ptr[c] - offset, pair_ptr[c + 1] - offset):
+                    s = species_index[neighbors[offset + p]]
+                    for f in range(n_monomials):
+                        summed[s, f] += moments[f, p]
+                contract_centre(summed, raw, row_ptr, columns, values, num_radial, orthonormalization, flat[c])
+            _sparse_rows(ext_ptr, ext_columns, ext_values, moments, n_ext, ext, 0)
+            ext2 = ext.reshape((n_ext, group_pairs))
+            for b in range(3):
+                _sparse_rows(d_ptr[b], d_columns, d_values, ext2, n_d_rows, grouped, b)
+            for a in range(3):
+                if not orientations:
+                    grouped[:n_d_rows, 3 + a, :] = 0.0
+                    continue
+                b, cc = (a + 1) % 3, (a + 2) % 3
+                _sparse_rows(l_ptr[a], l_columns, l_values, ext2, n_d_rows, grouped, 3 + a)
+                for row in range(n_d_rows):
+                    for p in range(group_pairs):
+                        grouped[row, 3 + a, p] -= rv[b, p] * grouped[row, cc, p] - rv[cc, p] * grouped[row, b, p]
+            for p in range(group_pairs):
+                w = weights[offset + p]
+                scale = dweights[offset + p] / w if w > 0.0 else 0.0
+                if scale != 0.0:
+                    norm = np.sqrt(rv[0, p] ** 2 + rv[1, p] ** 2 + rv[2, p] ** 2)
+                    for b in range(3):
+                        for row in range(n_d_rows):
+                            grouped[row, b, p] += scale * rv[b, p] / norm * ext2[row, p]
+            for c in range(group_first, next_centre):
+                first, last = pair_ptr[c], pair_ptr[c + 1]
+                n_pairs = last - first
+                if n_pairs == 0:
+                    continue
+                coefficients = flat[c]
+                weight = center_weight[c]
+                g = g_buffer[: n_rows * 6 * n_pairs].reshape((n_rows, 6, n_pairs))
+                g[:n_d_rows] = grouped[:n_d_rows, :, first - offset : last - offset]
+                # chain rule for all pairs and directions at once, then scattered to the samples
+                for l in range(n_l):
+                    nr = num_radial[l]
+                    width = n_species * nr
+                    span = nr * 6 * n_pairs
+                    rows = g[row_start[l] : row_start[l + 1]].reshape((2 * l + 1, span))
+                    chained = rows  # (unused unless power_spectrum)
+                    if power_spectrum:  # chained[(n, u, p), q] = sum_m g[(m, n), u, p] c[m, q]
+                        slab = coefficients[coef_start[l] : coef_start[l + 1]].reshape((2 * l + 1, width))
+                        chained = np.dot(rows.T, slab)
+                    for p in range(n_pairs):
+                        j = neighbors[first + p]
+                        s = species_index[j]
+                        slot = slot_neighbor[first + p]
+                        for u in range(6):
+                            if (u < 3 and (j == c or not positions)) or (u >= 3 and not orientations):
+                                continue  # the centre's own images: positions cancel
+                            for n in range(nr):
+                                x = (n * 6 + u) * n_pairs + p
+                                if power_spectrum:
+                                    base = ps_start[l] + (s * nr + n) * width
+                                    for q in range(width):
+                                        acc[slot, u, base + q] += weight * chained[x, q]
+                                else:
+                                    for m in range(2 * l + 1):
+                                        acc[slot, u, coef_start[l] + (m * n_species + s) * nr + n] += weight * rows[m, x]
+                if positions:
+                    central[:, :, :] = 0.0
+                    for p in range(n_pairs):
+                        j = neighbors[first + p]
+                        if j != c:
+                            s = species_index[j]
+                            for row in range(n_d_rows):
+                                for b in range(3):
+                                    central[b, s, row] -= g[row, b, p]
+                    for s in range(n_species):
+                        one[:, :] = central[:, s, :]
+                        _accumulate(acc[slot_center[c]], one, 0, 3, s, coefficients, weight,
+                                    power_spectrum, n_l, num_radial, n_species, tmp)
+    return flat, acc
+
+
+@njit(cache=True, parallel=True)
+def finalise(acc, power_spectrum, n_l, num_radial, n_species, orthonormalization):
+    """Apply the Löwdin matrices (and symmetrise the power spectrum) per gradient sample.
+
+    Returns
+    -------
+    ndarray (n_slots, 6, n_features)
+        Coefficient gradients in the flat layout (l < n_l), or power-spectrum
+        gradients (-1)^l/√(2l+1) (B + Bᵀ) in the column order of
+        :func:`.coefficients.power_spectrum_values`.
+    """
+    _, coef_start, ps_start = _offsets(num_radial, n_species)
+    n_out = ps_start[n_l] if power_spectrum else coef_start[n_l]
+    out = np.zeros((acc.shape[0], acc.shape[1], n_out))
+    for slot in prange(acc.shape[0]):
+        for u in range(acc.shape[1]):
+            a = acc[slot, u]
+            o = out[slot, u]
+            for l in range(n_l):
+                nr = num_radial[l]
+                width = n_species * nr
+                w = orthonormalization[l]
+                if power_spectrum:
+                    factor = (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
+                    base = ps_start[l]
+                    for s in range(n_species):
+                        for k in range(nr):
+                            q = s * nr + k
+                            for q2 in range(width):
+                                total = 0.0
+                                for n in range(nr):
+                                    total += w[n, k] * a[base + (s * nr + n) * width + q2]
+                                o[base + q * width + q2] += factor * total
+                                o[base + q2 * width + q] += factor * total
+                else:
+                    for m in range(2 * l + 1):
+                        for s in range(n_species):
+                            base = coef_start[l] + (m * n_species + s) * nr
+                            for k in range(nr):
+                                total = 0.0
+                                for n in range(nr):
+                                    total += a[base + n] * w[n, k]
+                                o[base + k] = total
+    return out
+
+
+# ------------------------------------------------------------------- results
+class FeatureGradients:
+    """Features and their gradients, per centre or as frame means.
+
+    Attributes
+    ----------
+    coefficients : DensityCoefficients
+        The density coefficients (the features follow from them).
+    kind : {"power_spectrum", "radial_spectrum", "coefficients"}
+    mean_over_samples : bool
+    gradients : dict {parameter: ndarray}
+        Frame means: (n_particles, 3, n_species * n_features), one row per
+        particle of every frame in order (``coefficients.system`` /
+        ``coefficients.atom``), columns per centre type in ``species`` (all
+        species channels; :meth:`gradient` keeps the centre types present, the
+        columns of the features). Per centre: (n_gradient_samples, 3, n_features)
+        for the samples ``sample_center`` (global centre index) and
+        ``sample_atom`` (index of the particle k within its frame).
+    """
+
+    def __init__(self, coefficients, kind, mean_over_samples, gradients, sample_center=None, sample_atom=None):
+        self.coefficients = coefficients
+        self.kind = kind
+        self.mean_over_samples = bool(mean_over_samples)
+        self.gradients = gradients
+        self.sample_center = sample_center
+        self.sample_atom = sample_atom
+
+    @classmethod
+    def concatenate(cls, parts):
+        """Join consecutive frame chunks (centre indices shifted)."""
+        if len(parts) == 1:
+            return parts[0]
+        first = parts[0]
+        gradients = {k: np.concatenate([p.gradients[k] for p in parts]) for k in first.gradients}
+        center = atom = None
+        if not first.mean_over_samples:
+            shifts = np.cumsum([0] + [len(p.coefficients.flat) for p in parts[:-1]])
+            center = np.concatenate([p.sample_center + s for p, s in zip(parts, shifts)])
+            atom = np.concatenate([p.sample_atom for p in parts])
+        coefficients = DensityCoefficients.concatenate([p.coefficients for p in parts])
+        return cls(coefficients, first.kind, first.mean_over_samples, gradients, center, atom)
+
+    def _present(self):
+        types = np.unique(self.coefficients.center_type)
+        return types, np.searchsorted(self.coefficients.species, types)
+
+    def values(self):
+        """The features: as :meth:`DensityCoefficients.invariants` (or ``to_tensormap``
+        for ``"coefficients"``)."""
+        if self.kind == "coefficients":
+            return self.coefficients.to_tensormap()
+        return self.coefficients.invariants(self.kind, self.mean_over_samples)
+
+    def gradient(self, parameter):
+        """Gradient array of ``parameter``; frame means: (n_particles, 3, n_columns)
+        with the columns of the averaged features (centre types present)."""
+        values = self.gradients[parameter]
+        if not self.mean_over_samples:
+            return values
+        _, index = self._present()
+        n_species = len(self.coefficients.species)
+        values = values.reshape(len(values), 3, n_species, -1)[:, :, index]
+        return values.reshape(len(values), 3, -1)
+
+    def to_tensormap(self):
+        """Features with metatensor gradient blocks.
+
+        Per centre: the ``TensorMap`` of :meth:`values`; each block gains gradient
+        blocks (samples ``sample, system, atom``; components ``xyz`` then the
+        block's). Frame means: one block, samples ``system``, properties
+        :func:`.coefficients.feature_labels` (the ``.npy`` columns), gradient
+        samples ``sample, system, atom`` for every particle of every frame.
+        """
+        xyz = Labels(["xyz"], np.arange(3, dtype=np.int32).reshape(-1, 1))
+        c = self.coefficients
+        if self.mean_over_samples:
+            types, _ = self._present()
+            values = self.values()
+            block = TensorBlock(
+                values,
+                Labels(["system"], np.arange(c.n_systems, dtype=np.int32).reshape(-1, 1)),
+                [],
+                feature_labels(c.species, c.num_radial, self.kind, center_types=types),
+            )
+            samples = Labels(["sample", "system", "atom"], np.stack([c.system, c.system, c.atom], axis=1).astype(np.int32))
+            for parameter in self.gradients:
+                block.add_gradient(parameter, TensorBlock(self.gradient(parameter), samples, [xyz], block.properties))
+            return TensorMap(Labels(["_"], np.zeros((1, 1), dtype=np.int32)), [block])
+        tensor = self.values()
+        center_type = c.center_type[self.sample_center]
+        blocks = []
+        for key, block in tensor.items():
+            t = key["center_type"]
+            mask = center_type == t
+            rank = np.cumsum(c.center_type == t) - 1  # position of each centre in its block
+            samples = Labels(
+                ["sample", "system", "atom"],
+                np.stack([rank[self.sample_center[mask]], c.system[self.sample_center[mask]], self.sample_atom[mask]],
+                         axis=1).astype(np.int32),
+            )
+            new = TensorBlock(block.values, block.samples, block.components, block.properties)
+            for parameter, values in self.gradients.items():
+                values = values[mask]
+                if self.kind == "coefficients":
+                    l = key["o3_lambda"]
+                    _, coef_start, _ = _offsets(np.asarray(c.num_radial, dtype=np.int64), len(c.species))
+                    values = values[:, :, coef_start[l] : coef_start[l + 1]].reshape(len(values), 3, 2 * l + 1, -1)
+                new.add_gradient(parameter, TensorBlock(np.ascontiguousarray(values), samples, [xyz, *block.components], block.properties))
+            blocks.append(new)
+        return TensorMap(tensor.keys, blocks)
+
+
+# -------------------------------------------------------------------- driver
+def check_gradients(kind, gradients):
+    """``gradients`` as a tuple, checked against ``kind``.
+
+    Raises
+    ------
+    ValueError
+        A kind without gradients, or ``gradients`` not a non-empty subset of
+        :data:`GRADIENT_PARAMETERS` without repetition.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"gradients are available for kind {', '.join(KINDS)}, got kind={kind!r}")
+    gradients = (gradients,) if isinstance(gradients, str) else tuple(gradients)
+    unknown = [g for g in gradients if g not in GRADIENT_PARAMETERS]
+    if unknown or not gradients or len(set(gradients)) != len(gradients):
+        raise ValueError(f"gradients must be a non-empty subset of {GRADIENT_PARAMETERS}, got {gradients!r}")
+    return gradients
+
+
+def compute_gradients(
+    calculator, frames, kind="power_spectrum", gradients=GRADIENT_PARAMETERS, mean_over_samples=True,
+    diameters=None, species=None,
+):
+    """``calculator.compute(frames, kind=kind, per_centre=not mean_over_samples, gradients=gradients)``.
+
+    Parameters
+    ----------
+    calculator : EllipsoidalDensityProjection
+        Hyperparameters (including ``cutoff_smoothing_width``).
+    frames : ase.Atoms, sequence of ase.Atoms, or FrameBatch
+    kind : {"power_spectrum", "radial_spectrum", "coefficients"}
+    gradients : sequence of {"positions", "orientations"}
+        See the module docstring for the conventions.
+    mean_over_samples : bool
+        True: gradients of the frame means (per centre type, as the averaged
+        features) with respect to every particle of the frame. False: per centre.
+        ``"coefficients"`` are per centre only.
+    diameters, species
+        As in :meth:`EllipsoidalDensityProjection.compute`.
+
+    Returns
+    -------
+    FeatureGradients
+
+    Raises
+    ------
+    ValueError
+        As :meth:`EllipsoidalDensityProjection.compute`.
+    """
+    return calculator.compute(
+        frames, kind=kind, per_centre=not mean_over_samples, gradients=gradients, diameters=diameters, species=species
+    )
+
+
+def batch_gradients(calculator, batch, species, progress, chunk_size, *, kind, gradients, mean_over_samples):
+    """Features and gradients of a validated ``FrameBatch``, chunk by chunk
+    (the work :meth:`EllipsoidalDensityProjection.compute` runs, serial or per
+    MPI rank); ``species`` a sorted int64 array, ``gradients`` checked."""
+    starts = range(0, len(batch), chunk_size)
+    if progress:
+        starts = tqdm(starts, desc="AniSOAP gradients", unit="chunk")
+    parts = [
+        _chunk(calculator, batch[s : s + chunk_size], species, kind, gradients, mean_over_samples) for s in starts
+    ]
+    return FeatureGradients.concatenate(parts)
+
+
+def _chunk(calculator, batch, species, kind, gradients, mean_over_samples):
+    _, row_ptr, columns, values, ortho = calculator._basis
+    pairs = calculator._pairs(batch, species)
+    num_radial = np.asarray(calculator.num_radial, dtype=np.int64)
+    maps = derivative_maps(calculator.max_angular, tuple(calculator.num_radial), pairs["inv_sigma2"])
+    n_particles, n_species = len(batch.numbers), len(species)
+    centers, neighbors = pairs["centers"], pairs["neighbors"]
+    types = pairs["species_index"]
+    threads = numba.get_num_threads()
+    if mean_over_samples:
+        # one gradient sample per (particle, centre type); tasks own whole frames
+        slot_center = np.arange(n_particles) * n_species + types
+        slot_neighbor = neighbors * n_species + types[centers]
+        counts = np.zeros((len(batch), n_species))
+        np.add.at(counts, (pairs["system"], types), 1.0)
+        center_weight = 1.0 / counts[pairs["system"], types]
+        n_slots = n_particles * n_species
+        frames = np.unique(np.linspace(0, len(batch), min(len(batch), 8 * threads) + 1).round().astype(np.int64))
+        task_ptr = batch.offsets[frames]
+    else:
+        # one gradient sample per (centre, particle): the centre and its neighbours
+        keys = np.unique(np.concatenate([centers * n_particles + neighbors, np.arange(n_particles) * (n_particles + 1)]))
+        slot_neighbor = np.searchsorted(keys, centers * n_particles + neighbors)
+        slot_center = np.searchsorted(keys, np.arange(n_particles) * (n_particles + 1))
+        center_weight = np.ones(n_particles)
+        n_slots = len(keys)
+        task_ptr = np.unique(np.linspace(0, n_particles, min(n_particles, 8 * threads) + 1).round().astype(np.int64))
+    power_spectrum = kind == "power_spectrum"
+    n_l = 1 if kind == "radial_spectrum" else len(num_radial)
+    flat, acc = gradient_kernel(
+        task_ptr, pairs["pair_ptr"], neighbors, pairs["vectors"], pairs["weights"], pairs["dweights"],
+        pairs["precisions"], pairs["semiaxes_products"], types, n_species, pairs["inv_sigma2"], maps["table"],
+        maps["n_monomials"], row_ptr, columns, values, maps["ext_ptr"], maps["ext_columns"], maps["ext_values"],
+        maps["d_ptr"], maps["d_columns"], maps["d_values"], maps["l_ptr"], maps["l_columns"], maps["l_values"],
+        num_radial, ortho, power_spectrum, n_l, "positions" in gradients, "orientations" in gradients,
+        slot_neighbor, slot_center, center_weight, n_slots, int(np.diff(pairs["pair_ptr"]).max(initial=1)),
+    )
+    out = finalise(acc, power_spectrum, n_l, num_radial, n_species, ortho)
+    if mean_over_samples:
+        # (particle, centre type, direction, feature) -> (particle, direction, centre type x feature)
+        out = out.reshape(n_particles, n_species, 6, -1).transpose(0, 2, 1, 3).reshape(n_particles, 6, -1)
+    result = {p: np.ascontiguousarray(out[:, 3 * GRADIENT_PARAMETERS.index(p) : 3 * GRADIENT_PARAMETERS.index(p) + 3])
+              for p in gradients}
+    coefficients = DensityCoefficients(flat, pairs["system"], pairs["atom"], batch.numbers, species, calculator.num_radial, len(batch))
+    if mean_over_samples:
+        return FeatureGradients(coefficients, kind, True, result)
+    keys_center, keys_atom = keys // n_particles, keys % n_particles
+    return FeatureGradients(coefficients, kind, False, result, keys_center, pairs["atom"][keys_atom])
