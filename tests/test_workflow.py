@@ -133,7 +133,7 @@ def test_one_study_alone(workflow_copy):
     dry = snakemake(workflow_copy, "--dry-run", "--configfile", "config/test.yaml", "--config",
                     "only=[gay_berne]")
     assert job_counts(dry.stdout + dry.stderr) == {
-        "dimers": 1, "featurize": 1, "ridge": 3, "learning_curve": 3, "force_fit": 1, "gay_berne_report": 1,
+        "dimers": 1, "featurize": 1, "ridge": 4, "learning_curve": 3, "force_fit": 1, "gay_berne_report": 1,
         "summary": 1, "all": 1,
     }
 
@@ -154,7 +154,7 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
     assert counts.get("dimers", 0) == len(plan.ids("dimers")) - 1  # the sweep study's dimers remain
     assert counts["featurize"] == len(plan.ids("featurize")) - 1
     assert {rule: counts[rule] for rule in ("ridge", "learning_curve", "force_fit", "gay_berne_report")} == {
-        "ridge": 3, "learning_curve": 3, "force_fit": 1, "gay_berne_report": 1,
+        "ridge": 4, "learning_curve": 3, "force_fit": 1, "gay_berne_report": 1,  # 3 targets + U < 0
     }
     assert counts["summary"] == 1 and counts["all"] == 1
     assert not (workflow_copy / "INJECTED").exists()  # the config path was quoted
@@ -184,7 +184,7 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
         (shape,) = data["shapes"].values()
         assert len(shape["parameters"]["atom"]) == sum(s["size"] for s in data["structures"]), name
     text = (workflow_copy / "results/summary.md").read_text()
-    assert len([line for line in text.splitlines() if line.startswith("| gay_berne")]) == 4 + 3  # + force fit
+    assert len([line for line in text.splitlines() if line.startswith("| gay_berne")]) == 5 + 3  # + U < 0, force fit
     assert "test run.yaml" in text  # the config file named in the summary
     paper_table = text.split("\n## ")[0]  # then the sections beyond the paper (their own columns)
     rows = [line for line in paper_table.splitlines() if line.startswith("| ") and "---" not in line][1:]
@@ -199,13 +199,13 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
     # every state point is a signac job with its document
     jobs = tracking.find(study="gay_berne", path=workflow_copy)
     steps = sorted(job.sp["step"] for job in jobs)
-    assert steps == ["dimers", "featurize", "force_fit"] + ["learning_curve"] * 3 + ["ridge"] * 3
+    assert steps == ["dimers", "featurize", "force_fit"] + ["learning_curve"] * 3 + ["ridge"] * 4  # + U < 0
     for job in jobs:
         doc = job.doc()
         assert {"metrics", "wall_time", "versions", "git_revision"} <= set(doc)
         assert (Path(job.path) / "metrics.json").is_file()
         assert not [p for p in Path(job.path).iterdir() if p.name.startswith(".")]  # no temporaries
-    ridge = {job.sp["target"]: job for job in jobs if job.sp["step"] == "ridge"}
+    ridge = {job.sp["target"]: job for job in jobs if job.sp["step"] == "ridge" and "target_below" not in job.sp}
     assert ridge["h12_pw"].doc["metrics"]["test"]["r2"] > 0.9
     # the readable tree: results/jobs/<study>/<step>/<parameters> -> workspace/<job id>
     for job in plan.jobs.values():
@@ -224,7 +224,7 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
     deleted = Path(features.path) / "features.npy"
     deleted.unlink()
     target = str(deleted.relative_to(workflow_copy))
-    dependents = {"featurize": 1, "ridge": 3, "learning_curve": 3, "gay_berne_report": 1,
+    dependents = {"featurize": 1, "ridge": 4, "learning_curve": 3, "gay_berne_report": 1,
                   "summary": 1, "all": 1}
     dry = snakemake(workflow_copy, "--dry-run", *test_config, "--", "all", target)
     assert job_counts(dry.stdout + dry.stderr) == dependents
