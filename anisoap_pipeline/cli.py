@@ -174,7 +174,7 @@ def _featurize_job(args):
     import numpy as np
     from mpi4py import MPI
 
-    from .tracking import job_step, open_job, record
+    from .tracking import ARTIFACTS, job_step, open_job, record
 
     def run(job):
         state_point = job.sp()
@@ -183,8 +183,8 @@ def _featurize_job(args):
                 setattr(args, key, state_point[key])
         if isinstance(args.max_radial, int):
             args.max_radial = [args.max_radial]
-        args.frames = open_job(state_point["dataset"]).fn(state_point.get("frames", "frames.xyz"))
-        args.output = job.fn(state_point.get("output", "features.npy"))
+        args.frames = open_job(state_point["dataset"]).fn("frames.xyz")  # what every dataset step writes
+        args.output = job.fn(ARTIFACTS["featurize"]["features"])
         args.job = None
         _featurize(args)
 
