@@ -160,19 +160,21 @@ def _steinhardt(frames, cutoff, l_values, weighted):
     rows = []
     for index, atoms in enumerate(validate_frames(frames)):
         box, points, n = _freud_system(atoms, cutoff, index)
+        # bonds of the frame's own particles only (the first n points): the
+        # replicated images need no q_l of their own (they get none, NaN)
         bonds = freud.locality.AABBQuery(box, points).query(
-            points, {"r_max": cutoff, "exclude_ii": True}
+            points[:n], {"r_max": cutoff, "exclude_ii": True}
         ).toNeighborList()
-        if weighted:
-            weights = 0.5 * (1.0 + np.cos(np.pi * bonds.distances / cutoff))
-            bonds = freud.locality.NeighborList.from_arrays(
-                len(points),
-                len(points),
-                bonds.query_point_indices,
-                bonds.point_indices,
-                bonds.vectors,
-                weights,
-            )
+        weights = (0.5 * (1.0 + np.cos(np.pi * bonds.distances / cutoff)) if weighted
+                   else np.ones(len(bonds.distances)))
+        bonds = freud.locality.NeighborList.from_arrays(
+            len(points),
+            len(points),
+            bonds.query_point_indices,
+            bonds.point_indices,
+            bonds.vectors,
+            weights,
+        )
         compute.compute((box, points), neighbors=bonds)
         q = np.asarray(compute.particle_order, dtype=float).reshape(len(points), -1)[:n]
         if np.isnan(q).all():
