@@ -1,6 +1,7 @@
 """Liquid-crystal analysis: PCA maps and their scores, the representation comparison,
 the figures (paper Figs. 1, 2, S2, S3), the summary rows and the CLI steps."""
 
+import csv
 import json
 
 import numpy as np
@@ -222,6 +223,16 @@ def test_liquid_crystal_rows_verdicts():
     assert [row["reproduces"] for row in rows] == ["yes"] * 6
     assert "ν=2 → SOP 0.07 ± 0.01" in rows[0]["ours"] and "over 10 splits" in rows[0]["quantity"]
     assert rows[0]["headline"]["liquid_crystals.gfre.nu2_sop"] == {"mean": 0.07, "sd": 0.01, "n": 10}
+    # a second cutoff adds its AniSOAP <-> SOP row; every row states packing and cutoff
+    setting = {"packing_fraction": [0.3], "cutoff": 5.0}
+    other = {**analysis_metrics(worse, job="c" * 32), "packing_fraction": [0.3], "cutoff": 7.0}
+    rows = summary.liquid_crystal_rows({**analysis_metrics(PAPER_LIKE), **setting}, other_cutoffs=[other])
+    assert len(rows) == 7 and [row["jobs"] for row in rows[:2]] == [["a" * 32], ["c" * 32]]
+    assert "packing 0.3, cutoff 5 D" in rows[0]["quantity"] and "packing 0.3, cutoff 7 D" in rows[1]["quantity"]
+    assert [row["reproduces"] for row in rows[:2]] == ["yes", "qualitative"]  # SOP -> AniSOAP 0.23: far off
+    assert set(rows[1]["headline"]) == {f"liquid_crystals.gfre.{k}@7" for k in ("nu1_sop", "nu2_sop", "sop_nu1",
+                                                                                 "sop_nu2")}
+    assert all("cutoff 5 D" in row["quantity"] for row in rows[2:])
 
 
 # --------------------------------------------------------------- CLI steps, tiny
@@ -252,7 +263,19 @@ def test_cli_steps_on_a_tiny_project(tmp_path, monkeypatch):
     for job in ids[1:]:
         main(["featurize", "--job", job, "--no-progress"])
     main(["compare_representations", analysis])
-    main(["liquid_crystals_report", analysis, "--output-dir", "results"])
+    # the same set at a second cutoff (AniSOAP and Steinhardt)
+    order_2 = {**order_sp, "cutoff": 2.5}
+    spectra_2 = [{**sp, "cutoff": 2.5} for sp in (nu1_sp, nu2_sp)]
+    ids_2 = [tracking.state_point_id(sp) for sp in (order_2, *spectra_2)]
+    analysis_2_sp = {**analysis_sp, "order": [ids_2[0]], "radial_spectrum": [ids_2[1]],
+                     "power_spectrum": [ids_2[2]]}
+    tracking.init_jobs([order_2, *spectra_2, analysis_2_sp])
+    analysis_2 = tracking.state_point_id(analysis_2_sp)
+    main(["order_parameters", ids_2[0]])
+    for job in ids_2[1:]:
+        main(["featurize", "--job", job, "--no-progress"])
+    main(["compare_representations", analysis_2])
+    main(["liquid_crystals_report", analysis, analysis_2, "--output-dir", "results"])
 
     order = np.load(tracking.open_job(ids[0]).fn("order.npz"))
     assert order["sop"].shape == (8, 5) and order["oop"].shape == (8,)
@@ -260,10 +283,17 @@ def test_cli_steps_on_a_tiny_project(tmp_path, monkeypatch):
     metrics = json.loads((tmp_path / "workspace" / analysis / "metrics.json").read_text())["metrics"]
     assert metrics["names"] == ["nu1", "nu2", "sop", "oop"] and metrics["n_frames"] == 8
     assert metrics["seed"] == 0 and np.shape(metrics["gfre"]) == (4, 4)
-    for name in ("pca.png", "gfre.png", "gfre.csv", "summary_rows.json"):
+    for name in ("pca.png", "gfre.png", "gfre_cutoffs.png", "gfre.csv", "summary_rows.json"):
         assert (tmp_path / "results" / name).stat().st_size > 0
     rows = json.loads((tmp_path / "results" / "summary_rows.json").read_text())
-    assert len(rows) == 6 and all(row["jobs"] == [analysis] for row in rows)
+    assert len(rows) == 7 and [row["jobs"] for row in rows] == [[analysis], [analysis_2]] + [[analysis]] * 5
+    assert "packing 0.12, cutoff 3 D" in rows[0]["quantity"] and "cutoff 2.5 D" in rows[1]["quantity"]
+    with open(tmp_path / "results" / "gfre.csv") as handle:
+        table = list(csv.DictReader(handle))
+    assert {(row["cutoff"], row["job"]) for row in table} == {("3.0", analysis), ("2.5", analysis_2)}
+    assert all(row["packing_fraction"] == "0.12" for row in table)
+    other = np.load(tracking.open_job(ids_2[0]).fn("order.npz"))["sop"]
+    assert not np.allclose(other, order["sop"])  # the second cutoff is a different neighbourhood
 
     # a wrong state point fails naming the job
     bad_sp = {**analysis_sp, "radial_spectrum": [ids[2]], "power_spectrum": [ids[1]]}

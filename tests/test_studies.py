@@ -46,43 +46,71 @@ def test_counts_of_the_test_config(test_config):
                                         "force_fit": 1}
     (branch,) = [job for job in plan.of_step("ridge") if "target_below" in job.state_point]
     assert branch.state_point["target"] == "energy" and branch.state_point["target_below"] == 0.0
+    # both sets at the first cutoff (3.0), the L/D = 3 set alone at the second (2.5)
     assert steps(plan, "liquid_crystals") == {
-        "configurations": 2, "order_parameters": 2, "featurize": 4, "compare_representations": 2}
+        "configurations": 2, "order_parameters": 3, "featurize": 6, "compare_representations": 3}
     assert steps(plan, "benzene") == {
         "crystals": 1, "label": 1, "coarse_grain": 1, "soap": 1, "featurize": 2, "gfre": 2,
         "regression": 1, "baseline": 1, "pcovr": 1}
     sweeps = plan.summary_rows[3:]  # the benzene_pbe_ts sweep needs ../shared (tests/test_sweep.py)
-    assert len(plan.targets) == 4 + 2 + 6 + 9 + 4 * len(sweeps)  # figures, tables, a chemiscope file; 2 force figures
+    # figures, tables, a chemiscope file; 2 force figures; GFRE against cutoff
+    assert len(plan.targets) == 4 + 2 + 7 + 9 + 4 * len(sweeps)
     assert plan.summary_rows[:3] == [f"results/{name}/summary_rows.json"
                                      for name in ("gay_berne", "liquid_crystals", "benzene")]
     assert sweeps[0] == "results/sweep/gay_berne_dimers/summary_rows.json"
 
 
 def test_force_fit_plan(test_config):
-    """force_fit: a child of the ridge models' dimers, with their split and the featurisation's hypers."""
+    """force_fit: a child of the ridge models' featurisation, which carries the gradients, with their split."""
     plan = studies.plan(test_config, basedir=str(ROOT))
     (fit,) = plan.of_step("force_fit")
     (dimers,) = plan.ids("dimers", "gay_berne")
     (features,) = [job for job in plan.of_step("featurize") if job.study == "gay_berne"]
     ridge = plan.of_step("ridge")[0].state_point
-    assert fit.parents == {"dataset": (dimers,)} and fit.state_point["dataset"] == dimers
-    assert plan.jobs[dimers].state_point["forces"] is True
-    assert fit.state_point["hypers"] == {k: v for k, v in features.state_point.items()
-                                         if k not in ("study", "step", "numerics", "dataset")}
+    assert fit.parents == {"features": (features.id,), "dataset": (dimers,)}
+    assert fit.state_point["features"] == features.id and "dataset" not in fit.state_point
+    assert features.state_point["gradients"] == ["positions", "orientations"]
+    assert features.state_point["dataset"] == dimers and plan.jobs[dimers].state_point["forces"] is True
+    assert ridge["features"] == features.id  # one featurisation for the ridge models and the force fit
     assert (fit.state_point["test_fraction"], fit.state_point["seed"]) == (ridge["test_fraction"], ridge["seed"])
     changed = copy.deepcopy(test_config)
     changed["studies"]["gay_berne"]["force_fit"]["force_weight"] = 2.0  # default 0.01
     after = studies.plan(changed, basedir=str(ROOT))
     assert {plan.jobs[job].step for job in set(plan.jobs) - set(after.jobs)} == {"force_fit"}
     changed["studies"]["gay_berne"]["force_fit"]["enabled"] = False
-    assert not studies.plan(changed, basedir=str(ROOT)).ids("force_fit")
+    without = studies.plan(changed, basedir=str(ROOT))
+    assert not without.ids("force_fit")
+    (plain,) = [job for job in without.of_step("featurize") if job.study == "gay_berne"]
+    assert "gradients" not in plain.state_point  # no gradients when nothing reads them
+
+
+def test_liquid_crystal_cutoffs(test_config):
+    """Every cutoff analyses the L/D = 3 set (Steinhardt and AniSOAP at that cutoff); the mixed set the first."""
+    from anisoap_pipeline.studies import liquid_crystals
+
+    plan = studies.plan(test_config, basedir=str(ROOT))
+    analyses = plan.groups["liquid_crystals.cutoffs"]
+    main = plan.ids("configurations", "liquid_crystals")[0]
+    for analysis, cutoff in zip(analyses, [3.0, 2.5], strict=True):
+        sp = plan.jobs[analysis].state_point
+        parents = [plan.jobs[job].state_point for key in ("order", "radial_spectrum", "power_spectrum")
+                   for job in sp[key]]
+        assert {(parent["cutoff"], parent["dataset"]) for parent in parents} == {(cutoff, main)}
+    (mixed,) = set(plan.ids("compare_representations", "liquid_crystals")) - set(analyses)
+    assert {plan.jobs[job].state_point["cutoff"] for job in plan.jobs[mixed].state_point["order"]} == {3.0}
+    assert "gfre_cutoffs" in liquid_crystals.figures(plan)
+    one = copy.deepcopy(test_config)
+    one["studies"]["liquid_crystals"]["cutoff"] = 3.0  # a scalar: one cutoff, the jobs of the first
+    single = studies.plan(one, basedir=str(ROOT))
+    assert set(single.ids("compare_representations")) == {analyses[0], mixed}
+    assert "gfre_cutoffs" not in liquid_crystals.figures(single)
 
 
 def test_default_and_paper_sizes():
     assert len(studies.plan(load("config.yaml"), basedir=str(ROOT)).ids("gfre")) == 3 * 3 * 2
     paper = studies.plan(load("paper.yaml"), basedir=str(ROOT))
     assert len(paper.ids("gfre")) == 7 * 6 * 6
-    assert len(paper.ids("featurize")) == 7 * 6 * 6 + 1 + 4
+    assert len(paper.ids("featurize")) == 7 * 6 * 6 + 1 + 4 + 2  # + the L/D = 3 spectra at the second cutoff
 
 
 def test_parent_links_are_the_state_points_job_ids(test_config):
@@ -159,7 +187,7 @@ def test_labels_say_what_a_job_is(test_config):
     labels = {job.label for job in plan.jobs.values()}
     assert "benzene featurize diameters=(2,2,0.5) σ_GTO=1.5" in labels
     assert "gay_berne ridge target=energy" in labels
-    assert "liquid_crystals compare_representations L/D=3+2" in labels
+    assert "liquid_crystals compare_representations L/D=3+2 cutoff=3" in labels
     paths = [job.view_path for job in plan.jobs.values()]
     assert len(set(paths)) == len(paths)  # one readable path per job
     assert all("/" not in path.split("/", 2)[2] and " " not in path for path in paths)

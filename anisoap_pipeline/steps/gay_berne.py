@@ -8,7 +8,9 @@
     flattened to (n_particles * 3,) in the info (the file's per-particle columns
     are the canonical ones).
 ``force_fit JOB``
-    state point ``dataset`` (a ``dimers`` job with forces), ``hypers`` (AniSOAP),
+    state point ``features`` (the study's ``featurize`` job, run with gradients
+    ``positions`` and ``orientations``: ``features.npy`` and
+    ``features.gradients.mts``; its ``dataset`` a ``dimers`` job with forces),
     the split of the ridge models (``test_fraction``, ``seed``), ``alpha``,
     ``force_weight``, ``torque_weight``, ``train_sizes`` -> ``force_fit.npz``
     (test-set energies, forces, torques and both fits' predictions) and
@@ -61,39 +63,73 @@ def _dimers(args):
         })
 
 
+def _fit_data(sp):
+    """Frame-mean features, their exact gradients and the dimers' labels of a force_fit state point.
+
+    The ``features`` job is the study's featurisation run with
+    ``gradients: [positions, orientations]``: ``features.npy`` and, beside it,
+    ``features.gradients.mts`` (``featurize``'s frame-mean gradient blocks,
+    samples ``sample, system, atom`` in frame order); its ``dataset`` the dimers.
+
+    Raises
+    ------
+    ValueError
+        Naming the file: a features job without both gradients, gradient
+        samples that are not the dimers' particles in order, or dimers without
+        ``force``/``torque``.
+    """
+    import metatensor
+    import numpy as np
+
+    from ..frames import read_frames
+    from ..tracking import ARTIFACTS, open_job
+
+    features = open_job(sp["features"])
+    missing = [name for name in ("positions", "orientations") if name not in features.sp().get("gradients", ())]
+    if missing:
+        raise ValueError(f"features job {features.id} has no {'/'.join(missing)} gradients: force_fit needs "
+                         "a featurisation with gradients [positions, orientations]")
+    values = features.fn(ARTIFACTS["featurize"]["features"])
+    gradients_path = values[:-len(".npy")] + ".gradients.mts"  # where featurize writes frame-mean gradients
+    block = metatensor.load(gradients_path).block(0)
+    path = open_job(features.sp()["dataset"]).fn(ARTIFACTS["dimers"]["frames"])
+    frames = read_frames(path)
+    missing = [i for i, atoms in enumerate(frames) if "force" not in atoms.info or "torque" not in atoms.info]
+    if missing:
+        raise ValueError(f"{path}: frame {missing[0]} has no 'force'/'torque' info (dimers with forces=True)")
+    system = np.repeat(np.arange(len(frames)), [len(atoms) for atoms in frames])
+    atom = np.concatenate([np.arange(len(atoms)) for atoms in frames])
+    data = {"features": np.load(values), "energies": np.array([atoms.info["energy"] for atoms in frames]),
+            "forces": np.concatenate([np.reshape(atoms.info["force"], (-1, 3)) for atoms in frames]),
+            "torques": np.concatenate([np.reshape(atoms.info["torque"], (-1, 3)) for atoms in frames]),
+            "system": system}
+    for name in ("positions", "orientations"):
+        gradient = block.gradient(name)
+        samples = gradient.samples
+        if not (np.array_equal(samples.column("system"), system) and np.array_equal(samples.column("atom"), atom)):
+            raise ValueError(f"{gradients_path}: the {name} gradient samples are not the particles of the "
+                             f"{len(frames)} dimers of {path} in order")
+        data[f"{name}_gradient"] = gradient.values
+    if data["features"].shape != tuple(block.values.shape):
+        raise ValueError(f"{values} {data['features'].shape} and {gradients_path} {tuple(block.values.shape)} differ")
+    return data
+
+
 def _force_fit(args):
-    """Frame-mean power spectrum + exact gradients -> linear potentials fitted
-    to energies only and to energies + forces + torques; learning curves."""
+    """Frame-mean power spectrum + exact gradients (the featurize job's) -> linear potentials
+    fitted to energies only and to energies + forces + torques; learning curves."""
     import numpy as np
 
     from ..analysis import force_fit, regression
-    from ..anisoap import EllipsoidalDensityProjection
-    from ..frames import read_frames
     from ..io import atomic_path, save_json
-    from ..tracking import ARTIFACTS, job_step, open_job, record
+    from ..tracking import job_step, record
 
     with job_step("force_fit", args.job) as job:
         sp = job.sp()
         start = time.perf_counter()
-        path = open_job(sp["dataset"]).fn(ARTIFACTS["dimers"]["frames"])
-        frames = read_frames(path)
-        missing = [i for i, atoms in enumerate(frames) if "force" not in atoms.info or "torque" not in atoms.info]
-        if missing:
-            raise ValueError(f"{path}: frame {missing[0]} has no 'force'/'torque' info (dimers with forces=True)")
-        hypers = dict(sp["hypers"])
-        kind = hypers.pop("kind")
-        # frame means (the features of the ridge models) and their gradients: U ≈ X̄ w + b
-        result = EllipsoidalDensityProjection(**hypers).compute(frames, kind=kind, gradients=("positions", "orientations"))
-        data = {
-            "features": result.values(),
-            "energies": np.array([atoms.info["energy"] for atoms in frames]),
-            "positions_gradient": result.gradient("positions"),
-            "orientations_gradient": result.gradient("orientations"),
-            "forces": np.concatenate([np.reshape(atoms.info["force"], (-1, 3)) for atoms in frames]),
-            "torques": np.concatenate([np.reshape(atoms.info["torque"], (-1, 3)) for atoms in frames]),
-            "system": np.repeat(np.arange(len(frames)), [len(atoms) for atoms in frames]),
-        }
-        train, test = regression.split(len(frames), sp["test_fraction"], sp["seed"])
+        data = _fit_data(sp)
+        n_frames = len(data["energies"])
+        train, test = regression.split(n_frames, sp["test_fraction"], sp["seed"])
         weights = {"energy": (0.0, 0.0), "energy_forces_torques": (sp["force_weight"], sp["torque_weight"])}
         rows = np.flatnonzero(np.isin(data["system"], test))
         arrays, metrics = {"test": test, "energy": data["energies"][test], "force": data["forces"][rows],

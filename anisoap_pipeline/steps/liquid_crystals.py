@@ -20,8 +20,11 @@ metrics last (:func:`anisoap_pipeline.tracking.record`, which writes
     one entry per data set, concatenated in that order), ``seed``,
     ``train_fraction`` -> ``analysis.npz``: PCA maps, their scores and the
     GFRE matrix (:func:`anisoap_pipeline.analysis.liquid_crystals.compare_representations`).
-``liquid_crystals_report MAIN [MIXED] --output-dir DIR``
-    figures (Figs. 1, 2, S2, S3), ``gfre.csv``, ``summary_rows.json`` and
+``liquid_crystals_report ANALYSIS... --output-dir DIR``
+    the L/D = 3 analyses (one per cutoff, the first that of the maps) and
+    optionally the mixed one: figures (Figs. 1, 2, S2, S3, and with several
+    cutoffs ``gfre_cutoffs.png``), ``gfre.csv`` (every cutoff, with the
+    packing fraction), ``summary_rows.json`` and
     ``pca.chemiscope.json.gz`` (the main data set's PCA map, particles drawn as
     ellipsoids, :func:`anisoap_pipeline.chemiscope_io.write_ellipsoid_map`).
 """
@@ -159,8 +162,36 @@ def _analysis(args):
         record(job, wall_time=time.perf_counter() - start, metrics=metrics)
 
 
+#: Pairs of the GFRE-against-cutoff figure: (input, target).
+_CUTOFF_PAIRS = (("nu1", "sop"), ("nu2", "sop"), ("sop", "nu1"), ("sop", "nu2"),
+                 ("nu2", "oop"), ("nu1", "oop"), ("sop", "oop"))
+
+
+def _setting(job):
+    """Cutoff (D) and packing fraction of an analysis job, from its order-parameter and dataset jobs.
+
+    Raises
+    ------
+    ValueError
+        If the data sets of the job were analysed at different cutoffs.
+    """
+    from ..tracking import open_job
+
+    orders = [open_job(order).sp() for order in job.sp()["order"]]
+    cutoffs = {sp["cutoff"] for sp in orders}
+    if len(cutoffs) != 1:
+        raise ValueError(f"analysis job {job.id} mixes cutoffs {sorted(cutoffs)}")
+    packing = sorted({open_job(sp["dataset"]).sp()["packing_fraction"] for sp in orders})
+    return float(cutoffs.pop()), packing
+
+
 def _report(args):
-    """Figures (Figs. 1, 2, S2, S3), gfre.csv and summary rows of the study."""
+    """Figures (Figs. 1, 2, S2, S3, GFRE against cutoff), gfre.csv and summary rows of the study.
+
+    The analyses of one data set (L/D = 3) are the main ones, one per cutoff,
+    the first given being the one of the PCA maps; an analysis of several data
+    sets is the mixed one (at most one).
+    """
     import csv
 
     import numpy as np
@@ -171,42 +202,73 @@ def _report(args):
     from ..tracking import open_job, read_metrics
 
     out = Path(args.output_dir)
-    if not 1 <= len(args.analyses) <= 2:
-        raise ValueError(f"expected the main analysis and at most one mixed one, got {len(args.analyses)} jobs")
-    analyses = dict(zip(("main", "mixed"), map(open_job, args.analyses)))
-    results, table = {}, []
-    for which, job in analyses.items():
+    jobs = [open_job(job_id) for job_id in args.analyses]
+    main = [job for job in jobs if len(job.sp()["order"]) == 1]
+    mixed = [job for job in jobs if len(job.sp()["order"]) > 1]
+    if not main or len(mixed) > 1:
+        raise ValueError(f"expected one L/D = 3 analysis per cutoff and at most one mixed analysis, got "
+                         f"{len(main)} and {len(mixed)} among jobs {args.analyses}")
+    results, table = {"main": [], "mixed": None}, []
+    for job in main + mixed:
         data = np.load(job.fn("analysis.npz"))
         metrics = read_metrics(job)
-        results[which] = {"job": job.id, **metrics}
+        cutoff, packing = _setting(job)
+        result = {"job": job.id, "cutoff": cutoff, "packing_fraction": packing, **metrics}
         names = [str(name) for name in data["names"]]
         shapes = sorted(set(data["aspect_ratio"].tolist()), reverse=True)
         shape_text = " + ".join(f"{value:g}" for value in shapes)
         n_frames, n_train = metrics["n_frames"], metrics["n_train"]
-        suffix = "" if which == "main" else "_mixed"
-        plots.lc_pca_plot(
-            data["pca_nu2"], data["pca_sop"], data["phase"], data["S"], out / f"pca{suffix}.png",
-            explained={"anisoap": data["explained_nu2"], "steinhardt": data["explained_sop"]},
-            aspect_ratio=data["aspect_ratio"] if len(shapes) > 1 else None,
-            title=f"Liquid crystals, L/D = {shape_text}: PCA of {n_frames} frames",
-        )
-        plots.gfre_heatmap(
-            data["gfre"], [REPRESENTATIONS[name] for name in names], out / f"gfre{suffix}.png",
-            title=f"GFRE, liquid crystals, L/D = {shape_text}",
-            subtitle=f"{n_frames} frames, {n_train} train / {n_frames - n_train} test, split seed {metrics['seed']}",
-        )
+        packing_text = "/".join(f"{value:g}" for value in packing)
+        if job in mixed:
+            results["mixed"] = result
+        else:
+            results["main"].append(result)
+        if job is main[0] or job in mixed:  # the maps and matrices at the first cutoff
+            suffix = "" if job is main[0] else "_mixed"
+            plots.lc_pca_plot(
+                data["pca_nu2"], data["pca_sop"], data["phase"], data["S"], out / f"pca{suffix}.png",
+                explained={"anisoap": data["explained_nu2"], "steinhardt": data["explained_sop"]},
+                aspect_ratio=data["aspect_ratio"] if len(shapes) > 1 else None,
+                title=f"Liquid crystals, L/D = {shape_text}: PCA of {n_frames} frames",
+            )
+            plots.gfre_heatmap(
+                data["gfre"], [REPRESENTATIONS[name] for name in names], out / f"gfre{suffix}.png",
+                title=f"GFRE, liquid crystals, L/D = {shape_text}, packing {packing_text}, cutoff {cutoff:g} D",
+                subtitle=f"{n_frames} frames, {n_train} train / {n_frames - n_train} test, split seed {metrics['seed']}",
+            )
+        mean, sd = metrics["gfre_mean"], metrics["gfre_sd"]
         for i, source in enumerate(names):
             for j, target in enumerate(names):
-                table.append({"set": f"L/D = {shape_text}", "input": source, "target": target,
-                              "gfre": float(data["gfre"][i, j]), "n_frames": n_frames,
+                table.append({"set": f"L/D = {shape_text}", "packing_fraction": packing_text, "cutoff": cutoff,
+                              "input": source, "target": target, "gfre": float(data["gfre"][i, j]),
+                              "gfre_mean": float(mean[i][j]), "gfre_sd": float(sd[i][j]),
+                              "n_splits": metrics["n_splits"], "n_frames": n_frames,
                               "split_seed": metrics["seed"], "job": job.id})
+    if len(main) > 1:
+        first = results["main"][0]
+
+        def at(result, key):  # the pairs' entries of the GFRE mean or sd matrix
+            names = result["names"]
+            return [result[key][names.index(a)][names.index(b)] for a, b in _CUTOFF_PAIRS]
+
+        plots.gfre_cutoff_plot(
+            [f"{REPRESENTATIONS[a]} → {REPRESENTATIONS[b]}" for a, b in _CUTOFF_PAIRS],
+            [result["cutoff"] for result in results["main"]],
+            [at(result, "gfre_mean") for result in results["main"]],
+            [at(result, "gfre_sd") for result in results["main"]], out / "gfre_cutoffs.png",
+            title=f"GFRE against cutoff, liquid crystals, L/D = 3, packing "
+                  f"{'/'.join(f'{v:g}' for v in first['packing_fraction'])}",
+            subtitle=f"{first['n_frames']} frames, mean ± sd over {first['n_splits']} splits "
+                     f"from seed {first['seed']}",
+        )
     with atomic_path(out / "gfre.csv") as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(table[0]))
         writer.writeheader()
         writer.writerows(table)
     summary.write_rows(out / "summary_rows.json",
-                       summary.liquid_crystal_rows(results["main"], results.get("mixed")))
-    _write_pca_chemiscope(analyses["main"], out / "pca.chemiscope.json.gz")
+                       summary.liquid_crystal_rows(results["main"][0], results["mixed"],
+                                                   other_cutoffs=results["main"][1:]))
+    _write_pca_chemiscope(main[0], out / "pca.chemiscope.json.gz")
 
 
 def _write_pca_chemiscope(job, path):
@@ -238,7 +300,8 @@ def add_parsers(subparsers):
     ]:
         add_job_step(subparsers, name, handler, text)
     p = subparsers.add_parser("liquid_crystals_report", help="liquid-crystal figures, GFRE table and summary rows")
-    p.add_argument("analyses", nargs="+", help="job ids of the L/D = 3 analysis (Figs. 1, 2) and, optionally, "
-                                               "of the mixed L/D = 2 + 3 one (Figs. S2, S3)")
+    p.add_argument("analyses", nargs="+", help="job ids of the L/D = 3 analyses, one per cutoff (the first: "
+                                               "Figs. 1, 2), and, optionally, of the mixed L/D = 2 + 3 one "
+                                               "(Figs. S2, S3)")
     p.add_argument("--output-dir", required=True)
     p.set_defaults(handler=_report)

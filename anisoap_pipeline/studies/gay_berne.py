@@ -3,21 +3,25 @@
 ::
 
     dimers ─ featurize ─┬─ ridge           (one per target; one more on the U < 0 dimers)
-                        └─ learning_curve  (one per learning_curve.targets)
-    dimers ─ force_fit    (AniSOAP + gradients; energy-only and energy + force + torque fits)
+                        ├─ learning_curve  (one per learning_curve.targets)
+                        └─ force_fit       (with force_fit: the featurisation carries its exact
+                                            position and orientation gradients; energy-only and
+                                            energy + force + torque fits)
     report: results/gay_berne/{parity,learning_curve}.png, metrics.csv, summary_rows.json,
             parity.chemiscope.json.gz (+ force_parity.png, force_learning_curve.png with force_fit)
 """
 
 from .plan import ConfigError, Plan
 
-__all__ = ["FORCE_TARGETS", "RESULTS", "TARGETS", "plan", "validate"]
+__all__ = ["FIT_GRADIENTS", "FORCE_TARGETS", "RESULTS", "TARGETS", "plan", "validate"]
 
 STUDY = "gay_berne"
 RESULTS = f"results/{STUDY}"
 #: Final outputs of the report step.
 TARGETS = [f"{RESULTS}/parity.png", f"{RESULTS}/learning_curve.png", f"{RESULTS}/metrics.csv",
            f"{RESULTS}/parity.chemiscope.json.gz"]
+#: Gradients the featurisation adds with ``force_fit`` enabled (forces, torques).
+FIT_GRADIENTS = ("positions", "orientations")
 #: Further outputs of the report step with ``force_fit`` enabled.
 FORCE_TARGETS = [f"{RESULTS}/force_parity.png", f"{RESULTS}/force_learning_curve.png"]
 
@@ -80,10 +84,15 @@ def plan(config, basedir="."):
     p = Plan(STUDY)
     data, features = config["dataset"], config["features"]
     dataset = p.add("dimers", f"n_dimers={data['n_dimers']} seed={data['seed']}", **data)
+    fit = config.get("force_fit", {})
+    # with force_fit, the one featurisation carries its exact gradients too (features.gradients.mts):
+    # the features are bit-identical with or without them, so the ridge models read the same numbers
+    gradients = {"gradients": list(FIT_GRADIENTS)} if fit.get("enabled") else {}
     spectrum = p.add(
         "featurize", f"{features['kind']} max_angular={features['max_angular']} "
-        f"max_radial={features['max_radial']} σ_GTO={features['radial_gaussian_width']:g}",
-        threads=config["mpi_tasks"], dataset=dataset, **features)
+        f"max_radial={features['max_radial']} σ_GTO={features['radial_gaussian_width']:g}"
+        + (" +gradients" if gradients else ""),
+        threads=config["mpi_tasks"], dataset=dataset, **features, **gradients)
     protocol = {key: value for key, value in config["ridge"].items() if key not in ("targets", "attractive_branch")}
     for target in config["ridge"]["targets"]:
         p.add("ridge", f"target={target}", features=spectrum, target=target, **protocol)
@@ -94,12 +103,11 @@ def plan(config, basedir="."):
                             if value is not None and key != "targets"}}
     for target in config["learning_curve"].get("targets") or config["ridge"]["targets"]:
         p.add("learning_curve", f"target={target}", features=spectrum, target=target, **curve)
-    fit = config.get("force_fit", {})
     if fit.get("enabled"):
         parameters = {key: value for key, value in fit.items() if key != "enabled"}
         p.add("force_fit", f"alpha={fit['alpha']:g} w_F={fit['force_weight']:g} w_τ={fit['torque_weight']:g}",
-              dataset=dataset, hypers=features, test_fraction=protocol["test_fraction"], seed=protocol["seed"],
-              **parameters)
+              through={"dataset": [dataset]}, features=spectrum, test_fraction=protocol["test_fraction"],
+              seed=protocol["seed"], **parameters)
         p.targets.extend(FORCE_TARGETS)
     p.targets.extend(TARGETS)
     p.summary_rows.append(f"{RESULTS}/summary_rows.json")

@@ -2,16 +2,17 @@
 
 ::
 
-    configurations ─┬─ order_parameters ─────────────┐   (one chain per data set:
+    configurations ─┬─ order_parameters ─────────────┐   (one chain per data set and cutoff:
       (per L/D)     ├─ featurize radial_spectrum ────┼─ compare_representations
-                    └─ featurize power_spectrum ─────┘    L/D = 3 alone, and all sets)
-    report: results/liquid_crystals/{pca,gfre,pca_mixed,gfre_mixed}.png, gfre.csv, summary_rows.json,
-            pca.chemiscope.json.gz
+                    └─ featurize power_spectrum ─────┘    L/D = 3 alone at every cutoff, and all
+                                                          sets at the first cutoff)
+    report: results/liquid_crystals/{pca,gfre,pca_mixed,gfre_mixed,gfre_cutoffs}.png, gfre.csv,
+            summary_rows.json, pca.chemiscope.json.gz
 """
 
 from .plan import ConfigError, Plan
 
-__all__ = ["RESULTS", "figures", "plan", "validate"]
+__all__ = ["RESULTS", "cutoffs", "figures", "plan", "validate"]
 
 STUDY = "liquid_crystals"
 RESULTS = f"results/{STUDY}"
@@ -33,6 +34,12 @@ def validate(config):
                           "figures compare two different L/D")
 
 
+def cutoffs(config):
+    """The study's cutoffs, first the one of the PCA maps and the mixed set (a scalar is one cutoff)."""
+    value = config["cutoff"]
+    return [float(c) for c in (value if isinstance(value, list) else [value])]
+
+
 def plan(config, basedir="."):
     """State points, targets and summary rows of the study.
 
@@ -40,6 +47,8 @@ def plan(config, basedir="."):
     with ``max_angular = 0`` (the same numbers, cheaper; tests/test_lc_analysis.py
     checks it); a per-l ``max_radial`` list keeps its l = 0 entry. Steinhardt's
     neighbours use the AniSOAP cutoff (the paper: "similar cutoff radius").
+    With several cutoffs (``cutoff`` a list) the L/D = 3 set is analysed at each
+    (its GFRE at every cutoff); the augmented sets only at the first.
 
     Parameters
     ----------
@@ -51,6 +60,7 @@ def plan(config, basedir="."):
     Returns
     -------
     Plan
+        ``groups["cutoffs"]``: the L/D = 3 analyses, one per cutoff in config order.
     """
     validate(config)
     p = Plan(STUDY)
@@ -58,27 +68,33 @@ def plan(config, basedir="."):
     augmentation = {key: value for key, value in config["augmentation"].items() if key != "enabled"}
     if config["augmentation"]["enabled"]:
         sets.append({**config["dataset"], **augmentation})
-    features, cutoff, threads = config["features"], config["cutoff"], config["mpi_tasks"]
+    features, threads = config["features"], config["mpi_tasks"]
     max_radial = features["max_radial"]
     radial = {**features, "max_angular": 0,
               "max_radial": max_radial[:1] if isinstance(max_radial, list) else max_radial}
-    parts = []  # (order parameters, radial spectrum, power spectrum) per data set
-    for params in sets:
-        shape = f"L/D={params['aspect_ratio']:g}"
-        dataset = p.add("configurations", f"{shape} seed={params['seed']}", **params)
-        parts.append((
-            p.add("order_parameters", shape, dataset=dataset, cutoff=cutoff, **config["steinhardt"]),
-            p.add("featurize", f"{shape} radial_spectrum", threads=threads, dataset=dataset,
-                  kind="radial_spectrum", cutoff=cutoff, **radial),
-            p.add("featurize", f"{shape} power_spectrum max_angular={features['max_angular']}",
-                  threads=threads, dataset=dataset, kind="power_spectrum", cutoff=cutoff, **features),
-        ))
-    # the L/D = 3 set alone (Figs. 1, 2) and, with the augmentation, all sets (Figs. S2, S3)
-    for chosen in [parts[:1]] + ([parts] if len(parts) > 1 else []):
-        shapes = "+".join(f"{params['aspect_ratio']:g}" for params in sets[:len(chosen)])
-        p.add("compare_representations", f"L/D={shapes}", order=[part[0] for part in chosen],
-              radial_spectrum=[part[1] for part in chosen], power_spectrum=[part[2] for part in chosen],
-              **config["analysis"])
+    datasets = [p.add("configurations", f"L/D={params['aspect_ratio']:g} seed={params['seed']}", **params)
+                for params in sets]
+    p.groups["cutoffs"] = []
+    for k, cutoff in enumerate(cutoffs(config)):
+        parts = []  # (order parameters, radial spectrum, power spectrum) per data set
+        # every set at the first cutoff (the mixed figures), the L/D = 3 set alone at the others
+        for params, dataset in list(zip(sets, datasets))[:None if k == 0 else 1]:
+            shape = f"L/D={params['aspect_ratio']:g} cutoff={cutoff:g}"
+            parts.append((
+                p.add("order_parameters", shape, dataset=dataset, cutoff=cutoff, **config["steinhardt"]),
+                p.add("featurize", f"{shape} radial_spectrum", threads=threads, dataset=dataset,
+                      kind="radial_spectrum", cutoff=cutoff, **radial),
+                p.add("featurize", f"{shape} power_spectrum max_angular={features['max_angular']}",
+                      threads=threads, dataset=dataset, kind="power_spectrum", cutoff=cutoff, **features),
+            ))
+        # the L/D = 3 set alone (Figs. 1, 2) and, with the augmentation, all sets (Figs. S2, S3)
+        for chosen in [parts[:1]] + ([parts] if len(parts) > 1 else []):
+            shapes = "+".join(f"{params['aspect_ratio']:g}" for params in sets[:len(chosen)])
+            job = p.add("compare_representations", f"L/D={shapes} cutoff={cutoff:g}",
+                        order=[part[0] for part in chosen], radial_spectrum=[part[1] for part in chosen],
+                        power_spectrum=[part[2] for part in chosen], **config["analysis"])
+            if len(chosen) == 1:
+                p.groups["cutoffs"].append(job)
     p.targets.extend([f"{RESULTS}/{name}.png" for name in figures(p)] + [f"{RESULTS}/gfre.csv",
                                                                         f"{RESULTS}/pca.chemiscope.json.gz"])
     p.summary_rows.append(f"{RESULTS}/summary_rows.json")
@@ -86,6 +102,9 @@ def plan(config, basedir="."):
 
 
 def figures(plan):
-    """Names of the figures the report writes for ``plan`` (the mixed pair only with two data sets)."""
-    mixed = len(plan.ids("compare_representations", STUDY)) > 1
-    return ["pca", "gfre"] + (["pca_mixed", "gfre_mixed"] if mixed else [])
+    """Names of the figures the report writes for ``plan``: the mixed pair only with two data
+    sets, ``gfre_cutoffs`` only with several cutoffs."""
+    analyses = len(plan.ids("compare_representations", STUDY))
+    n_cutoffs = len(plan.groups.get("cutoffs", plan.groups.get(f"{STUDY}.cutoffs", ())))
+    return (["pca", "gfre"] + (["pca_mixed", "gfre_mixed"] if analyses > n_cutoffs else [])
+            + (["gfre_cutoffs"] if n_cutoffs > 1 else []))

@@ -25,7 +25,17 @@ def _near(value, interval, tolerance=LC_GFRE_TOLERANCE):
     return low - tolerance <= value <= high + tolerance
 
 
-def liquid_crystal_rows(main, mixed=None):
+def _setting(result):
+    """``packing 0.3, cutoff 5 D`` of an analysis result (when the report gave them)."""
+    parts = []
+    if "packing_fraction" in result:
+        parts.append("packing " + "/".join(fmt(float(v), 3) for v in result["packing_fraction"]))
+    if "cutoff" in result:
+        parts.append(f"cutoff {fmt(float(result['cutoff']), 3)} D")
+    return ", ".join(parts)
+
+
+def liquid_crystal_rows(main, mixed=None, other_cutoffs=()):
     """Summary rows of the liquid-crystal study.
 
     Parameters
@@ -36,14 +46,19 @@ def liquid_crystal_rows(main, mixed=None):
         ``sop``, ``oop``), ``gfre`` (matrix, rows = input, columns = target),
         ``n_frames``, ``seed``, ``phase_separation_<r>`` and
         ``order_correlation_<r>`` for r in (``nu2``, ``sop``).
+        With ``cutoff`` (D) and ``packing_fraction`` (list), the rows state them.
     mixed : dict, optional
         The same for the mixed L/D = 2 + 3 analysis (Figs. S2, S3), with
         ``shape_separation_nu2``.
+    other_cutoffs : sequence of dict, optional
+        The same as ``main`` for the L/D = 3 analyses at further cutoffs: each
+        adds a GFRE AniSOAP ↔ X_SOP row (headline keys suffixed ``@<cutoff>``).
 
     Returns
     -------
     list of dict
-        Rows for :func:`write_rows`: GFRE between AniSOAP and X_SOP both ways,
+        Rows for :func:`write_rows`: GFRE between AniSOAP and X_SOP both ways
+        (at every cutoff),
         GFRE of the nematic order parameter from ν = 2, ν = 1 and X_SOP, the
         PCA maps (Fig. 1 and its Steinhardt inset) and, with ``mixed``, shape
         separation (Fig. S2) and the loss of X_SOP / X_OOP -> AniSOAP
@@ -67,30 +82,38 @@ def liquid_crystal_rows(main, mixed=None):
         return {"mean": g(source, target, result), "n": result.get("n_splits", 1),
                 "sd": entry(source, target, result, "gfre_sd") if "gfre_sd" in result else 0.0}
 
+    def place(result):
+        setting = _setting(result)
+        return (f"L/D = 3, {setting + ', ' if setting else ''}{result['n_frames']:,} frames, GFRE mean ± sd "
+                f"over {result.get('n_splits', 1)} splits from seed {result['seed']}")
+
+    def sop_row(result, suffix=""):
+        """GFRE AniSOAP ↔ X_SOP both ways on one analysis (one cutoff)."""
+        forward = [g("nu1", "sop", result), g("nu2", "sop", result)]
+        backward = [g("sop", "nu1", result), g("sop", "nu2", result)]
+        ordered = max(forward) < min(backward)
+        close = all(_near(v, LC_PAPER_GFRE[("anisoap", "sop")]) for v in forward) and all(
+            _near(v, LC_PAPER_GFRE[("sop", "anisoap")]) for v in backward)
+        small = result["n_frames"] < LC_MIN_FRAMES
+        return row(
+            study, f"GFRE AniSOAP → X_SOP vs X_SOP → AniSOAP ({place(result)})",
+            "AniSOAP → SOP 0.06–0.08 vs SOP → AniSOAP 0.12–0.14 (Fig. 2)",
+            f"ν=1 → SOP {gt('nu1', 'sop', result)}, ν=2 → SOP {gt('nu2', 'sop', result)}; "
+            f"SOP → ν=1 {gt('sop', 'nu1', result)}, SOP → ν=2 {gt('sop', 'nu2', result)}",
+            result["job"], "n/a" if small else ("yes" if close and ordered else ("qualitative" if ordered else "no")),
+            f"GFRE values: yes if every value is within ±{LC_GFRE_TOLERANCE} of the paper's value "
+            "(or range) and the paper's ordering holds; qualitative if only the ordering holds; "
+            f"n/a below {LC_MIN_FRAMES} frames. Ordering for AniSOAP ↔ SOP: both AniSOAP → SOP "
+            "errors below both SOP → AniSOAP errors (on the means over the splits). The paper gives "
+            "no cutoff: the rows at several cutoffs show how much the verdict depends on it.",
+            headline={f"liquid_crystals.gfre.{a}_{b}{suffix}": stat(a, b, result)
+                      for a, b in (("nu1", "sop"), ("nu2", "sop"), ("sop", "nu1"), ("sop", "nu2"))},
+        )
+
     n, job = main["n_frames"], main["job"]
     small = n < LC_MIN_FRAMES
-    where = (f"L/D = 3, {n:,} frames, GFRE mean ± sd over {main.get('n_splits', 1)} splits "
-             f"from seed {main['seed']}")
-    rows = []
-
-    forward = [g("nu1", "sop"), g("nu2", "sop")]
-    backward = [g("sop", "nu1"), g("sop", "nu2")]
-    ordered = max(forward) < min(backward)
-    close = all(_near(v, LC_PAPER_GFRE[("anisoap", "sop")]) for v in forward) and all(
-        _near(v, LC_PAPER_GFRE[("sop", "anisoap")]) for v in backward)
-    rows.append(row(
-        study, f"GFRE AniSOAP → X_SOP vs X_SOP → AniSOAP ({where})",
-        "AniSOAP → SOP 0.06–0.08 vs SOP → AniSOAP 0.12–0.14 (Fig. 2)",
-        f"ν=1 → SOP {gt('nu1', 'sop')}, ν=2 → SOP {gt('nu2', 'sop')}; "
-        f"SOP → ν=1 {gt('sop', 'nu1')}, SOP → ν=2 {gt('sop', 'nu2')}",
-        job, "n/a" if small else ("yes" if close and ordered else ("qualitative" if ordered else "no")),
-        f"GFRE values: yes if every value is within ±{LC_GFRE_TOLERANCE} of the paper's value "
-        "(or range) and the paper's ordering holds; qualitative if only the ordering holds; "
-        f"n/a below {LC_MIN_FRAMES} frames. Ordering for AniSOAP ↔ SOP: both AniSOAP → SOP "
-        "errors below both SOP → AniSOAP errors (on the means over the splits).",
-        headline={f"liquid_crystals.gfre.{a}_{b}": stat(a, b)
-                  for a, b in (("nu1", "sop"), ("nu2", "sop"), ("sop", "nu1"), ("sop", "nu2"))},
-    ))
+    where = place(main)
+    rows = [sop_row(main)] + [sop_row(other, f"@{float(other['cutoff']):g}") for other in other_cutoffs]
     oop = {source: g(source, "oop") for source in ("nu2", "nu1", "sop")}
     checks = {
         "nu2": ("GFRE(ν=2 → X_OOP)", oop["nu2"] < min(oop["nu1"], oop["sop"]),
