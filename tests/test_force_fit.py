@@ -45,3 +45,20 @@ def test_errors():
         fit_linear_potential(np.ones((3, 2)), np.ones(4))
     with pytest.raises(ValueError, match="gradient"):
         fit_linear_potential(np.ones((3, 2)), np.ones(3), [(np.ones((2, 3, 3)), np.ones((2, 3)), 1.0)])
+
+
+def test_force_fit_step_needs_a_featurisation_with_gradients(tmp_path, monkeypatch):
+    """The step reads the gradients of its ``features`` job; a job without them fails naming it."""
+    from anisoap_pipeline import tracking
+    from anisoap_pipeline.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    features = {"study": "gay_berne", "step": "featurize", "dataset": "0" * 32, "kind": "power_spectrum",
+                "max_angular": 2, "max_radial": 2, "radial_gaussian_width": 3.0, "cutoff": 7.0,
+                "gradients": ["positions"]}
+    fit = {"study": "gay_berne", "step": "force_fit", "features": tracking.state_point_id(features),
+           "test_fraction": 0.1, "seed": 0, "alpha": 1e-6, "force_weight": 0.01, "torque_weight": 0.01,
+           "train_sizes": [5]}
+    tracking.init_jobs([features, fit])
+    with pytest.raises(SystemExit, match="has no orientations gradients"):
+        main(["force_fit", tracking.state_point_id(fit)])
