@@ -420,12 +420,15 @@ def gradient_kernel(
                     for u in range(u_first, u_last):
                         if u < 3 and j == c:
                             continue
-                        for r in range(n_src):
-                            value = weight * source[r, u, p]
-                            column = src_column[r] + s * src_stride[r]
-                            target[u, column] += value
-                            if u < 3:
+                        if u < 3:
+                            for r in range(n_src):
+                                value = weight * source[r, u, p]
+                                column = src_column[r] + s * src_stride[r]
+                                target[u, column] += value
                                 own[u, column] -= value
+                        else:
+                            for r in range(n_src):
+                                target[u, src_column[r] + s * src_stride[r]] += weight * source[r, u, p]
     return flat, acc
 
 
