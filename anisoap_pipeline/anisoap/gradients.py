@@ -30,9 +30,10 @@ l' <= l + 1, n' <= n + 1, degree l' + 2n' <= max degree + 1: so per pair one
 contraction of the Gaussian moments (:mod:`.moments`, one degree higher than
 the features need) onto that extended set of functions gives the coefficient
 and all six derivatives through small fixed sparse matrices built once here.
-The chain rule to the radial and power spectrum is applied per centre (all its
-pairs and directions in one small matrix product per l) with the centre's
-orthonormalised coefficients; the Löwdin matrix is applied once per gradient
+The chain rule to the power spectrum is applied to groups of ~64 pairs of
+consecutive centres at once (loops vectorised over the pairs), each pair with
+its centre's orthonormalised coefficients; the centre's own position derivative
+is minus the sum of its pairs' (translation invariance of each pair); the Löwdin matrix is applied once per gradient
 sample at the end. With a smooth cutoff (:mod:`.cutoff`) the pair's
 weight f(|r_ij|) adds f'(r) r̂ c_φ to the position derivative.
 """
@@ -277,8 +278,9 @@ def gradient_kernel(
 
     Tasks (``task_ptr``, contiguous centres) must not share gradient samples:
     a task owns the slots its centres write to (whole frames for frame means).
-    Within a centre, every step runs over all its pairs at once (the pairs are
-    the contiguous, vectorised axis of the scratch arrays).
+    Every per-pair step, the chain rule included, runs over a group of about
+    ``_GROUP`` pairs of consecutive centres at once (the pairs are the
+    contiguous, vectorised axis of the scratch arrays).
     Returns ``flat`` (n_centres, n_coefficients), bit-identical to
     :func:`.expansion.density_coefficients`, and ``acc`` (n_slots, 6, n_acc):
     directions positions x, y, z then orientations x, y, z; raw (before the
