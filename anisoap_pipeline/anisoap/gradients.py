@@ -30,9 +30,10 @@ l' <= l + 1, n' <= n + 1, degree l' + 2n' <= max degree + 1: so per pair one
 contraction of the Gaussian moments (:mod:`.moments`, one degree higher than
 the features need) onto that extended set of functions gives the coefficient
 and all six derivatives through small fixed sparse matrices built once here.
-The chain rule to the radial and power spectrum is applied per centre (all its
-pairs and directions in one small matrix product per l) with the centre's
-orthonormalised coefficients; the Löwdin matrix is applied once per gradient
+The chain rule to the power spectrum is applied to groups of ~64 pairs of
+consecutive centres at once (loops vectorised over the pairs), each pair with
+its centre's orthonormalised coefficients; the centre's own position derivative
+is minus the sum of its pairs' (translation invariance of each pair); the Löwdin matrix is applied once per gradient
 sample at the end. With a smooth cutoff (:mod:`.cutoff`) the pair's
 weight f(|r_ij|) adds f'(r) r̂ c_φ to the position derivative.
 """
@@ -228,33 +229,6 @@ def _offsets(num_radial, n_species):
     return row_start, coef_start, ps_start
 
 
-@njit(cache=True)
-def _accumulate(acc, g, u_first, u_last, s, coefficients, weight, power_spectrum, n_l, num_radial, n_species, tmp):
-    """Add the raw derivatives ``g[u]`` (feature rows of species s) of one pair or
-    centre, chained to the requested kind, to one gradient sample ``acc`` (6, n_acc)."""
-    row_start, coef_start, ps_start = _offsets(num_radial, n_species)
-    for l in range(n_l):
-        nr = num_radial[l]
-        if power_spectrum:
-            width = n_species * nr
-            for u in range(u_first, u_last):
-                for n in range(nr):
-                    tmp[:width] = 0.0
-                    for m in range(2 * l + 1):
-                        value = g[u, row_start[l] + m * nr + n]
-                        base = coef_start[l] + m * width
-                        for q in range(width):
-                            tmp[q] += value * coefficients[base + q]
-                    base = ps_start[l] + (s * nr + n) * width
-                    for q in range(width):
-                        acc[u, base + q] += weight * tmp[q]
-        else:
-            for u in range(u_first, u_last):
-                for m in range(2 * l + 1):
-                    for n in range(nr):
-                        acc[u, coef_start[l] + (m * n_species + s) * nr + n] += weight * g[u, row_start[l] + m * nr + n]
-
-
 _GROUP = 64  # pairs per vectorised group in :func:`gradient_kernel`
 
 
@@ -304,8 +278,9 @@ def gradient_kernel(
 
     Tasks (``task_ptr``, contiguous centres) must not share gradient samples:
     a task owns the slots its centres write to (whole frames for frame means).
-    Within a centre, every step runs over all its pairs at once (the pairs are
-    the contiguous, vectorised axis of the scratch arrays).
+    Every per-pair step, the chain rule included, runs over a group of about
+    ``_GROUP`` pairs of consecutive centres at once (the pairs are the
+    contiguous, vectorised axis of the scratch arrays).
     Returns ``flat`` (n_centres, n_coefficients), bit-identical to
     :func:`.expansion.density_coefficients`, and ``acc`` (n_slots, 6, n_acc):
     directions positions x, y, z then orientations x, y, z; raw (before the
@@ -319,10 +294,26 @@ def gradient_kernel(
     n_centres = pair_ptr.shape[0] - 1
     flat = np.zeros((n_centres, coef_start[-1]))
     acc = np.zeros((n_slots, 6, n_acc))
-    max_width = 1
-    for l in range(num_radial.shape[0]):
-        max_width = max(max_width, n_species * num_radial[l])
     n_d_rows = row_start[n_l]
+    # rows of what is scattered (chained (l, n, q) or raw (l, m, n)) -> acc column
+    # src_column + s * src_stride for a neighbour of species s
+    n_src = n_acc // n_species if power_spectrum else n_d_rows
+    src_start = np.zeros(n_l + 1, dtype=np.int64)
+    src_column = np.empty(n_src, dtype=np.int64)
+    src_stride = np.empty(n_src, dtype=np.int64)
+    for l in range(n_l):
+        nr = num_radial[l]
+        width = n_species * nr
+        src_start[l + 1] = src_start[l] + (nr * width if power_spectrum else (2 * l + 1) * nr)
+        for k in range(src_start[l + 1] - src_start[l]):
+            if power_spectrum:  # k = n * width + q
+                src_column[src_start[l] + k] = ps_start[l] + k
+                src_stride[src_start[l] + k] = nr * width
+            else:  # k = m * nr + n
+                src_column[src_start[l] + k] = coef_start[l] + (k // nr) * n_species * nr + k % nr
+                src_stride[src_start[l] + k] = nr
+    u_first = 0 if positions else 3
+    u_last = 6 if orientations else 3
     capacity = max(max_pairs, _GROUP)
     for task in prange(task_ptr.shape[0] - 1):
         summed = np.empty((n_species, n_monomials))
@@ -336,10 +327,8 @@ def gradient_kernel(
         moment_buffer = np.empty((n_table + 1) * capacity)
         ext_buffer = np.empty(n_ext * capacity)
         group_buffer = np.empty(n_rows * 6 * capacity)
-        g_buffer = np.empty(n_rows * 6 * max_pairs)
-        central = np.zeros((3, n_species, n_rows))
-        one = np.empty((3, n_rows))
-        tmp = np.empty(max_width)
+        centre_coefficients = np.empty((coef_start[n_l], capacity))
+        chained_buffer = np.empty(n_src * 6 * capacity if power_spectrum else 1)
         end = task_ptr[task + 1]
         next_centre = task_ptr[task]
         while next_centre < end:
@@ -397,54 +386,51 @@ def gradient_kernel(
                     for b in range(3):
                         for row in range(n_d_rows):
                             grouped[row, b, p] += scale * rv[b, p] / norm * ext2[row, p]
-            for c in range(group_first, next_centre):
-                first, last = pair_ptr[c], pair_ptr[c + 1]
-                n_pairs = last - first
-                if n_pairs == 0:
-                    continue
-                coefficients = flat[c]
-                weight = center_weight[c]
-                g = g_buffer[: n_rows * 6 * n_pairs].reshape((n_rows, 6, n_pairs))
-                g[:n_d_rows] = grouped[:n_d_rows, :, first - offset : last - offset]
-                # chain rule for all pairs and directions at once, then scattered to the samples
+            # chain rule to the power spectrum, all pairs of the group at once (each
+            # pair with its centre's coefficients): chained[(l, n, q), u, p] =
+            # sum_m grouped[(l, m, n), u, p] c_centre(p)[(l, m), q]
+            source = grouped
+            if power_spectrum:
+                for c in range(group_first, next_centre):
+                    for k in range(coef_start[n_l]):
+                        value = flat[c, k]
+                        for p in range(pair_ptr[c] - offset, pair_ptr[c + 1] - offset):
+                            centre_coefficients[k, p] = value
+                source = chained_buffer[: n_src * 6 * group_pairs].reshape((n_src, 6, group_pairs))
                 for l in range(n_l):
                     nr = num_radial[l]
                     width = n_species * nr
-                    span = nr * 6 * n_pairs
-                    rows = g[row_start[l] : row_start[l + 1]].reshape((2 * l + 1, span))
-                    chained = rows  # (unused unless power_spectrum)
-                    if power_spectrum:  # chained[(n, u, p), q] = sum_m g[(m, n), u, p] c[m, q]
-                        slab = coefficients[coef_start[l] : coef_start[l + 1]].reshape((2 * l + 1, width))
-                        chained = np.dot(rows.T, slab)
-                    for p in range(n_pairs):
-                        j = neighbors[first + p]
-                        s = species_index[j]
-                        slot = slot_neighbor[first + p]
-                        for u in range(6):
-                            if (u < 3 and (j == c or not positions)) or (u >= 3 and not orientations):
-                                continue  # the centre's own images: positions cancel
-                            for n in range(nr):
-                                x = (n * 6 + u) * n_pairs + p
-                                if power_spectrum:
-                                    base = ps_start[l] + (s * nr + n) * width
-                                    for q in range(width):
-                                        acc[slot, u, base + q] += weight * chained[x, q]
-                                else:
-                                    for m in range(2 * l + 1):
-                                        acc[slot, u, coef_start[l] + (m * n_species + s) * nr + n] += weight * rows[m, x]
-                if positions:
-                    central[:, :, :] = 0.0
-                    for p in range(n_pairs):
-                        j = neighbors[first + p]
-                        if j != c:
-                            s = species_index[j]
-                            for row in range(n_d_rows):
-                                for b in range(3):
-                                    central[b, s, row] -= g[row, b, p]
-                    for s in range(n_species):
-                        one[:, :] = central[:, s, :]
-                        _accumulate(acc[slot_center[c]], one, 0, 3, s, coefficients, weight,
-                                    power_spectrum, n_l, num_radial, n_species, tmp)
+                    for n in range(nr):
+                        out = source[src_start[l] + n * width : src_start[l] + (n + 1) * width]
+                        out[:, u_first:u_last, :] = 0.0
+                        for m in range(2 * l + 1):
+                            g = grouped[row_start[l] + m * nr + n]
+                            for q in range(width):
+                                cv = centre_coefficients[coef_start[l] + m * width + q]
+                                for u in range(u_first, u_last):
+                                    for p in range(group_pairs):
+                                        out[q, u, p] += g[u, p] * cv[p]
+            # scatter to the gradient samples: the neighbour's slot, and minus the
+            # position derivative to the centre's (the centre's own images cancel)
+            for c in range(group_first, next_centre):
+                weight = center_weight[c]
+                own = acc[slot_center[c]]
+                for p in range(pair_ptr[c] - offset, pair_ptr[c + 1] - offset):
+                    j = neighbors[offset + p]
+                    s = species_index[j]
+                    target = acc[slot_neighbor[offset + p]]
+                    for u in range(u_first, u_last):
+                        if u < 3 and j == c:
+                            continue
+                        if u < 3:
+                            for r in range(n_src):
+                                value = weight * source[r, u, p]
+                                column = src_column[r] + s * src_stride[r]
+                                target[u, column] += value
+                                own[u, column] -= value
+                        else:
+                            for r in range(n_src):
+                                target[u, src_column[r] + s * src_stride[r]] += weight * source[r, u, p]
     return flat, acc
 
 
