@@ -216,6 +216,17 @@ def _overhead(repeats=3):
     return statistics.median(times)
 
 
+def measure_configurations(job, n):
+    """(CPU s, frames) of ``n`` liquid-crystal frames at ``job``'s settings: hard-ellipsoid MC,
+    half nematic, half smectic, each phase's target S evenly over [0, s_max] as in the data set."""
+    from anisoap_pipeline.datasets.liquid_crystals import generate_dataset
+    from anisoap_pipeline.steps import parameters
+
+    sp = parameters(job.state_point)
+    sp.pop("n_nematic"), sp.pop("n_smectic")
+    return _cpu(lambda: generate_dataset(n // 2, n - n // 2, **sp), repeats=1)
+
+
 def measure(config, samples, log=print):
     """Per-item CPU seconds (one core) of every step the plan of ``config`` has, by calling the library.
 
@@ -242,7 +253,6 @@ def measure(config, samples, log=print):
     from anisoap_pipeline.coarse_grain import coarse_grain_frames
     from anisoap_pipeline.datasets.benzene import augment_crystals, generate_crystals
     from anisoap_pipeline.datasets.gay_berne import sample_dimers
-    from anisoap_pipeline.datasets.liquid_crystals import generate_dataset
     from anisoap_pipeline.soap import soap_power_spectrum
     from anisoap_pipeline.steps import parameters
 
@@ -264,12 +274,8 @@ def measure(config, samples, log=print):
     t, dimers = _cpu(lambda: sample_dimers(**{**sp, "n_dimers": n}))
     note("dimers", t / n, sample=n)
 
-    # liquid-crystal frames: hard-ellipsoid MC, both phases, S over [0, s_max]
-    sp = parameters(one["liquid_crystals", "configurations"].state_point)
-    n = samples["lc_frames"]
-    sp.pop("n_nematic"), sp.pop("n_smectic")
-    t, lc = _cpu(lambda: generate_dataset(n // 2, n - n // 2, **sp), repeats=1)
-    note("configurations", t / n, sample=n, n_particles=sp["n_particles"])
+    t, lc = measure_configurations(one["liquid_crystals", "configurations"], samples["lc_frames"])
+    note("configurations", t / len(lc), sample=len(lc))
 
     # PyXtal crystals (+ augmented copies) at the paper's settings
     sp = parameters(one["benzene", "crystals"].state_point)
@@ -418,16 +424,27 @@ def read_job_times(path):
     return times
 
 
-def check(times, plan, costs, log=print):
-    """A run's measured CPU time per step (:func:`read_job_times`) against the model's; returns the rows."""
+def check(times, plan, costs, workdir=None, log=print):
+    """A run's measured CPU time per step (:func:`read_job_times`) against the model's; returns the rows.
+
+    Jobs missing from ``times`` (``mpiexec`` starts featurisations without
+    the timing wrapper) count with the wall time of their ``metrics.json`` in
+    ``workdir`` (the step's work, without the process start), which on a
+    loaded machine exceeds their CPU time.
+    """
     jobs = job_costs(plan, costs)
+    times = dict(times)
+    for job in plan.jobs.values():
+        path = Path(workdir or ".") / "workspace" / job.id / "metrics.json"
+        if job.id not in times and workdir is not None and path.exists():
+            times[job.id] = (None, json.loads(path.read_text())["wall_time"], 0.0)  # no process start
     rows = {}
     for job in plan.jobs.values():
         if job.id not in times:
             continue
         row = rows.setdefault((job.study, job.step), [0, 0.0, 0.0, 0.0])
         row[0] += 1
-        row[1] += jobs[job.id][0]
+        row[1] += jobs[job.id][0] - (costs["overhead"] if times[job.id][0] is None else 0.0)
         row[2] += times[job.id][1]
         row[3] = max(row[3], times[job.id][2])
     log(f"{'study':16s} {'step':24s} {'jobs':>5s} {'predicted CPU s':>16s} {'measured CPU s':>15s} "
@@ -479,6 +496,8 @@ def main(argv=None):
     parser.add_argument("--config", nargs="+", default=["paper.yaml"], help="files in config/, merged in order")
     parser.add_argument("--costs", default=str(COSTS))
     parser.add_argument("--machines", nargs="+", default=["1x2", "1x32", "10x32"], help="NODESxCORES")
+    parser.add_argument("--only", choices=["configurations"], help="measure: this step only, into COSTS")
+    parser.add_argument("--workdir", help="check: the run's folder (metrics.json of jobs TIMES lacks)")
     parser.add_argument("--peaks-config", nargs="+", default=["paper.yaml", "paper_scaled.yaml"],
                         help="slurm: the config of the run whose peak memory TIMES holds")
     parser.add_argument("--scale", type=float, default=1.0, help="predict: CPU s x this (a loaded machine)")
@@ -489,8 +508,17 @@ def main(argv=None):
     if args.command == "measure":
         import resource
 
-        samples = {"dimers": 500, "lc_frames": 4, "crystals": 4, "label": 3, "rows": 2000}
-        costs = measure(config, samples)
+        samples = {"dimers": 500, "lc_frames": 8, "crystals": 4, "label": 3, "rows": 2000}
+        if args.only == "configurations":  # again, with more frames, into the existing file
+            costs = json.loads(Path(args.costs).read_text())
+            plan = studies.plan(config, basedir=str(ROOT))
+            job = next(job for job in plan.jobs.values() if job.step == "configurations")
+            t, lc = measure_configurations(job, samples["lc_frames"])
+            costs["per_item"]["configurations"] = t / len(lc)
+            costs["notes"]["configurations"] = {"sample": len(lc)}
+            print(f"configurations {t / len(lc):.3f} s per frame ({len(lc)} frames)")
+        else:
+            costs = measure(config, samples)
         costs["notes"]["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
         costs["notes"]["load_average"] = list(__import__("os").getloadavg())
         Path(args.costs).write_text(json.dumps(costs, indent=1, default=str) + "\n")
@@ -503,7 +531,7 @@ def main(argv=None):
     if args.command == "predict":
         predict(plan, costs, [tuple(map(int, m.split("x"))) for m in args.machines])
     elif args.command == "check":
-        check(read_job_times(args.times), plan, costs)
+        check(read_job_times(args.times), plan, costs, args.workdir)
     else:
         peaks, measured = {}, studies.plan(load_config(*args.peaks_config), basedir=str(ROOT))
         for job_id, (_, _, mb) in read_job_times(args.times).items():
