@@ -2,9 +2,11 @@
 
     python benchmarks/paper_cost.py measure   # per-item CPU s (one core) -> benchmarks/paper_cost.json
     python benchmarks/paper_cost.py predict   # config/paper.yaml on 1 x 2, 1 x 32, 10 x 32 cores
-    python benchmarks/paper_cost.py predict --config paper.yaml paper_scaled.yaml --nodes 1 --cores 2
-    python benchmarks/paper_cost.py check WORKDIR   # a finished run's jobs (metrics.json) vs the model
-    python benchmarks/paper_cost.py slurm     # set-resources for workflow/profiles/slurm/config.yaml
+    python benchmarks/paper_cost.py predict --config paper.yaml paper_scaled.yaml --machines 1x2
+    python benchmarks/paper_cost.py check TIMES --workdir RUN --config paper.yaml paper_scaled.yaml
+    python benchmarks/paper_cost.py slurm TIMES     # set-resources for workflow/profiles/slurm/config.yaml
+
+TIMES: one GNU time line per step process of a run (:func:`read_job_times`).
 
 The model (BENCHMARKS.md, "What a paper-scale run costs"): a job of step s
 costs ``overhead + cost[s] * items(job)`` CPU seconds on one core, where
@@ -29,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COSTS = ROOT / "benchmarks" / "paper_cost.json"
-SAFETY = 3.0  # Slurm runtime = SAFETY x predicted wall time of the job (the slowest of its step)
+SAFETY = 3.0  # Slurm runtime and memory = SAFETY x the model's (the slowest job of the step)
 
 
 # ----------------------------------------------------------------------------- scheduling
