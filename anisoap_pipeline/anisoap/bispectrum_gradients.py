@@ -18,9 +18,9 @@ sample (i, k) and direction u (product rule)
 
 (P_2, P_3, D_2, D_3 alike), dc = ∂c_i/∂r_k or ∂c_i/∂θ_k the exact coefficient
 gradients of :func:`.gradients.batch_gradients` (kind ``"coefficients"``, per
-centre). The partial contractions P are built once per centre; those whose
-free index has the same l sit side by side, so the D of all the centre's
-gradient samples and directions are one matrix product per l (BLAS). W is symmetric under any
+centre). The three partial contractions P are built once per centre and
+triple; the D of all the centre's gradient samples and directions are one
+matrix product per triple and position (BLAS). W is symmetric under any
 permutation of its (l, m) pairs (l1 + l2 + l3 even; checked to 1e-14 in
 ``tests/test_bispectrum.py``), so for equal l the D of one position serves the
 others. Frame means: the per-centre gradients weighted by 1 / (number of
@@ -76,24 +76,10 @@ def bispectrum_gradients(flat, gradients, slot_ptr, rows, weights, tasks, n_rows
     if flat.shape[1] != offsets[-1] or gradients.shape[2] != offsets[-1]:
         raise ValueError(f"coefficients and their gradients must have {offsets[-1]} columns, got "
                          f"{flat.shape[1]} and {gradients.shape[2]}")
-    # the partial contractions P, grouped by the l of their free index: P_l =
-    # [P of every (triple, position) with that l, side by side], so that one
-    # product per l gives every D of a centre; equal l in a triple share one P
-    totals = np.zeros(len(num_radial), dtype=np.int64)
-    partials, d_columns = [], np.zeros(triples.shape, dtype=np.int64)
-    for t, l in enumerate(triples):
-        for k in range(3):
-            if k and l[k] == l[k - 1]:
-                d_columns[t, k] = d_columns[t, k - 1]
-                continue
-            d_columns[t, k] = totals[l[k]]
-            partials.append((t, k, totals[l[k]]))
-            totals[l[k]] += np.prod(widths[l]) // widths[l[k]]
-    partials = np.array(partials, dtype=np.int64).reshape(-1, 3)
     max_slots = int(np.diff(slot_ptr).max(initial=1))
     return _kernel(
         np.ascontiguousarray(flat), np.ascontiguousarray(gradients), slot_ptr, rows, weights, tasks, int(n_rows),
-        max_slots, triples, offsets, widths, index, weight, pointers, columns, partials, totals, d_columns,
+        max_slots, triples, offsets, widths, index, weight, pointers, columns,
     )
 
 
@@ -115,27 +101,45 @@ def _partial(x, k, l, offsets, widths, index, weight, first, last, out):
                 target[qa * wb + qb] += ca * x[ob + mb * wb + qb]
 
 
+@njit(cache=True)
+def _transposed(gradients, s0, n_slots, offsets, widths, out):
+    """The coefficient gradients of samples s0:s0 + n_slots, slab l as a
+    (n_slots * n_directions * w_l, 2l + 1) matrix G_l at out[n_slots * n_directions * offsets[l]:],
+    rows (sample, direction, q) so that D_k = G_{l_k} P_k is one matrix product."""
+    n_dir = gradients.shape[1]
+    for l in range(offsets.shape[0] - 1):
+        wl, ol = widths[l], offsets[l]
+        g = out[n_slots * n_dir * ol : n_slots * n_dir * offsets[l + 1]].reshape((n_slots * n_dir * wl, 2 * l + 1))
+        for s in range(n_slots):
+            for u in range(n_dir):
+                source = gradients[s0 + s, u]
+                base = (s * n_dir + u) * wl
+                for m in range(2 * l + 1):
+                    for q in range(wl):
+                        g[base + q, m] = source[ol + m * wl + q]
+
+
+@njit(cache=True)
+def _derivative(transposed, n_slots, n_dir, lk, offsets, widths, partial):
+    """D_k[(s, u, q_k), q_a * w_b + q_b] = sum_m dc[s, u, l_k, m, q_k] P_k[m, ...]."""
+    start, stop = n_slots * n_dir * offsets[lk], n_slots * n_dir * offsets[lk + 1]
+    return np.dot(transposed[start:stop].reshape((n_slots * n_dir * widths[lk], 2 * lk + 1)), partial)
+
+
 @njit(cache=True, parallel=True)
 def _kernel(flat, gradients, slot_ptr, rows, weights, tasks, n_rows, max_slots, triples, offsets, widths, index,
-            weight, pointers, columns, partials, totals, d_columns):
-    """Per centre: P_l (2l + 1, totals[l]) for every l, then
-    D_l[(s, u, q), :] = sum_m dc[s, u, l, m, q] P_l[m, :] (one matrix product per l
-    for all the centre's samples s and directions u), then dB gathered from D."""
-    n_l = totals.shape[0]
+            weight, pointers, columns):
+    n_triples = triples.shape[0]
     n_dir = gradients.shape[1]
-    p_start = np.zeros(n_l + 1, dtype=np.int64)
-    d_size = 0
-    g_size = 1
-    for l in range(n_l):
-        p_start[l + 1] = p_start[l] + (2 * l + 1) * totals[l]
-        d_size += max_slots * n_dir * widths[l] * totals[l]
-        g_size = max(g_size, max_slots * n_dir * widths[l] * (2 * l + 1))
-    out = np.zeros((n_rows, n_dir, columns[triples.shape[0]]))
+    max_partial = 1
+    for t in range(n_triples):
+        w = widths[triples[t]]
+        for k in range(3):
+            max_partial = max(max_partial, (2 * triples[t, k] + 1) * w[0] * w[1] * w[2] // w[k])
+    out = np.zeros((n_rows, n_dir, columns[n_triples]))
     for task in prange(tasks.shape[0] - 1):
-        p_buffer = np.empty(max(p_start[n_l], 1))
-        d_buffer = np.empty(max(d_size, 1))
-        g_buffer = np.empty(g_size)
-        d_start = np.zeros(n_l + 1, dtype=np.int64)
+        buffers = np.empty((3, max_partial))
+        transposed = np.empty(max_slots * n_dir * offsets[-1])
         for c in range(tasks[task], tasks[task + 1]):
             s0 = slot_ptr[c]
             n_slots = slot_ptr[c + 1] - s0
@@ -143,50 +147,38 @@ def _kernel(flat, gradients, slot_ptr, rows, weights, tasks, n_rows, max_slots, 
                 continue
             x = flat[c]
             factor = weights[c]
-            for e in range(partials.shape[0]):
-                t, k, column = partials[e, 0], partials[e, 1], partials[e, 2]
+            _transposed(gradients, s0, n_slots, offsets, widths, transposed)
+            for t in range(n_triples):
                 l = triples[t]
-                lk = l[k]
-                p = p_buffer[p_start[lk] : p_start[lk + 1]].reshape((2 * lk + 1, totals[lk]))
-                size = widths[l[0]] * widths[l[1]] * widths[l[2]] // widths[lk]
-                _partial(x, k, l, offsets, widths, index, weight, pointers[t], pointers[t + 1],
-                         p[:, column : column + size])
-            for l in range(n_l):
-                wl, ol = widths[l], offsets[l]
-                n_rows_l = n_slots * n_dir * wl
-                d_start[l + 1] = d_start[l] + n_rows_l * totals[l]
-                if totals[l] == 0:
-                    continue
-                g = g_buffer[: n_rows_l * (2 * l + 1)].reshape((n_rows_l, 2 * l + 1))
-                for s in range(n_slots):
-                    for u in range(n_dir):
-                        source = gradients[s0 + s, u]
-                        base = (s * n_dir + u) * wl
-                        for m in range(2 * l + 1):
-                            for q in range(wl):
-                                g[base + q, m] = source[ol + m * wl + q]
-                p = p_buffer[p_start[l] : p_start[l + 1]].reshape((2 * l + 1, totals[l]))
-                np.dot(g, p, d_buffer[d_start[l] : d_start[l + 1]].reshape((n_rows_l, totals[l])))
-            # gather the non-redundant columns of every sample and direction
-            for t in range(triples.shape[0]):
-                l1, l2, l3 = triples[t, 0], triples[t, 1], triples[t, 2]
-                w1, w2, w3 = widths[l1], widths[l2], widths[l3]
-                d1 = d_buffer[d_start[l1] : d_start[l1 + 1]].reshape((-1, totals[l1]))
-                d2 = d_buffer[d_start[l2] : d_start[l2 + 1]].reshape((-1, totals[l2]))
-                d3 = d_buffer[d_start[l3] : d_start[l3 + 1]].reshape((-1, totals[l3]))
-                c1, c2, c3 = d_columns[t, 0], d_columns[t, 1], d_columns[t, 2]
+                w1, w2, w3 = widths[l[0]], widths[l[1]], widths[l[2]]
+                # D of each position; equal l: the previous position's (W is symmetric)
+                p = buffers[0, : (2 * l[0] + 1) * w2 * w3].reshape((2 * l[0] + 1, w2 * w3))
+                _partial(x, 0, l, offsets, widths, index, weight, pointers[t], pointers[t + 1], p)
+                d1 = _derivative(transposed, n_slots, n_dir, l[0], offsets, widths, p)
+                d2 = d1
+                if l[1] != l[0]:
+                    p = buffers[1, : (2 * l[1] + 1) * w1 * w3].reshape((2 * l[1] + 1, w1 * w3))
+                    _partial(x, 1, l, offsets, widths, index, weight, pointers[t], pointers[t + 1], p)
+                    d2 = _derivative(transposed, n_slots, n_dir, l[1], offsets, widths, p)
+                d3 = d2
+                if l[2] != l[1]:
+                    p = buffers[2, : (2 * l[2] + 1) * w1 * w2].reshape((2 * l[2] + 1, w1 * w2))
+                    _partial(x, 2, l, offsets, widths, index, weight, pointers[t], pointers[t + 1], p)
+                    d3 = _derivative(transposed, n_slots, n_dir, l[2], offsets, widths, p)
+                # gather the non-redundant columns of every sample and direction
                 for s in range(n_slots):
                     for u in range(n_dir):
                         target = out[rows[s0 + s], u]
                         su = s * n_dir + u
                         column = columns[t]
                         for q1 in range(w1):
-                            for q2 in range(q1 if l1 == l2 else 0, w2):
-                                a = d1[su * w1 + q1, c1 + q2 * w3 :]
-                                b = d2[su * w2 + q2, c2 + q1 * w3 :]
-                                e3 = c3 + q1 * w2 + q2
-                                for q3 in range(q2 if l2 == l3 else 0, w3):
-                                    target[column] += factor * (a[q3] + b[q3] + d3[su * w3 + q3, e3])
+                            for q2 in range(q1 if l[0] == l[1] else 0, w2):
+                                first = q2 if l[1] == l[2] else 0
+                                a = d1[su * w1 + q1, q2 * w3 :]
+                                b = d2[su * w2 + q2, q1 * w3 :]
+                                for q3 in range(first, w3):
+                                    value = a[q3] + b[q3] + d3[su * w3 + q3, q1 * w2 + q2]
+                                    target[column] += factor * value
                                     column += 1
     return out
 
