@@ -44,7 +44,9 @@ def finite_differences(calc, atoms, mean):
     """Central differences; layout of :func:`tests.test_anisoap_gradients.dense`."""
     out = {}
     for parameter, change in (("positions", moved), ("orientations", turned)):
-        displaced = [change(atoms, k, axis, sign * STEP) for k in range(len(atoms)) for axis in range(3) for sign in (1, -1)]
+        displaced = [
+            change(atoms, k, axis, sign * STEP) for k in range(len(atoms)) for axis in range(3) for sign in (1, -1)
+        ]
         values = features(calc, displaced, mean)
         columns = (values[0::2] - values[1::2]) / (2 * STEP)
         stacked = columns.reshape(len(atoms), 3, *columns.shape[1:])

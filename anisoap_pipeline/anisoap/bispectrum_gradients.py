@@ -47,9 +47,9 @@ def bispectrum_gradients(flat, gradients, slot_ptr, rows, weights, tasks, n_rows
     ----------
     flat : ndarray (n_centres, n_coefficients)
         Orthonormalised coefficients (layout of ``DensityCoefficients.flat``).
-    gradients : ndarray (n_slots, n_directions, n_coefficients)
-        ∂c/∂(direction) per gradient sample (same layout); the samples of centre
-        c are ``slot_ptr[c]:slot_ptr[c + 1]``.
+    gradients : list of one or two ndarrays (n_slots, 3, n_coefficients)
+        ∂c/∂(x, y, z) of each gradient parameter per gradient sample (same
+        layout); the samples of centre c are ``slot_ptr[c]:slot_ptr[c + 1]``.
     slot_ptr : ndarray of int64 (n_centres + 1,)
     rows : ndarray of int64 (n_slots,)
         Output row each gradient sample is added to.
@@ -64,7 +64,7 @@ def bispectrum_gradients(flat, gradients, slot_ptr, rows, weights, tasks, n_rows
 
     Returns
     -------
-    ndarray (n_rows, n_directions, n_features)
+    ndarray (n_rows, 3 * len(gradients), n_features)
         Columns of :func:`.bispectrum.bispectrum_columns`.
 
     Raises
@@ -73,13 +73,14 @@ def bispectrum_gradients(flat, gradients, slot_ptr, rows, weights, tasks, n_rows
         If ``flat`` or ``gradients`` do not have the width the layout implies.
     """
     triples, offsets, widths, index, weight, pointers, columns = _tables(tuple(num_radial), n_species, None)
-    if flat.shape[1] != offsets[-1] or gradients.shape[2] != offsets[-1]:
+    gradients = [np.ascontiguousarray(g) for g in gradients]
+    if flat.shape[1] != offsets[-1] or any(g.shape[1:] != (3, offsets[-1]) for g in gradients):
         raise ValueError(f"coefficients and their gradients must have {offsets[-1]} columns, got "
-                         f"{flat.shape[1]} and {gradients.shape[2]}")
+                         f"{flat.shape[1]} and {[g.shape for g in gradients]}")
     max_slots = int(np.diff(slot_ptr).max(initial=1))
     return _kernel(
-        np.ascontiguousarray(flat), np.ascontiguousarray(gradients), slot_ptr, rows, weights, tasks, int(n_rows),
-        max_slots, triples, offsets, widths, index, weight, pointers, columns,
+        np.ascontiguousarray(flat), gradients[0], gradients[-1], 3 * len(gradients), slot_ptr, rows, weights, tasks,
+        int(n_rows), max_slots, triples, offsets, widths, index, weight, pointers, columns,
     )
 
 
@@ -102,17 +103,17 @@ def _partial(x, k, l, offsets, widths, index, weight, first, last, out):
 
 
 @njit(cache=True)
-def _transposed(gradients, s0, n_slots, offsets, widths, out):
+def _transposed(first, second, n_dir, s0, n_slots, offsets, widths, out):
     """The coefficient gradients of samples s0:s0 + n_slots, slab l as a
     (n_slots * n_directions * w_l, 2l + 1) matrix G_l at out[n_slots * n_directions * offsets[l]:],
-    rows (sample, direction, q) so that D_k = G_{l_k} P_k is one matrix product."""
-    n_dir = gradients.shape[1]
+    rows (sample, direction, q) so that D_k = G_{l_k} P_k is one matrix product;
+    directions 0-2 from ``first``, 3-5 from ``second``."""
     for l in range(offsets.shape[0] - 1):
         wl, ol = widths[l], offsets[l]
         g = out[n_slots * n_dir * ol : n_slots * n_dir * offsets[l + 1]].reshape((n_slots * n_dir * wl, 2 * l + 1))
         for s in range(n_slots):
             for u in range(n_dir):
-                source = gradients[s0 + s, u]
+                source = first[s0 + s, u] if u < 3 else second[s0 + s, u - 3]
                 base = (s * n_dir + u) * wl
                 for m in range(2 * l + 1):
                     for q in range(wl):
@@ -127,10 +128,9 @@ def _derivative(transposed, n_slots, n_dir, lk, offsets, widths, partial):
 
 
 @njit(cache=True, parallel=True)
-def _kernel(flat, gradients, slot_ptr, rows, weights, tasks, n_rows, max_slots, triples, offsets, widths, index,
-            weight, pointers, columns):
+def _kernel(flat, first, second, n_dir, slot_ptr, rows, weights, tasks, n_rows, max_slots, triples, offsets, widths,
+            index, weight, pointers, columns):
     n_triples = triples.shape[0]
-    n_dir = gradients.shape[1]
     max_partial = 1
     for t in range(n_triples):
         w = widths[triples[t]]
@@ -147,7 +147,7 @@ def _kernel(flat, gradients, slot_ptr, rows, weights, tasks, n_rows, max_slots, 
                 continue
             x = flat[c]
             factor = weights[c]
-            _transposed(gradients, s0, n_slots, offsets, widths, transposed)
+            _transposed(first, second, n_dir, s0, n_slots, offsets, widths, transposed)
             for t in range(n_triples):
                 l = triples[t]
                 w1, w2, w3 = widths[l[0]], widths[l[1]], widths[l[2]]
@@ -173,10 +173,10 @@ def _kernel(flat, gradients, slot_ptr, rows, weights, tasks, n_rows, max_slots, 
                         column = columns[t]
                         for q1 in range(w1):
                             for q2 in range(q1 if l[0] == l[1] else 0, w2):
-                                first = q2 if l[1] == l[2] else 0
+                                start3 = q2 if l[1] == l[2] else 0
                                 a = d1[su * w1 + q1, q2 * w3 :]
                                 b = d2[su * w2 + q2, q1 * w3 :]
-                                for q3 in range(first, w3):
+                                for q3 in range(start3, w3):
                                     value = a[q3] + b[q3] + d3[su * w3 + q3, q1 * w2 + q2]
                                     target[column] += factor * value
                                     column += 1
@@ -206,8 +206,7 @@ def _chunk(calculator, batch, species, gradients, mean_over_samples):
                            mean_over_samples=False)
     c = part.coefficients
     n_centres, n_species = len(c.flat), len(species)
-    stacked = np.concatenate([part.gradients[p] for p in gradients], axis=1)
-    part.gradients = None  # the stacked copy is what the kernel reads
+    n_slots = len(part.sample_center)
     slot_ptr = np.searchsorted(part.sample_center, np.arange(n_centres + 1)).astype(np.int64)
     threads = numba.get_num_threads()
     types = np.searchsorted(species, c.center_type)
@@ -222,15 +221,16 @@ def _chunk(calculator, batch, species, gradients, mean_over_samples):
         tasks = batch.offsets[frames].astype(np.int64)
         n_rows = n_centres * n_species
     else:
-        rows = np.arange(len(stacked), dtype=np.int64)
+        rows = np.arange(n_slots, dtype=np.int64)
         weights = np.ones(n_centres)
         tasks = np.unique(np.linspace(0, n_centres, min(n_centres, 8 * threads) + 1).round().astype(np.int64))
-        n_rows = len(stacked)
-    out = bispectrum_gradients(c.flat, stacked, slot_ptr, rows.astype(np.int64), weights, tasks, n_rows,
-                               c.num_radial, n_species)
+        n_rows = n_slots
+    out = bispectrum_gradients(c.flat, [part.gradients[p] for p in gradients], slot_ptr, rows.astype(np.int64),
+                               weights, tasks, n_rows, c.num_radial, n_species)
     if mean_over_samples:
         # (particle, centre type, direction, feature) -> (particle, direction, centre type x feature)
-        out = out.reshape(n_centres, n_species, out.shape[1], -1).transpose(0, 2, 1, 3).reshape(n_centres, out.shape[1], -1)
+        n_dir = out.shape[1]
+        out = out.reshape(n_centres, n_species, n_dir, -1).transpose(0, 2, 1, 3).reshape(n_centres, n_dir, -1)
     result = {p: np.ascontiguousarray(out[:, 3 * i : 3 * i + 3]) for i, p in enumerate(gradients)}
     if mean_over_samples:
         return FeatureGradients(c, "bispectrum", True, result)
