@@ -26,7 +26,9 @@ permutation of its (l, m) pairs (l1 + l2 + l3 even; checked to 1e-14 in
 others. Frame means: the per-centre gradients weighted by 1 / (number of
 centres of the type in the frame), summed per (particle, centre type) inside
 the kernel, centre by centre in a fixed order (the same bits whatever the
-thread count), without the per-centre array.
+thread count), without the per-centre bispectrum gradients (the per-centre
+coefficient gradients of a chunk of ``chunk_size`` frames are held: they set
+the peak memory, see BENCHMARKS.md).
 """
 
 import numba
