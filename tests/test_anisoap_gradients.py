@@ -188,7 +188,7 @@ def test_tensormap_layout():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(kind="bispectrum"), "kind"),
+        (dict(kind="trispectrum"), "kind"),
         (dict(gradients=["cell"]), "gradients"),
         (dict(gradients=[]), "gradients"),
         (dict(kind="coefficients", mean_over_samples=True), "per_centre"),

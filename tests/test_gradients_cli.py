@@ -1,4 +1,5 @@
-"""``anisoap-pipeline featurize --gradients``: serial equals the library, ``mpiexec -n 2`` equals serial."""
+"""``anisoap-pipeline featurize --gradients`` (power spectrum, coefficients, bispectrum): serial equals
+the library, ``mpiexec -n 2`` equals serial."""
 
 import metatensor
 import numpy as np
@@ -29,15 +30,28 @@ def test_serial_matches_library(frames_file, tmp_path):  # noqa: F811
 
 
 @pytest.mark.slow
+def test_bispectrum_serial_matches_library(frames_file, tmp_path):  # noqa: F811
+    path, frames = frames_file
+    featurize(path, tmp_path / "bs.npy", *HYPERS, "--kind", "bispectrum", *GRADIENTS)
+    expected = CALCULATOR.compute(frames, kind="bispectrum", gradients=["positions", "orientations"])
+    assert np.array_equal(np.load(tmp_path / "bs.npy"), CALCULATOR.compute(frames, kind="bispectrum"))
+    assert metatensor.equal(metatensor.load(str(tmp_path / "bs.gradients.mts")), expected.to_tensormap())
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not found")
-@pytest.mark.parametrize("output", ["ps.npy", "ps.mts"])
-def test_mpi_matches_serial(frames_file, tmp_path, output):  # noqa: F811
+@pytest.mark.parametrize(
+    "output, kind", [("ps.npy", "power_spectrum"), ("ps.mts", "power_spectrum"), ("bs.npy", "bispectrum"),
+                     ("bs.mts", "bispectrum")]
+)
+def test_mpi_matches_serial(frames_file, tmp_path, output, kind):  # noqa: F811
     path, _ = frames_file
     (tmp_path / "serial").mkdir()
     (tmp_path / "mpi").mkdir()
-    featurize(path, tmp_path / "serial" / output, *HYPERS, *GRADIENTS)
-    featurize(path, tmp_path / "mpi" / output, *HYPERS, *GRADIENTS, ranks=2)
+    featurize(path, tmp_path / "serial" / output, *HYPERS, "--kind", kind, *GRADIENTS)
+    featurize(path, tmp_path / "mpi" / output, *HYPERS, "--kind", kind, *GRADIENTS, ranks=2)
     name = output.replace(".npy", ".gradients.mts")
     serial = metatensor.load(str(tmp_path / "serial" / name))
     parallel = metatensor.load(str(tmp_path / "mpi" / name))
     assert metatensor.equal(serial, parallel)
+    assert sorted(serial.block(0).gradients_list()) == ["orientations", "positions"]

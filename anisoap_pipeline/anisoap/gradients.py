@@ -59,7 +59,7 @@ __all__ = [
 
 #: Gradient parameters, in the order of the kernel's six directions.
 GRADIENT_PARAMETERS = ("positions", "orientations")
-KINDS = ("power_spectrum", "radial_spectrum", "coefficients")
+KINDS = ("power_spectrum", "radial_spectrum", "coefficients", "bispectrum")  # bispectrum: .bispectrum_gradients
 
 
 # --------------------------------------------------------------------- maps
@@ -488,7 +488,7 @@ class FeatureGradients:
     ----------
     coefficients : DensityCoefficients
         The density coefficients (the features follow from them).
-    kind : {"power_spectrum", "radial_spectrum", "coefficients"}
+    kind : {"power_spectrum", "radial_spectrum", "coefficients", "bispectrum"}
     mean_over_samples : bool
     gradients : dict {parameter: ndarray}
         Frame means: (n_particles, 3, n_species * n_features), one row per
@@ -623,7 +623,8 @@ def compute_gradients(
     calculator : EllipsoidalDensityProjection
         Hyperparameters (including ``cutoff_smoothing_width``).
     frames : ase.Atoms, sequence of ase.Atoms, or FrameBatch
-    kind : {"power_spectrum", "radial_spectrum", "coefficients"}
+    kind : {"power_spectrum", "radial_spectrum", "coefficients", "bispectrum"}
+        (the bispectrum's: :mod:`.bispectrum_gradients`)
     gradients : sequence of {"positions", "orientations"}
         See the module docstring for the conventions.
     mean_over_samples : bool

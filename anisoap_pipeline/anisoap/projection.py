@@ -18,6 +18,7 @@ from scipy.spatial.transform import Rotation
 from tqdm.auto import tqdm
 
 from .batch import FrameBatch
+from .bispectrum_gradients import batch_bispectrum_gradients
 from .coefficients import DensityCoefficients, feature_labels
 from .cutoff import shifted_cosine
 from .expansion import density_coefficients
@@ -301,8 +302,7 @@ class EllipsoidalDensityProjection:
             positions and/or orientations (conventions in
             :mod:`.gradients`: ∂X/∂r_k in Å⁻¹, and ∂X/∂θ_k for an
             infinitesimal rotation of particle k about the lab x, y, z axes).
-            Kinds ``"power_spectrum"``, ``"radial_spectrum"`` and
-            ``"coefficients"``.
+            Every kind (the bispectrum's: :mod:`.bispectrum_gradients`).
         progress : bool
             Show a tqdm progress bar over chunks (on rank 0 only under MPI).
         chunk_size : int
@@ -330,8 +330,7 @@ class EllipsoidalDensityProjection:
         Raises
         ------
         ValueError
-            Unknown ``kind`` or gradient parameter; a kind without gradients
-            (``"bispectrum"``); ``"coefficients"`` without ``per_centre``; invalid
+            Unknown ``kind`` or gradient parameter; ``"coefficients"`` without ``per_centre``; invalid
             frames (message names the frame and field); a particle of a species
             not in ``species``; a periodic cell too thin for the cutoff
             (more than ``MAX_PERIODIC_IMAGES`` images of a pair); frames that
@@ -352,10 +351,11 @@ class EllipsoidalDensityProjection:
                 "their frame means are not features"
             )
         if gradients is not None:
-            work = partial(
-                batch_gradients, self, kind=kind, gradients=check_gradients(kind, gradients),
-                mean_over_samples=not per_centre,
-            )
+            checked = check_gradients(kind, gradients)
+            if kind == "bispectrum":
+                work = partial(batch_bispectrum_gradients, self, gradients=checked, mean_over_samples=not per_centre)
+            else:
+                work = partial(batch_gradients, self, kind=kind, gradients=checked, mean_over_samples=not per_centre)
             return self._run(frames, species, diameters, progress, chunk_size, comm, work)
         coefficients = self.compute_coefficients(
             frames, species=species, diameters=diameters, progress=progress, chunk_size=chunk_size, comm=comm
