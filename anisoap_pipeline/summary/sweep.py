@@ -61,7 +61,7 @@ def _cheapest_near_best(name, target, front, job):
         "sweep", f"{name} {target}: the cheapest hyperparameters within {int(round(100 * (NEAR_BEST - 1)))} % "
                  "of the lowest test error?",
         f"the most accurate point itself, {_point(front, best, rmse)}" if cheapest == best else
-        f"{_point(front, cheapest, rmse)}, {fmt(cost[best] / cost[cheapest], 2)}× cheaper than the most accurate, "
+        f"{_point(front, cheapest, rmse)}, {fmt(cost[best] / cost[cheapest], 3)}× cheaper than the most accurate, "
         f"{_point(front, best, rmse)}", job)
 
 
