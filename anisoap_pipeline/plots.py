@@ -655,24 +655,36 @@ def _front_line(ax, x, y, on_front):
             label="Pareto front")
 
 
+def _log_axes(ax):
+    for axis, scale in ((ax.xaxis, ax.set_xscale), (ax.yaxis, ax.set_yscale)):
+        scale("log")  # ticks at 1, 2, 5 x 10^k, written plainly
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(FormatStrFormatter("%g"))
+        axis.set_minor_formatter(NullFormatter())
+    ax.grid(True, which="both", alpha=0.3)
+
+
 def pareto_plot(panels, path, title=None):
     """Test error against featurisation cost and against feature count, one row per target.
 
     Parameters
     ----------
     panels : sequence of dict
-        One per target, with ``cost`` (µs per centre), ``n_features``,
-        ``error`` (test RMSE), ``body_order`` (ν of each point),
-        ``on_cost_front`` and ``on_feature_front`` (bool arrays), and
-        optionally ``name`` and ``unit``.
+        One per target, with ``cost`` (deterministic cost, kflop per centre),
+        ``n_features``, ``error`` (test RMSE), ``body_order`` (ν of each
+        point), ``on_cost_front`` and ``on_feature_front`` (bool arrays), and
+        optionally ``name``, ``unit`` and ``measured`` (CPU µs per centre:
+        drawn against ``cost`` in a third panel of the first row, a check of
+        the cost axis that decides nothing).
     path : str or os.PathLike
     title : str, optional
     """
-    figure = Figure(figsize=(9.0, 3.6 * len(panels)), layout="constrained")
-    axes = figure.subplots(len(panels), 2, squeeze=False)
+    measured = panels[0].get("measured") if panels else None
+    figure = Figure(figsize=(9.0 if measured is None else 13.0, 3.6 * len(panels)), layout="constrained")
+    axes = figure.subplots(len(panels), 2 if measured is None else 3, squeeze=False)
     for row, panel in zip(axes, panels):
         orders = np.asarray(panel["body_order"])
-        for ax, key, front, xlabel in ((row[0], "cost", "on_cost_front", "featurisation cost (CPU µs per centre, one core)"),
+        for ax, key, front, xlabel in ((row[0], "cost", "on_cost_front", "featurisation cost (kflop per centre, counted)"),
                                        (row[1], "n_features", "on_feature_front", "number of features")):
             x, y = np.asarray(panel[key], dtype=float), np.asarray(panel["error"], dtype=float)
             _front_line(ax, x, y, panel[front])
@@ -683,15 +695,24 @@ def pareto_plot(panels, path, title=None):
                            color=f"C{int(nu) - 1}", alpha=0.75, label=f"ν = {nu}")
                 ax.scatter(x[on], y[on], marker=SWEEP_MARKERS.get(int(nu), "x"), s=80, zorder=3,
                            facecolors="none", edgecolors="k", linewidths=1.0)
-            for axis, scale in ((ax.xaxis, ax.set_xscale), (ax.yaxis, ax.set_yscale)):
-                scale("log")  # ticks at 1, 2, 5 x 10^k, written plainly
-                axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-                axis.set_major_formatter(FormatStrFormatter("%g"))
-                axis.set_minor_formatter(NullFormatter())
+            _log_axes(ax)
             ax.set_xlabel(xlabel)
             ax.set_ylabel(_label(f"test RMSE, {panel.get('name', 'y')}", panel.get("unit", "")))
-            ax.grid(True, which="both", alpha=0.3)
             ax.legend(fontsize=8)
+    if measured is not None:
+        ax = axes[0, 2]
+        orders, cost = np.asarray(panels[0]["body_order"]), np.asarray(panels[0]["cost"], dtype=float)
+        for nu in sorted(set(orders.tolist())):
+            chosen = orders == nu
+            ax.scatter(cost[chosen], np.asarray(measured, dtype=float)[chosen], s=36, alpha=0.75,
+                       marker=SWEEP_MARKERS.get(int(nu), "x"), color=f"C{int(nu) - 1}", label=f"ν = {nu}")
+        _log_axes(ax)
+        ax.set_xlabel("featurisation cost (kflop per centre, counted)")
+        ax.set_ylabel("measured CPU µs per centre (this run)")
+        ax.set_title("check of the cost axis (decides nothing)", fontsize=9)
+        ax.legend(fontsize=8)
+        for ax in axes[1:, 2]:
+            ax.set_visible(False)
     if title:
         figure.suptitle(title)
     save_figure(figure, path)

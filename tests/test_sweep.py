@@ -249,7 +249,7 @@ def test_semantic_errors_name_the_key(change, key):
 def test_findings_are_a_section_of_their_own():
     front = {
         "points": [{"job": "a" * 32, "body_order": b, "max_angular": 2, "max_radial": 2,
-                    "radial_gaussian_width": 3.0, "cutoff": 7.0, "us_per_centre": c, "n_features": f}
+                    "radial_gaussian_width": 3.0, "cutoff": 7.0, "kflop_per_centre": c, "n_features": f}
                    for b, c, f in ((1, 10.0, 3), (2, 20.0, 27), (3, 30.0, 74))],
         "targets": {"energy": {"rmse": [1.0, 0.5, 0.4], "curves": {}}},
     }
@@ -264,6 +264,46 @@ def test_findings_are_a_section_of_their_own():
     assert "| gay_berne | q |" in main and "does ν" not in main
     assert "| study | question | answer | state point | revision |" in beyond
     assert beyond.count("| sweep |") == len(rows)
+
+
+@pytest.mark.slow
+def test_front_does_not_read_measured_times(tmp_path, monkeypatch, config):
+    """front.json (fronts, budgets, curves) is the same bytes when every point's measured time changes."""
+    import json
+
+    from anisoap_pipeline.cli import main
+
+    write(tmp_path / "mine.xyz", ellipsoid_frames(30), format="extxyz")
+    mine = config["studies"]["sweep"]["sweeps"]["mine"] = copy.deepcopy(
+        config["studies"]["sweep"]["sweeps"]["gay_berne_dimers"])
+    mine["dataset"].update(source="file", filename="mine.xyz")
+    mine["targets"] = ["energy"]
+    mine["grid"].update(body_order=[1, 2, 3], max_angular=1, max_radial=1, cutoff=5.0,
+                        radial_gaussian_width=2.0)
+    mine["ridge"].update(cv_folds=3, alphas={"log10_min": -4, "log10_max": 2, "num": 3})
+    mine["learning_curve"].update(train_sizes=[5], folds=3)
+    config["studies"]["sweep"]["only"] = ["mine"]
+    plan = sweep_plan(config, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    jobs = tracking.init_jobs([job.state_point for job in plan.jobs.values()])
+    assert {job.id for job in jobs} == set(plan.jobs)
+    points = [job.id for job in plan.of_step("sweep_point")]
+    (front,) = plan.ids("sweep_front")
+    for job in points:
+        main(["sweep_point", job])
+    main(["sweep_front", front])
+    before = Path(tracking.open_job(front).fn("front.json")).read_bytes()
+    assert b"us_per" not in before
+    for k, job_id in enumerate(points):  # other machines: every point 1.5**k times slower
+        job = tracking.open_job(job_id)
+        path = Path(job.fn(tracking.METRICS_FILE))
+        record = json.loads(path.read_text())
+        for key in ("cpu_s", "us_per_centre", "us_per_frame"):
+            record["metrics"]["measured"][key] *= 1.5 ** (len(points) - k)
+        path.write_text(json.dumps(record))
+        job.doc["metrics"] = record["metrics"]
+    main(["sweep_front", front])
+    assert Path(tracking.open_job(front).fn("front.json")).read_bytes() == before
 
 
 # --------------------------------------------------------------------------- end to end
@@ -297,14 +337,16 @@ def test_a_user_file_end_to_end(tmp_path):
     assert sorted(job.sp["kind"] for job in points) == ["bispectrum", "power_spectrum"]
     for job in points:
         metrics = tracking.read_metrics(job)
-        assert metrics["cost"]["us_per_centre"] > 0 and metrics["cost"]["threads"] == 1
-        assert job.doc["metrics"]["cost"] == metrics["cost"]  # the cost: in the job document
+        assert metrics["measured"]["us_per_centre"] > 0 and metrics["measured"]["threads"] == 1
+        assert metrics["cost"]["kflop_per_centre"] > 0 and metrics["cost"]["flop"] > 0
+        assert job.doc["metrics"]["measured"] == metrics["measured"]  # the measured time: in the job document
         assert set(metrics["targets"]) == {"energy"}
         data = np.load(Path(job.path) / "predictions.npz")
         frames = read_frames(tmp_path / "my_ellipsoids.xyz")
         np.testing.assert_allclose(data["y_energy"], [a.info["energy"] / len(a) for a in frames], rtol=1e-14)
     text = (tmp_path / "results/summary.md").read_text()
     assert "## Beyond the paper" in text and "does ν = 3 improve my_data energy over ν = 2" in text
+    assert "kflop/centre" in text and "µs" not in text  # the counted cost, never a measured time
     # the same sweep again: nothing to do; an edited file: every point reruns
     assert job_counts(snakemake(tmp_path, "--dry-run", "--configfile", "my_sweep.yaml").stdout) == {}
     write(tmp_path / "my_ellipsoids.xyz", ellipsoid_frames(31), format="extxyz")

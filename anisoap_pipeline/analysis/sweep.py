@@ -1,18 +1,22 @@
-"""Cost–accuracy sweeps: per-frame targets, timed featurisation, Pareto fronts, budgets.
+"""Cost–accuracy sweeps: per-frame targets, deterministic cost, Pareto fronts, budgets.
 
 A sweep featurises one dataset at every point of a grid of AniSOAP
 hyperparameters, fits the same ridge protocol at each (one seeded split for
-all, :mod:`.regression`), and weighs the test error against the measured
-cost of the featurisation. The *Pareto front* is the set of grid points that
-no other point beats on both: a point is dominated when another costs no
-more and errs no more, and is strictly better in one of the two.
+all, :mod:`.regression`), and weighs the test error against the cost of the
+featurisation. The *Pareto front* is the set of grid points that no other
+point beats on both: a point is dominated when another costs no more and errs
+no more, and is strictly better in one of the two.
 
-Cost is the CPU time of the featurisation on one core (``numba`` limited to
-one thread), after a warm-up call that loads or compiles the kernels, the
-minimum over repeats (the least disturbed by other processes on a shared
-machine), per centre and per frame. It is the one quantity of a sweep that
-is not reproducible to the bit: it lives in job documents and in the sweep's
-front and report, never in the features or predictions.
+Cost is counted, not timed (:func:`featurisation_cost`): the floating-point
+operations the featuriser's kernels perform for these hyperparameters on
+this dataset (:func:`anisoap_pipeline.anisoap.operation_count.operation_count`)
+plus a fixed :data:`FRAME_OVERHEAD` per frame, in kflop per centre. It is
+the same on every machine, so fronts, budgets and findings are reproducible
+to the bit. ``benchmarks/sweep_cost.py`` checks that it ranks grid points as
+their CPU time does and gives the ns per flop that turn it into seconds
+(BENCHMARKS.md). The CPU time itself (:func:`timed_features`) is still
+measured and reported (job documents, the sweep's table and figure), never
+used to decide anything.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ import numpy as np
 
 __all__ = [
     "BODY_ORDER",
+    "FRAME_OVERHEAD",
     "KIND",
     "best_per_budget",
     "default_budgets",
+    "featurisation_cost",
     "frame_targets",
     "pareto_front",
     "timed_features",
@@ -92,8 +98,50 @@ def frame_targets(frames, names, per_particle=False, source="frames"):
     return targets
 
 
+#: Per-frame work of the featuriser that no kernel loop counts (validating and
+#: packing the frame, NumPy and Python calls), in flop-equivalents: fitted once
+#: by ``benchmarks/sweep_cost.py`` (BENCHMARKS.md, "Sweep cost"), CPU time =
+#: a × frames + b × flop over the default sweeps' grid points, FRAME_OVERHEAD
+#: = a / b rounded; fixed here, never measured at run time.
+FRAME_OVERHEAD = 50_000
+
+
+def featurisation_cost(calculator, frames, kind, diameters=None):
+    """Deterministic cost of ``calculator.compute(frames, kind=kind, diameters=diameters)`` (frame means).
+
+    Parameters
+    ----------
+    calculator : anisoap_pipeline.anisoap.EllipsoidalDensityProjection
+    frames : sequence of ase.Atoms or FrameBatch
+    kind : str
+        ``"radial_spectrum"``, ``"power_spectrum"`` or ``"bispectrum"``.
+    diameters : None or (3,) sequence, optional
+
+    Returns
+    -------
+    dict
+        ``kflop_per_centre`` and ``kflop_per_frame`` (the cost: counted flop +
+        :data:`FRAME_OVERHEAD` per frame, per centre or frame, in 10³ flop);
+        ``flop`` (the kernels' count, int), ``frame_overhead`` (flop-equivalents
+        per frame), ``terms`` (flop per kernel stage), ``n_pairs``,
+        ``n_centres``, ``n_frames``. Equal on every machine.
+    """
+    from ..anisoap.operation_count import operation_count
+
+    count = operation_count(calculator, frames, kind, diameters=diameters)
+    total = count["total"] + FRAME_OVERHEAD * count["n_frames"]
+    return {
+        "kflop_per_centre": total / 1e3 / max(count["n_centres"], 1),
+        "kflop_per_frame": total / 1e3 / count["n_frames"],
+        "flop": count["total"],
+        "frame_overhead": FRAME_OVERHEAD,
+        "terms": count["terms"],
+        **{key: count[key] for key in ("n_pairs", "n_centres", "n_frames")},
+    }
+
+
 def timed_features(calculator, frames, kind, repeats=3, diameters=None, warm_up_frames=2):
-    """Frame-mean features and their cost on one core.
+    """Frame-mean features and their measured CPU time on one core (reported, never decisive).
 
     Limits numba to one thread (restored afterwards), featurises the first
     ``warm_up_frames`` frames once (kernel compilation or cache loading is not
@@ -116,7 +164,7 @@ def timed_features(calculator, frames, kind, repeats=3, diameters=None, warm_up_
     -------
     X : ndarray, shape (n_frames, n_features)
         Features of the first timed run (the same bits at any thread count).
-    cost : dict
+    timing : dict
         ``cpu_s`` (minimum CPU seconds of one whole featurisation),
         ``us_per_centre``, ``us_per_frame``, ``cpu_s_repeats`` and
         ``wall_s_repeats`` (every repeat), ``n_centres``, ``n_frames``,
@@ -187,7 +235,10 @@ def pareto_front(cost, error):
 
 
 def default_budgets(cost):
-    """Cost budgets 1, 2, 4, ... times the cheapest point's cost, up to the dearest one (included)."""
+    """Cost budgets 1, 2, 4, ... times the cheapest point's cost, up to the dearest one (included).
+
+    With the deterministic cost (kflop per centre) the budgets, and the best
+    point in each, are the same on every machine."""
     cost = np.asarray(cost, dtype=float)
     cost = cost[np.isfinite(cost)]
     if not cost.size or cost.min() <= 0:

@@ -12,7 +12,7 @@ import numpy as np
 import vesin
 from numba import njit
 
-__all__ = ["SMALL_FRAME_WORK", "batch_neighbor_pairs", "neighbor_pairs"]
+__all__ = ["SMALL_FRAME_WORK", "batch_neighbor_pairs", "image_search", "neighbor_pairs"]
 
 #: A frame is searched by the numba kernel (rather than vesin) when the number of
 #: (centre, neighbour, image) triples it examines, n² (2N₁+1)(2N₂+1)(2N₃+1) with
@@ -65,6 +65,30 @@ def neighbor_pairs(positions, cell, periodic, cutoff, self_pairs):
     return centers[order], neighbors[order], vectors[order]
 
 
+def image_search(batch, cutoff):
+    """Periodic images the search visits in each frame of a :class:`~.batch.FrameBatch`.
+
+    Returns
+    -------
+    inverses : ndarray, shape (n_frames, 3, 3)
+        Inverse cells (zeros for open frames).
+    search : ndarray of float64, shape (n_frames, 3)
+        N_k = ceil(cutoff / plane spacing k), 0 along open directions.
+    work : ndarray of float64, shape (n_frames,)
+        (centre, neighbour, image) triples the numba search examines,
+        n² (2N₁+1)(2N₂+1)(2N₃+1); frames with ``work <= SMALL_FRAME_WORK``
+        take that search, the others vesin's.
+    """
+    periodic = np.asarray(batch.periodic, dtype=bool)
+    inverses = np.zeros((len(batch), 3, 3))
+    if periodic.any():
+        inverses[periodic] = np.linalg.inv(batch.cells[periodic])
+    # N_k = ceil(cutoff / plane spacing k); plane spacing k = 1 / |column k of cell⁻¹|
+    search = np.where(periodic[:, None], np.ceil(float(cutoff) * np.linalg.norm(inverses, axis=1)), 0.0)
+    work = batch.n_atoms.astype(np.float64) ** 2 * np.prod(2 * search + 1, axis=1)
+    return inverses, search, work
+
+
 def batch_neighbor_pairs(batch, cutoff, self_pairs):
     """Neighbour pairs of every frame of a :class:`~.batch.FrameBatch`.
 
@@ -99,14 +123,8 @@ def batch_neighbor_pairs(batch, cutoff, self_pairs):
     may differ from vesin's.
     """
     cutoff = float(cutoff)
-    n_frames = len(batch)
     periodic = np.asarray(batch.periodic, dtype=bool)
-    inverses = np.zeros((n_frames, 3, 3))
-    if periodic.any():
-        inverses[periodic] = np.linalg.inv(batch.cells[periodic])
-    # N_k = ceil(cutoff / plane spacing k); plane spacing k = 1 / |column k of cell⁻¹|
-    search = np.where(periodic[:, None], np.ceil(cutoff * np.linalg.norm(inverses, axis=1)), 0.0)
-    work = batch.n_atoms.astype(np.float64) ** 2 * np.prod(2 * search + 1, axis=1)
+    inverses, search, work = image_search(batch, cutoff)
     small = work <= SMALL_FRAME_WORK
 
     offsets = batch.offsets

@@ -28,8 +28,8 @@ NUMERICS_VERSION = {
     "baseline": 1,
     "pcovr": 1,
     # cost-accuracy sweeps
-    "sweep_point": 1,
-    "sweep_front": 1,
+    "sweep_point": 2,
+    "sweep_front": 2,
     # shared by the studies
     "featurize": 1,
     "ridge": 2,

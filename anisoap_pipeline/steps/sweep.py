@@ -10,24 +10,26 @@
     cv_folds, alphas``) -> ``features.npy`` (frame means) and
     ``predictions.npz`` (``train``, ``test``, and per target ``y_<target>``,
     ``y_test_pred_<target>``); the metrics hold per target the test and
-    train RMSE/MAE/R² and alpha, ``n_features``, and ``cost``: CPU µs per
-    centre and per frame of the featurisation on one core
-    (:func:`anisoap_pipeline.analysis.sweep.timed_features`).
+    train RMSE/MAE/R² and alpha, ``n_features``, ``cost`` (the deterministic
+    cost, kflop per centre and per frame,
+    :func:`anisoap_pipeline.analysis.sweep.featurisation_cost`) and
+    ``measured`` (CPU µs per centre and per frame on one core,
+    :func:`anisoap_pipeline.analysis.sweep.timed_features`).
 ``sweep_front JOB``
-    state point ``points`` (sweep_point jobs), ``budgets`` (µs per centre,
-    or null), ``train_sizes``, ``folds`` -> ``front.json``: per target the
-    Pareto fronts of test RMSE against cost and against feature count, the
-    best point per cost budget, and the learning curves of the points on the
-    cost front (10 ... the full training size).
+    state point ``points`` (sweep_point jobs), ``budgets`` (kflop per
+    centre, or null), ``train_sizes``, ``folds`` -> ``front.json``: per target
+    the Pareto fronts of test RMSE against cost and against feature count,
+    the best point per cost budget, and the learning curves of the points on
+    the cost front (10 ... the full training size).
 ``sweep_report --front JOB --name NAME --output-dir DIR``
     ``pareto.png``, ``pareto.csv``, ``best_per_budget.csv``,
     ``learning_curves.png`` and ``summary_rows.json``.
 
-Cost is the one measured, machine-dependent quantity: the features and
-predictions are reproducible to the bit; the cost is in the metrics (job
-document, ``metrics.json``), and ``sweep_front`` chooses its learning curves
-by it, so which points have a curve (never a curve's numbers) can differ
-between machines.
+The measured CPU time is the one machine-dependent quantity of a sweep: it is
+in the points' metrics (job document, ``metrics.json``) and in the report's
+table and figure, read there from the points. ``sweep_front`` never reads it:
+``front.json``, and everything decided from it (fronts, budgets, learning
+curves, the summary's findings), is the same on every machine.
 """
 
 import time
@@ -37,7 +39,7 @@ from . import add_job_step
 
 __all__ = ["TIMING_REPEATS", "add_parsers"]
 
-#: Timed featurisations of the whole dataset per grid point (the cost is the minimum).
+#: Timed featurisations of the whole dataset per grid point (the measured time is the minimum).
 TIMING_REPEATS = 3
 #: Featuriser settings of a sweep_point state point.
 _FEATURISER = ("max_angular", "cutoff", "radial_gaussian_width", "max_radial", "subtract_center_contribution")
@@ -64,7 +66,7 @@ def _point(args):
     import numpy as np
 
     from ..analysis import regression
-    from ..analysis.sweep import frame_targets, timed_features
+    from ..analysis.sweep import featurisation_cost, frame_targets, timed_features
     from ..anisoap import EllipsoidalDensityProjection
     from ..io import atomic_path, save_array
     from ..tracking import job_step, record
@@ -75,7 +77,8 @@ def _point(args):
         path, frames = _frames(sp)
         targets = frame_targets(frames, sp["targets"], sp["per_particle"], source=path)
         calculator = EllipsoidalDensityProjection(**{key: sp[key] for key in _FEATURISER})
-        X, cost = timed_features(calculator, frames, sp["kind"], TIMING_REPEATS, diameters=sp.get("diameters"))
+        X, measured = timed_features(calculator, frames, sp["kind"], TIMING_REPEATS, diameters=sp.get("diameters"))
+        cost = featurisation_cost(calculator, frames, sp["kind"], diameters=sp.get("diameters"))
         save_array(job.fn("features.npy"), X)
         train, test = regression.split(len(frames), sp["test_fraction"], sp["seed"])
         arrays, models = {"train": train, "test": test}, {}
@@ -89,7 +92,8 @@ def _point(args):
         with atomic_path(job.fn("predictions.npz")) as tmp:
             np.savez(tmp, **arrays)
         record(job, wall_time=time.perf_counter() - start, metrics={
-            "targets": models, "n_features": int(X.shape[1]), "n_frames": int(X.shape[0]), "cost": cost})
+            "targets": models, "n_features": int(X.shape[1]), "n_frames": int(X.shape[0]), "cost": cost,
+            "measured": measured})
 
 
 def _front(args):
@@ -110,10 +114,10 @@ def _front(args):
             "job": point.id, "kind": point.sp()["kind"], "body_order": BODY_ORDER[point.sp()["kind"]],
             **{key: point.sp().get(key) for key in ("max_angular", "max_radial", "radial_gaussian_width", "cutoff",
                                                      "diameters")},
-            "n_features": m["n_features"], "us_per_centre": m["cost"]["us_per_centre"],
-            "us_per_frame": m["cost"]["us_per_frame"],
-        } for point, m in zip(jobs, metrics)]
-        cost = np.array([point["us_per_centre"] for point in points])
+            "n_features": m["n_features"], "kflop_per_centre": m["cost"]["kflop_per_centre"],
+            "kflop_per_frame": m["cost"]["kflop_per_frame"],
+        } for point, m in zip(jobs, metrics)]  # never the measured time: front.json is machine-independent
+        cost = np.array([point["kflop_per_centre"] for point in points])
         n_features = np.array([point["n_features"] for point in points], dtype=float)
         budgets = sp["budgets"] or default_budgets(cost)
         result = {"points": points, "budgets": budgets, "targets": {}}
@@ -152,29 +156,33 @@ def _report(args):
 
     from .. import plots, summary
     from ..io import atomic_path
-    from ..tracking import open_job
+    from ..tracking import open_job, read_metrics
 
     out = Path(args.output_dir)
     front_job = open_job(args.front)
     front = json.loads(Path(front_job.fn("front.json")).read_text())
     points, budgets = front["points"], front["budgets"]
+    measured = [read_metrics(point["job"])["measured"] for point in points]  # reported, never decisive
     columns = ["target", "job", "body_order", "kind", "max_angular", "max_radial", "radial_gaussian_width",
-               "cutoff", "diameters", "n_features", "us_per_centre", "us_per_frame", "test_rmse", "test_r2",
-               "on_cost_front", "on_feature_front"]
+               "cutoff", "diameters", "n_features", "kflop_per_centre", "kflop_per_frame", "measured_us_per_centre",
+               "measured_us_per_frame", "test_rmse", "test_r2", "on_cost_front", "on_feature_front"]
     table, best, panels, curve_panels = [], [], [], []
     for target, entry in front["targets"].items():
         for i, point in enumerate(points):
             table.append({**{key: point[key] for key in columns if key in point}, "target": target,
+                          "measured_us_per_centre": measured[i]["us_per_centre"],
+                          "measured_us_per_frame": measured[i]["us_per_frame"],
                           "test_rmse": entry["rmse"][i], "test_r2": entry["r2"][i],
                           "on_cost_front": entry["on_cost_front"][i],
                           "on_feature_front": entry["on_feature_front"][i]})
         for budget, i in zip(budgets, entry["best_per_budget"]):
-            best.append({"target": target, "budget_us_per_centre": budget,
+            best.append({"target": target, "budget_kflop_per_centre": budget,
                          **({"job": points[i]["job"], "body_order": points[i]["body_order"],
                              "label": plots.sweep_point_label(points[i]), "n_features": points[i]["n_features"],
-                             "us_per_centre": points[i]["us_per_centre"], "test_rmse": entry["rmse"][i],
+                             "kflop_per_centre": points[i]["kflop_per_centre"], "test_rmse": entry["rmse"][i],
                              "test_r2": entry["r2"][i]} if i is not None else {})})
-        panels.append({"name": target, "cost": [p["us_per_centre"] for p in points],
+        panels.append({"name": target, "cost": [p["kflop_per_centre"] for p in points],
+                       "measured": [m["us_per_centre"] for m in measured],
                        "n_features": [p["n_features"] for p in points], "error": entry["rmse"],
                        "body_order": [p["body_order"] for p in points], "on_cost_front": entry["on_cost_front"],
                        "on_feature_front": entry["on_feature_front"]})
@@ -182,9 +190,9 @@ def _report(args):
         curve_panels.append({"name": target, "curves": [
             {"label": plots.sweep_point_label(by_job[job]), "train_sizes": c["train_sizes"],
              "mean": c["test_rmse_mean"], "min": c["test_rmse_min"], "max": c["test_rmse_max"]}
-            for job, c in sorted(entry["curves"].items(), key=lambda item: by_job[item[0]]["us_per_centre"])]})
+            for job, c in sorted(entry["curves"].items(), key=lambda item: by_job[item[0]]["kflop_per_centre"])]})
     for name, rows, fields in (("pareto.csv", table, columns), ("best_per_budget.csv", best, [
-            "target", "budget_us_per_centre", "job", "body_order", "label", "n_features", "us_per_centre",
+            "target", "budget_kflop_per_centre", "job", "body_order", "label", "n_features", "kflop_per_centre",
             "test_rmse", "test_r2"])):
         with atomic_path(out / name) as tmp, open(tmp, "w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=fields)

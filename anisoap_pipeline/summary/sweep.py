@@ -1,9 +1,10 @@
 """Summary rows of the cost–accuracy sweeps: questions beyond the paper, one function each.
 
 Every row is a :func:`~.table.finding` of the section "beyond the paper":
-the question, and the answer measured by one sweep (its ``sweep_front``
-job; the cost is CPU µs per centre on one core, see
-:mod:`anisoap_pipeline.analysis.sweep`).
+the question, and the answer found by one sweep (its ``sweep_front``
+job). Cost is the deterministic featurisation cost, kflop per centre
+(:func:`anisoap_pipeline.analysis.sweep.featurisation_cost`): the same on
+every machine, so these rows are too. Measured times are never printed here.
 """
 
 import numpy as np
@@ -19,13 +20,13 @@ NEAR_BEST = 1.10
 
 def _point(front, i, rmse):
     point = front["points"][i]
-    return f"{sweep_point_label(point)} (RMSE {fmt(rmse[i])} at {fmt(point['us_per_centre'])} µs/centre)"
+    return f"{sweep_point_label(point)} (RMSE {fmt(rmse[i])} at {fmt(point['kflop_per_centre'])} kflop/centre)"
 
 
 def _order_gain(name, target, front, job, low, high):
     """Does ν = high beat every ν = low point that costs no more?"""
     points, rmse = front["points"], np.array(front["targets"][target]["rmse"])
-    cost = np.array([point["us_per_centre"] for point in points])
+    cost = np.array([point["kflop_per_centre"] for point in points])
     nu = np.array([point["body_order"] for point in points])
     if not (np.any(nu == low) and np.any(nu == high)):
         return None
@@ -46,13 +47,13 @@ def _order_gain(name, target, front, job, low, high):
     return finding(
         "sweep", f"does ν = {high} improve {name} {target} over ν = {low} at equal cost?", answer, job,
         "ν comparison at equal cost: yes if some higher-ν point has a lower test RMSE than every lower-ν "
-        "point of equal or lower cost (CPU µs per centre, one core; costs are measured, not reproducible "
-        "to the bit).")
+        "point of equal or lower cost (counted kflop per centre of the featurisation, machine-independent; "
+        "benchmarks/sweep_cost.py converts it to seconds).")
 
 
 def _cheapest_near_best(name, target, front, job):
     points, rmse = front["points"], np.array(front["targets"][target]["rmse"])
-    cost = np.array([point["us_per_centre"] for point in points])
+    cost = np.array([point["kflop_per_centre"] for point in points])
     best = int(np.nanargmin(rmse))
     near = np.flatnonzero(rmse <= NEAR_BEST * rmse[best])
     cheapest = int(near[np.argmin(cost[near])])
@@ -60,7 +61,7 @@ def _cheapest_near_best(name, target, front, job):
         "sweep", f"{name} {target}: the cheapest hyperparameters within {int(round(100 * (NEAR_BEST - 1)))} % "
                  "of the lowest test error?",
         f"the most accurate point itself, {_point(front, best, rmse)}" if cheapest == best else
-        f"{_point(front, cheapest, rmse)}, {fmt(cost[best] / cost[cheapest], 2)}× cheaper than the most accurate, "
+        f"{_point(front, cheapest, rmse)}, {fmt(cost[best] / cost[cheapest], 3)}× cheaper than the most accurate, "
         f"{_point(front, best, rmse)}", job)
 
 
