@@ -2,6 +2,7 @@
 
 ::
 
+    dimers_shard (per dataset.shard_size dimers) ─ dimers (gather)
     dimers ─ featurize ─┬─ ridge           (one per target; one more on the U < 0 dimers)
                         └─ learning_curve  (one per learning_curve.targets)
     dimers ─ force_fit    (AniSOAP + gradients; energy-only and energy + force + torque fits)
@@ -78,8 +79,10 @@ def plan(config, basedir="."):
     """
     validate(config)
     p = Plan(STUDY)
-    data, features = config["dataset"], config["features"]
-    dataset = p.add("dimers", f"n_dimers={data['n_dimers']} seed={data['seed']}", **data)
+    data, features = dict(config["dataset"]), config["features"]
+    shard_size = data.pop("shard_size")
+    dataset = p.add_sharded("dimers", f"n_dimers={data['n_dimers']} seed={data['seed']}", data["n_dimers"],
+                            shard_size, **data)
     spectrum = p.add(
         "featurize", f"{features['kind']} max_angular={features['max_angular']} "
         f"max_radial={features['max_radial']} σ_GTO={features['radial_gaussian_width']:g}",

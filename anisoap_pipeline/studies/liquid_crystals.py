@@ -2,6 +2,7 @@
 
 ::
 
+    configurations_shard (per dataset.shard_size frames) ─ configurations (gather)
     configurations ─┬─ order_parameters ─────────────┐   (one chain per data set:
       (per L/D)     ├─ featurize radial_spectrum ────┼─ compare_representations
                     └─ featurize power_spectrum ─────┘    L/D = 3 alone, and all sets)
@@ -54,10 +55,12 @@ def plan(config, basedir="."):
     """
     validate(config)
     p = Plan(STUDY)
-    sets = [config["dataset"]]
+    main = dict(config["dataset"])
+    shard_size = main.pop("shard_size")
+    sets = [main]
     augmentation = {key: value for key, value in config["augmentation"].items() if key != "enabled"}
     if config["augmentation"]["enabled"]:
-        sets.append({**config["dataset"], **augmentation})
+        sets.append({**main, **augmentation})
     features, cutoff, threads = config["features"], config["cutoff"], config["mpi_tasks"]
     max_radial = features["max_radial"]
     radial = {**features, "max_angular": 0,
@@ -65,7 +68,8 @@ def plan(config, basedir="."):
     parts = []  # (order parameters, radial spectrum, power spectrum) per data set
     for params in sets:
         shape = f"L/D={params['aspect_ratio']:g}"
-        dataset = p.add("configurations", f"{shape} seed={params['seed']}", **params)
+        dataset = p.add_sharded("configurations", f"{shape} seed={params['seed']}",
+                                params["n_nematic"] + params["n_smectic"], shard_size, **params)
         parts.append((
             p.add("order_parameters", shape, dataset=dataset, cutoff=cutoff, **config["steinhardt"]),
             p.add("featurize", f"{shape} radial_spectrum", threads=threads, dataset=dataset,
