@@ -124,7 +124,8 @@ def test_crystals_and_labels_gather_bit_identically(tmp_path, monkeypatch):
     digests, metrics = [], []
     for size in (1, 2):
         config = load(only=["benzene"], studies={"benzene": {"dataset": {
-            "n_crystals": 3, "shard_size": size, "augment": {"n_rotated": 1, "n_translated": 0}}}})
+            "n_crystals": 3, "shard_size": size, "min_plane_spacing": None,
+            "augment": {"n_rotated": 1, "n_translated": 0}}}})
         plan = _gathered(tmp_path, monkeypatch, f"size{size}", config,
                          {"crystals_shard", "crystals", "label_shard", "label"})
         (crystals,), (label,) = plan.of_step("crystals"), plan.of_step("label")
