@@ -116,18 +116,17 @@ def plan(config, basedir="."):
         label_files.append(calculator["filename"])
     if files:
         crystals = p.add("crystals", details, files=files, **data, sha256=file_sha256(files[0]))
-        pieces = {crystals: "all"}
+        pieces = {crystals: "all crystals"}  # job -> what a label shard labels, in words
     else:
         crystals = p.add_sharded("crystals", details, data["n_crystals"], config["dataset"]["shard_size"], **data)
-        pieces = {shard: p.jobs[shard].state_point["shard"] for shard in p.jobs[crystals].parents["shards"]}
+        pieces = {shard: shard_label(p.jobs[shard].state_point["shard"]) for shard in p.jobs[crystals].parents["shards"]}
     spacing = config["calculator"].get("supercell_spacing") if calculator["name"] == "tblite" else None
     label_details = " ".join(str(value) for key, value in calculator.items()
                              if key in ("name", "method")) + (f" supercell≥{spacing:g}Å" if spacing else "")
     label_parameters = {"calculator": calculator, **({"sha256": file_sha256(label_files[0])} if label_files else {}),
                         **({"supercell_spacing": spacing} if spacing else {})}
-    label_shards = [p.add("label_shard", f"{label_details} {'all' if items == 'all' else shard_label(items)}",
-                          files=label_files, threads=config["label_jobs"], crystals=piece, **label_parameters)
-                    for piece, items in pieces.items()]
+    label_shards = [p.add("label_shard", f"{label_details} {words}", files=label_files, threads=config["label_jobs"],
+                          crystals=piece, **label_parameters) for piece, words in pieces.items()]
     labels = p.add("label", label_details, through={"shards": label_shards}, crystals=crystals, **label_parameters)
     ellipsoids = p.add("coarse_grain", "one ellipsoid per molecule", crystals=crystals, diameters=FILE_DIAMETERS)
     soap = p.add("soap", f"max_angular={config['soap']['max_angular']} cutoff={config['soap']['cutoff']:g}",
