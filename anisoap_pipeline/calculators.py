@@ -65,6 +65,7 @@ __all__ = [
     "MOLECULE_BOX",
     "FileCalculator",
     "baselined_energy",
+    "gather_labels",
     "label_energies",
     "label_key",
     "labelling_supercell",
@@ -538,6 +539,55 @@ def save_labels(path, labels, n_atoms, checkpoint=None):
         )
     if checkpoint is not None:
         Path(checkpoint).unlink(missing_ok=True)
+
+
+def gather_labels(path, sources, failed):
+    """Concatenate the ``.npz`` labels of shards, in order, into one file (atomically).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination, in the format of :func:`save_labels`.
+    sources : sequence of str or os.PathLike
+        The shards' ``.npz`` files, in the order of their crystals.
+    failed : sequence of list
+        Each shard's failures, ``[{"index": i, "error": message}, ...]`` with
+        ``i`` counted within the shard (:func:`label_energies`).
+
+    Returns
+    -------
+    dict
+        The arrays written, plus ``failed``: the failures with ``index``
+        counted in the gathered crystals, ascending.
+
+    Raises
+    ------
+    ValueError
+        If there is no shard, or the shards' isolated-molecule energies differ
+        (their labels would be baselined differently), naming the shard.
+    """
+    from .io import atomic_path
+
+    if not sources:
+        raise ValueError("no label shard to gather")
+    shards = []
+    for source in sources:
+        with np.load(source) as data:
+            shards.append({key: data[key] for key in data.files})
+    reference = shards[0]["molecule_energy"]
+    for source, shard in zip(sources, shards):
+        if shard["molecule_energy"] != reference:
+            raise ValueError(f"{source}: field 'molecule_energy' is {float(shard['molecule_energy'])!r} eV, "
+                             f"not {float(reference)!r} as in {sources[0]}")
+    labels = {key: np.concatenate([shard[key] for shard in shards]) for key in shards[0] if key != "molecule_energy"}
+    labels["molecule_energy"] = reference
+    with atomic_path(path) as tmp:
+        np.savez(tmp, **{key: labels[key] for key in shards[0]})
+    offsets = np.cumsum([0] + [len(shard["energy"]) for shard in shards])
+    labels["molecule_energy"] = float(reference)
+    labels["failed"] = [{"index": int(offset + entry["index"]), "error": entry["error"]}
+                        for offset, entries in zip(offsets, failed) for entry in entries]
+    return labels
 
 
 # --------------------------------------------------------------------------- helpers

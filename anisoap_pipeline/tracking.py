@@ -83,12 +83,16 @@ METRICS_FILE = "metrics.json"
 #: step -> {output name: file name}. The rules' outputs and their children's
 #: inputs both come from here.
 ARTIFACTS = {
+    "dimers_shard": {"frames": "frames.xyz"},
     "dimers": {"frames": "frames.xyz"},
     "force_fit": {"predictions": "force_fit.npz", "fit": "force_fit.json"},
+    "configurations_shard": {"frames": "frames.xyz"},
     "configurations": {"frames": "frames.xyz"},
     "order_parameters": {"order": "order.npz"},
     "compare_representations": {"analysis": "analysis.npz"},
+    "crystals_shard": {"crystals": "crystals.xyz"},
     "crystals": {"crystals": "crystals.xyz"},
+    "label_shard": {"labels": "labels.npz"},
     "label": {"labels": "labels.npz"},
     "coarse_grain": {"frames": "frames.xyz"},
     "soap": {"features": "features.npy"},

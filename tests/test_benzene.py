@@ -24,7 +24,7 @@ REASONS = {"no_z", "symmetry_incompatible", "placement_budget", "thin_cell", "cl
 @pytest.fixture(scope="module")
 def augmented_crystals():
     """Small crystals, each followed by an augmented copy (P-1 and P2_1/c)."""
-    return generate_crystals(8, seed=3, space_groups=(2, 14), augment_fraction=1.0)
+    return generate_crystals(4, seed=3, space_groups=(2, 14), augment_fraction=1.0)
 
 
 def test_benzene_molecule():
@@ -47,8 +47,9 @@ def test_compatible_z_are_wyckoff_multiplicities_within_the_cap():
 
 
 def test_crystals_are_whole_molecules_without_short_contacts(augmented_crystals):
-    crystals, _ = augmented_crystals
-    assert len(crystals) == 8
+    crystals, counts = augmented_crystals
+    assert counts["accepted"] == 4 and len(crystals) == 4 + counts.get("augmented", 0)
+    assert sorted({crystal.info["index"] for crystal in crystals}) == [0, 1, 2, 3]
     for crystal in crystals:
         assert crystal.info["space_group"] in (2, 14)
         assert crystal.info["Z"] in compatible_z(crystal.info["space_group"])
@@ -69,6 +70,7 @@ def test_counts_add_up(augmented_crystals):
         n for reason, n in counts.items() if reason.startswith("pyxtal_")
     )
     assert counts["attempts"] == counts["accepted"] + failures
+    assert counts["accepted"] + counts.get("no_crystal", 0) == 4
     assert len(crystals) == counts["accepted"] + counts.get("augmented", 0)
 
 
@@ -76,7 +78,7 @@ def test_augmented_copies_keep_positions_or_orientations(augmented_crystals):
     crystals, _ = augmented_crystals
     modes = set()
     for original, copy in itertools.pairwise(crystals):
-        if copy.info["augmentation"] == "none" or original.info["attempt"] != copy.info["attempt"]:
+        if copy.info["augmentation"] == "none" or original.info["index"] != copy.info["index"]:
             continue
         modes.add(copy.info["augmentation"])
         a, b = coarse_grain(original, (4, 4, 0.5)), coarse_grain(copy, (4, 4, 0.5))
@@ -93,11 +95,13 @@ def test_augmented_copies_keep_positions_or_orientations(augmented_crystals):
     assert modes == {"rotate", "translate"}
 
 
-def test_same_seed_same_crystals(augmented_crystals):
+def test_same_seed_same_crystals_in_any_shard(augmented_crystals):
+    """Crystal i draws from its own stream: made alone (a shard), it is the crystal of the whole run."""
     crystals, _ = augmented_crystals
-    again, counts_again = generate_crystals(2, seed=3, space_groups=(2, 14), augment_fraction=1.0)
-    assert counts_again["attempts"] == 1
-    for a, b in zip(crystals, again):
+    again, _ = generate_crystals(4, seed=3, space_groups=(2, 14), augment_fraction=1.0, items=[2, 4])
+    expected = [crystal for crystal in crystals if crystal.info["index"] >= 2]
+    assert len(again) == len(expected) > 0
+    for a, b in zip(expected, again):
         assert a.info == b.info
         assert np.array_equal(a.positions, b.positions)
         assert np.array_equal(a.cell.array, b.cell.array)
@@ -106,9 +110,9 @@ def test_same_seed_same_crystals(augmented_crystals):
 def test_incompatible_choices_are_counted_not_raised():
     crystals, counts = generate_crystals(1, seed=0, space_groups=[191], z_values=[1], max_attempts=3)
     assert crystals == []
-    assert counts == {"attempts": 3, "symmetry_incompatible": 3}
-    crystals, counts = generate_crystals(1, seed=0, space_groups=[230], max_attempts=2)
-    assert crystals == [] and counts == {"attempts": 2, "no_z": 2}
+    assert counts == {"attempts": 3, "symmetry_incompatible": 3, "no_crystal": 1}
+    crystals, counts = generate_crystals(2, seed=0, space_groups=[230], max_attempts=2)
+    assert crystals == [] and counts == {"attempts": 4, "no_z": 4, "no_crystal": 2}
 
 
 @pytest.mark.parametrize(
@@ -173,10 +177,11 @@ def test_thin_cells_are_rejected_and_counted(augmented_crystals):
                                      min_plane_spacing=threshold)
     assert counts.get("thin_cell", 0) >= 1
     assert all(plane_spacings(crystal).min() >= threshold for crystal in kept)
-    # each attempt has its own random stream: the crystals kept are those of the unfiltered run
-    by_attempt = {(c.info["attempt"], c.info["augmentation"]): c for c in crystals}
+    # each crystal has its own random stream, and a rejected attempt draws what the unfiltered run
+    # drew: a crystal kept at the attempt where the unfiltered run kept it is the same crystal
+    by_attempt = {(c.info["index"], c.info["attempt"], c.info["augmentation"]): c for c in crystals}
     for crystal in kept:
-        key = (crystal.info["attempt"], crystal.info["augmentation"])
+        key = (crystal.info["index"], crystal.info["attempt"], crystal.info["augmentation"])
         if key in by_attempt:
             assert np.array_equal(crystal.positions, by_attempt[key].positions)
 

@@ -243,8 +243,9 @@ def test_cli_steps_on_a_tiny_project(tmp_path, monkeypatch):
     from anisoap_pipeline.cli import main
 
     monkeypatch.chdir(tmp_path)
-    dataset_sp = {"study": "liquid_crystals", "step": "configurations", "n_nematic": 4, "n_smectic": 4,
-                  "aspect_ratio": 3.0, "n_particles": 40, "packing_fraction": 0.12, "s_max": 1.0, "seed": 0}
+    dataset_sp = {"study": "liquid_crystals", "step": "configurations_shard", "n_nematic": 4, "n_smectic": 4,
+                  "aspect_ratio": 3.0, "n_particles": 40, "packing_fraction": 0.12, "s_max": 1.0, "seed": 0,
+                  "shard": [0, 8]}
     dataset = tracking.state_point_id(dataset_sp)
     order_sp = {"study": "liquid_crystals", "step": "order", "dataset": dataset, "cutoff": 3.0,
                 "max_angular": 4, "weighted": True}
@@ -258,7 +259,7 @@ def test_cli_steps_on_a_tiny_project(tmp_path, monkeypatch):
     tracking.init_jobs([dataset_sp, order_sp, nu1_sp, nu2_sp, analysis_sp])
     analysis = tracking.state_point_id(analysis_sp)
 
-    main(["configurations", dataset])
+    main(["configurations_shard", dataset])
     main(["order_parameters", ids[0]])
     for job in ids[1:]:
         main(["featurize", "--job", job, "--no-progress"])

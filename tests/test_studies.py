@@ -42,15 +42,16 @@ def steps(plan, study):
 def test_counts_of_the_test_config(test_config):
     plan = studies.plan(test_config, basedir=str(ROOT))
     # three targets, plus the energy of the attractive branch alone
-    assert steps(plan, "gay_berne") == {"dimers": 1, "featurize": 1, "ridge": 4, "learning_curve": 3,
-                                        "force_fit": 1}
+    assert steps(plan, "gay_berne") == {"dimers_shard": 2, "dimers": 1, "featurize": 1, "ridge": 4,
+                                        "learning_curve": 3, "force_fit": 1}
     (branch,) = [job for job in plan.of_step("ridge") if "target_below" in job.state_point]
     assert branch.state_point["target"] == "energy" and branch.state_point["target_below"] == 0.0
     # both sets at the first cutoff (3.0), the L/D = 3 set alone at the second (2.5)
     assert steps(plan, "liquid_crystals") == {
-        "configurations": 2, "order_parameters": 3, "featurize": 6, "compare_representations": 3}
+        "configurations_shard": 4, "configurations": 2, "order_parameters": 3, "featurize": 6,
+        "compare_representations": 3}
     assert steps(plan, "benzene") == {
-        "crystals": 1, "label": 1, "coarse_grain": 1, "soap": 1, "featurize": 2, "gfre": 2,
+        "crystals_shard": 2, "crystals": 1, "label_shard": 2, "label": 1, "coarse_grain": 1, "soap": 1, "featurize": 2, "gfre": 2,
         "regression": 1, "baseline": 1, "pcovr": 1}
     sweeps = plan.summary_rows[3:]  # the benzene_pbe_ts sweep needs ../shared (tests/test_sweep.py)
     # figures, tables, a chemiscope file; 2 force figures; GFRE against cutoff
@@ -126,7 +127,7 @@ def test_parent_links_are_the_state_points_job_ids(test_config):
     (regression,) = plan.of_step("regression")
     gfre = plan.ids("gfre", "benzene")
     assert set(regression.parents["anisoap_from"]) == set(gfre)  # the GFRE minimum of the grid
-    assert plan.of_step("label")[0].threads == test_config["studies"]["benzene"]["label_jobs"] == 2
+    assert {job.threads for job in plan.of_step("label_shard")} == {test_config["studies"]["benzene"]["label_jobs"]}
     assert {job.threads for job in plan.of_step("featurize")} == {1}  # mpi_tasks
     (centres,) = regression.parents["centres_from"]  # the spherical grid point (2, 2, 2)
     assert plan.jobs[plan.jobs[centres].parents["features"][0]].state_point["diameters"] == [2.0, 2.0, 2.0]
@@ -202,9 +203,11 @@ def test_user_files_are_inputs_and_part_of_the_job_id(tmp_path, test_config):
     plan = studies.plan(config, basedir=str(tmp_path))
     (crystals,) = plan.of_step("crystals")
     (labels,) = plan.of_step("label")
-    assert crystals.files == labels.files == (str(data),)
-    assert plan.inputs(labels.id, tracking.artifacts)["files"] == [str(data)]
-    assert labels.state_point["calculator"]["filename"] == str(data)
+    (shard,) = plan.of_step("label_shard")  # a file is read by one crystals job, labelled by one shard
+    assert not plan.of_step("crystals_shard") and shard.parents["crystals"] == (crystals.id,)
+    assert crystals.files == shard.files == (str(data),)
+    assert plan.inputs(shard.id, tracking.artifacts)["files"] == [str(data)]
+    assert labels.state_point["calculator"]["filename"] == shard.state_point["calculator"]["filename"] == str(data)
     data.write_text("other frames\n")  # edited: new ids, the whole chain reruns
     again = studies.plan(config, basedir=str(tmp_path))
     assert not set(again.ids("crystals") + again.ids("label")) & set(plan.jobs)

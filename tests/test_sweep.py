@@ -144,7 +144,7 @@ def test_default_plan_counts_and_parents():
     config = load("config.yaml", studies={"sweep": {"only": ["gay_berne_dimers"]}})
     plan = sweep_plan(config)
     # nu = 1 (max_radial 2, 4; no l axis) + nu = 2, 3 x l_max {2, 4} x n_max {2, 4}
-    assert steps(plan) == {"dimers": 1, "sweep_point": 2 + 2 * 4, "sweep_front": 1}
+    assert steps(plan) == {"dimers_shard": 1, "dimers": 1, "sweep_point": 2 + 2 * 4, "sweep_front": 1}
     (dimers,) = plan.ids("dimers")
     (front,) = plan.groups["gay_berne_dimers"]
     points = plan.of_step("sweep_point")

@@ -10,8 +10,8 @@ import pytest
 
 from anisoap_pipeline import cli, tracking
 
-SP = {"study": "gay_berne", "step": "dimers", "n_dimers": 12, "seed": 3,
-      "semiaxes": [1.0, 1.5, 2.0], "h_min": -0.05, "h_max": 1.5, "cutoff": 7.0}
+SP = {"study": "gay_berne", "step": "dimers_shard", "n_dimers": 12, "seed": 3,
+      "semiaxes": [1.0, 1.5, 2.0], "h_min": -0.05, "h_max": 1.5, "cutoff": 7.0, "shard": [0, 12]}
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_failing_step_names_job_and_state_point(project_dir, capsys):
     bad = {**SP, "h_min": 2.0, "h_max": 1.0}  # sample_dimers refuses h_min >= h_max
     (job,) = tracking.init_jobs([bad])
     with pytest.raises(SystemExit) as error:
-        cli.main(["dimers", job.id])
+        cli.main(["dimers_shard", job.id])
     message = str(error.value.code)
     assert job.id in message
     assert '"h_min": 2.0' in message  # the state point
@@ -93,12 +93,12 @@ def test_failing_step_names_job_and_state_point(project_dir, capsys):
 
 def test_unknown_job_id_fails_cleanly(project_dir):
     with pytest.raises(SystemExit, match="no signac job"):
-        cli.main(["dimers", "0" * 32])
+        cli.main(["dimers_shard", "0" * 32])
 
 
 def test_dimers_step_records_its_job(project_dir):
     (job,) = tracking.init_jobs([SP])
-    cli.main(["dimers", job.id])
+    cli.main(["dimers_shard", job.id])
     from anisoap_pipeline.frames import read_frames
 
     frames = read_frames(job.fn("frames.xyz"))
@@ -132,5 +132,5 @@ def test_labels_readers_and_the_readable_tree(project_dir):
 
 def test_a_step_prints_what_its_job_is(project_dir, capsys):
     (job,) = tracking.init_jobs([SP], labels=["gay_berne dimers n_dimers=12 seed=3"])
-    cli.main(["dimers", job.id])
-    assert f"anisoap-pipeline dimers: gay_berne dimers n_dimers=12 seed=3 (job {job.id})" in capsys.readouterr().err
+    cli.main(["dimers_shard", job.id])
+    assert f"anisoap-pipeline dimers_shard: gay_berne dimers n_dimers=12 seed=3 (job {job.id})" in capsys.readouterr().err

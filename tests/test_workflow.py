@@ -134,8 +134,8 @@ def test_one_study_alone(workflow_copy):
     dry = snakemake(workflow_copy, "--dry-run", "--configfile", "config/test.yaml", "--config",
                     "only=[gay_berne]")
     assert job_counts(dry.stdout + dry.stderr) == {
-        "dimers": 1, "featurize": 1, "ridge": 4, "learning_curve": 3, "force_fit": 1, "gay_berne_report": 1,
-        "summary": 1, "all": 1,
+        "dimers_shard": 2, "dimers": 1, "featurize": 1, "ridge": 4, "learning_curve": 3, "force_fit": 1,
+        "gay_berne_report": 1, "summary": 1, "all": 1,
     }
 
 
@@ -146,13 +146,19 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
     (gb_features,) = plan.ids("featurize", "gay_berne")
     # an interrupted run: only the first two steps finished
     partial = snakemake(workflow_copy, "--cores", "2", *test_config, "--", f"workspace/{gb_features}/features.npy")
-    assert job_counts(partial.stdout + partial.stderr) == {"dimers": 1, "featurize": 1}
+    assert job_counts(partial.stdout + partial.stderr) == {"dimers_shard": 2, "dimers": 1, "featurize": 1}
 
     # re-running finishes the DAG without redoing them
     # (every enabled study runs; the Gay-Berne jobs are checked exactly)
     run = snakemake(workflow_copy, "--cores", "2", *test_config)
     counts = job_counts(run.stdout + run.stderr)
     assert counts.get("dimers", 0) == len(plan.ids("dimers")) - 1  # the sweep study's dimers remain
+    assert counts.get("dimers_shard", 0) == len(plan.ids("dimers_shard")) - 2
+    # every shard of the sharded datasets ran once, and one gather each
+    assert {step: counts.get(step, 0) for step in ("crystals_shard", "label_shard", "configurations_shard",
+                                                   "crystals", "label", "configurations")} == {
+        "crystals_shard": 2, "label_shard": 2, "configurations_shard": 4, "crystals": 1, "label": 1,
+        "configurations": 2}
     assert counts["featurize"] == len(plan.ids("featurize")) - 1
     assert {rule: counts[rule] for rule in ("ridge", "learning_curve", "force_fit", "gay_berne_report")} == {
         "ridge": 4, "learning_curve": 3, "force_fit": 1, "gay_berne_report": 1,  # 3 targets + U < 0
@@ -200,7 +206,8 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
     # every state point is a signac job with its document
     jobs = tracking.find(study="gay_berne", path=workflow_copy)
     steps = sorted(job.sp["step"] for job in jobs)
-    assert steps == ["dimers", "featurize", "force_fit"] + ["learning_curve"] * 3 + ["ridge"] * 4  # + U < 0
+    assert steps == ["dimers"] + ["dimers_shard"] * 2 + ["featurize", "force_fit"] + ["learning_curve"] * 3 + [
+        "ridge"] * 4  # + U < 0
     for job in jobs:
         doc = job.doc()
         assert {"metrics", "wall_time", "versions", "git_revision"} <= set(doc)

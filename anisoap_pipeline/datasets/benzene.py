@@ -31,11 +31,15 @@ molecules (or of a molecule and its own periodic image) come closer than
 :data:`MIN_CONTACTS`; these thresholds are also PyXtal's tolerance matrix,
 so that PyXtal itself places molecules no closer.
 
-Randomness: attempt ``k`` of a call with seed ``s`` draws everything (space
-group, Z, PyXtal's structure, augmentation) from
-``numpy.random.default_rng([s, k])``, passed to PyXtal as ``random_state``.
-A crystal is therefore reproduced, given the same arguments, by its
-``info["seed"]`` and ``info["attempt"]``, independently of global random state.
+Randomness: crystal ``i`` of a dataset with seed ``s`` draws everything
+(space group, Z, PyXtal's structure over its successive attempts, its
+augmented copy) from its own generator ``numpy.random.default_rng([s, i])``,
+passed to PyXtal as ``random_state``; copy ``c`` of :func:`augment_crystals`
+draws from ``default_rng([s, i, c])``. A crystal is therefore reproduced,
+given the same arguments, by its ``info["seed"]`` and ``info["index"]``,
+independently of global random state and of the other crystals, so that
+shards of a dataset (:mod:`anisoap_pipeline.shards`) gather to the same file
+whatever their size.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from scipy.spatial.transform import Rotation
 
 from ..calculators import plane_spacings
 from ..coarse_grain import find_molecules
+from ..shards import check_items
 
 __all__ = [
     "ATOMS_PER_MOLECULE",
@@ -180,7 +185,7 @@ def generate_crystals(
     space_groups=range(1, 231),
     z_values=None,
     max_molecules=8,
-    max_attempts=None,
+    max_attempts=50,
     min_contact=None,
     volume_factor=(0.7, 0.9),
     augment_fraction=0.5,
@@ -189,10 +194,12 @@ def generate_crystals(
     augment_tries=10,
     max_placements=MAX_PLACEMENTS,
     min_plane_spacing=None,
+    items=None,
 ):
     """Random rigid-benzene crystals and augmented copies, short contacts rejected.
 
-    Each attempt draws a space group uniformly from ``space_groups``, Z
+    Crystal ``i`` (``i`` in ``items``) is sought by up to ``max_attempts``
+    attempts drawing from its own generator (module docstring). Each attempt draws a space group uniformly from ``space_groups``, Z
     uniformly from its candidates and a volume factor, and asks PyXtal for a
     crystal (``pyxtal(molecular=True).from_random(3, group, ["benzene"], [Z])``)
     whose intermolecular distances respect ``min_contact`` (passed to PyXtal
@@ -204,7 +211,8 @@ def generate_crystals(
     moved by a vector uniform in the ball of radius ``max_translation`` Å:
     same orientations, new positions), the mode drawn with equal odds. A copy
     with a short contact is drawn again, up to ``augment_tries`` times.
-    Attempts stop at ``n_crystals`` crystals or ``max_attempts`` attempts.
+    A crystal without success in ``max_attempts`` attempts is left out and
+    counted (``no_crystal``).
 
     No clock decides anything: an attempt is cut off after ``max_placements``
     of PyXtal's trial placements of the molecules, a count, so the crystals
@@ -214,9 +222,10 @@ def generate_crystals(
     Parameters
     ----------
     n_crystals : int
-        Number of crystals wanted (originals and augmented copies together).
+        Number of crystals of the dataset (originals; each may be followed by
+        an augmented copy).
     seed : int
-        Seed of the generator; see the module docstring.
+        Seed of the dataset; see the module docstring.
     space_groups : iterable of int, optional
         International numbers to draw from; all 230 by default.
     z_values : iterable of int, optional
@@ -226,7 +235,8 @@ def generate_crystals(
     max_molecules : int, optional
         Largest Z, so at most ``12 * max_molecules`` atoms per cell.
     max_attempts : int, optional
-        Default ``50 * n_crystals``.
+        Attempts per crystal, default 50 (of the default study's draws, one
+        attempt in three fails).
     min_contact : float or dict, optional
         Shortest accepted intermolecular distance (Å): one value for every
         element pair, or ``{(symbol, symbol): distance}``. Default
@@ -257,6 +267,9 @@ def generate_crystals(
         below this (:func:`anisoap_pipeline.calculators.plane_spacings`),
         counted as ``thin_cell``: thin cells need large supercells for
         converged tight-binding labels. None keeps every cell.
+    items : range or [start, stop], optional
+        The crystals to make, a sub-range of ``range(n_crystals)`` (a shard);
+        default all.
 
     Returns
     -------
@@ -265,10 +278,11 @@ def generate_crystals(
         k; positions wrapped into the cell. ``info``: ``space_group`` (int),
         ``Z`` (int), ``wyckoff`` (PyXtal's sites, e.g. "4e"),
         ``volume_factor``, ``augmentation`` ("none", "rotate" or
-        "translate"), ``seed`` and ``attempt`` (together they reproduce the
-        crystal).
+        "translate"), ``seed`` and ``index`` (together they reproduce the
+        crystal), ``attempt`` (of the crystal's attempts, the successful one).
     counts : dict
-        ``attempts``; ``accepted`` (crystals from PyXtal kept) and
+        ``attempts``; ``no_crystal`` (crystals left out after
+        ``max_attempts``); ``accepted`` (crystals from PyXtal kept) and
         ``augmented`` (augmented copies kept); and per reason of rejection:
         ``no_z`` (group without a candidate Z), ``symmetry_incompatible``
         (PyXtal's ``Symm_CompatibilityError``: the molecule does not fit the
@@ -291,28 +305,31 @@ def generate_crystals(
         compatible_z(group)  # validates the number
     if z_values is not None:
         z_values = tuple(sorted({int(z) for z in z_values if 1 <= int(z) <= max_molecules}))
-    if max_attempts is None:
-        max_attempts = 50 * n_crystals
+    if isinstance(max_attempts, bool) or not isinstance(max_attempts, (int, np.integer)) or max_attempts < 1:
+        raise ValueError(f"max_attempts must be an integer >= 1, got {max_attempts!r}")
     thresholds = _thresholds(MIN_CONTACTS if min_contact is None else min_contact)
 
     crystals, counts = [], Counter()
-    for attempt in range(max_attempts):
-        if len(crystals) >= n_crystals:
+    for index in check_items(items, n_crystals):
+        rng = np.random.default_rng([seed, index])
+        for attempt in range(max_attempts):
+            counts["attempts"] += 1
+            group = space_groups[rng.integers(len(space_groups))]
+            candidates = compatible_z(group, max_molecules) if z_values is None else z_values
+            if not candidates:
+                counts["no_z"] += 1
+                continue
+            z = int(candidates[rng.integers(len(candidates))])
+            factor = float(rng.uniform(low, high))
+            crystal, reason = _pyxtal_crystal(group, z, factor, thresholds, max_placements, rng)
+            if crystal is not None and min_plane_spacing and plane_spacings(crystal).min() < min_plane_spacing:
+                crystal, reason = None, "thin_cell"
+            if crystal is None:
+                counts[reason] += 1
+                continue
             break
-        counts["attempts"] += 1
-        rng = np.random.default_rng([seed, attempt])
-        group = space_groups[rng.integers(len(space_groups))]
-        candidates = compatible_z(group, max_molecules) if z_values is None else z_values
-        if not candidates:
-            counts["no_z"] += 1
-            continue
-        z = int(candidates[rng.integers(len(candidates))])
-        factor = float(rng.uniform(low, high))
-        crystal, reason = _pyxtal_crystal(group, z, factor, thresholds, max_placements, rng)
-        if crystal is not None and min_plane_spacing and plane_spacings(crystal).min() < min_plane_spacing:
-            crystal, reason = None, "thin_cell"
-        if crystal is None:
-            counts[reason] += 1
+        else:
+            counts["no_crystal"] += 1
             continue
         crystal.info.update(space_group=group, Z=z, volume_factor=factor, augmentation="none")
         batch = [crystal]
@@ -328,9 +345,9 @@ def generate_crystals(
                     break
             else:
                 counts["augmentation_clash"] += 1
-        for atoms in batch[: n_crystals - len(crystals)]:
+        for atoms in batch:
             atoms.wrap()
-            atoms.info.update(seed=seed, attempt=attempt)
+            atoms.info.update(seed=seed, index=index, attempt=attempt)
             crystals.append(atoms)
     return crystals, dict(counts)
 
@@ -344,6 +361,7 @@ def augment_crystals(
     max_translation=0.5,
     min_contact=None,
     augment_tries=10,
+    groups=None,
 ):
     """Each crystal followed by rotated and translated copies, all tagged with their original.
 
@@ -353,8 +371,8 @@ def augment_crystals(
     :func:`generate_crystals` (same positions or same orientations as the
     original; the paper augments by rotating or translating the molecules).
     A copy with a short contact is drawn again, up to ``augment_tries`` times,
-    then dropped and counted. Every crystal gets ``info["group"]``, the index
-    of its original in ``crystals``, so that a grouped split can keep all
+    then dropped and counted. Every crystal gets ``info["group"]``, the
+    number of its original (``groups``), so that a grouped split can keep all
     copies of a crystal on one side (e.g. ``sklearn.model_selection.GroupShuffleSplit``).
 
     Parameters
@@ -363,8 +381,9 @@ def augment_crystals(
         Originals made of whole, contiguous 12-atom benzene molecules (as
         :func:`generate_crystals` returns them).
     seed : int
-        Copy ``c`` of original ``i`` draws from ``numpy.random.default_rng([seed, i, c])``:
-        the copies of a crystal do not depend on the other crystals.
+        Copy ``c`` of the original of group ``g`` draws from
+        ``numpy.random.default_rng([seed, g, c])``: the copies of a crystal do
+        not depend on the other crystals.
     n_rotated, n_translated : int, optional
         Copies per original (paper-like default: 3 and 1).
     max_rotation : float, optional
@@ -374,6 +393,10 @@ def augment_crystals(
     min_contact : float or dict, optional
         As in :func:`generate_crystals`; default :data:`MIN_CONTACTS`.
     augment_tries : int, optional
+    groups : sequence of int, optional
+        Number of each original in its dataset (its ``info["index"]`` from
+        :func:`generate_crystals`, whichever shard made it); default
+        ``0, 1, ...``, the positions in ``crystals``.
 
     Returns
     -------
@@ -399,8 +422,12 @@ def augment_crystals(
     _check_arguments(0, 1, 1.0, 0.0, max_rotation, max_translation, augment_tries)
     thresholds = _thresholds(MIN_CONTACTS if min_contact is None else min_contact)
     modes = ["rotate"] * n_rotated + ["translate"] * n_translated
+    crystals = list(crystals)
+    groups = range(len(crystals)) if groups is None else [int(group) for group in groups]
+    if len(groups) != len(crystals):
+        raise ValueError(f"groups has {len(groups)} entries for {len(crystals)} crystals")
     augmented, counts = [], Counter()
-    for i, original in enumerate(crystals):
+    for i, (group, original) in enumerate(zip(groups, crystals)):
         try:
             molecule, unwrapped = find_molecules(original)
         except ValueError:
@@ -409,16 +436,16 @@ def augment_crystals(
             raise ValueError(f"crystal {i}: field 'positions' does not form 12-atom molecules 12k..12k+11")
         whole = Atoms(original.numbers, positions=unwrapped, cell=original.cell, pbc=True)
         first = original.copy()
-        first.info.update(group=i, copy=0, augmentation="none")
+        first.info.update(group=group, copy=0, augmentation="none")
         augmented.append(first)
         counts["originals"] += 1
         for c, mode in enumerate(modes, start=1):
-            rng = np.random.default_rng([seed, i, c])
+            rng = np.random.default_rng([seed, group, c])
             for _ in range(augment_tries):
                 copy = _augment(whole, mode, rng, max_rotation, max_translation)
                 if _acceptable(copy, thresholds):
                     copy.wrap()
-                    copy.info = {**original.info, "group": i, "copy": c, "augmentation": mode}
+                    copy.info = {**original.info, "group": group, "copy": c, "augmentation": mode}
                     augmented.append(copy)
                     counts[mode] += 1
                     break

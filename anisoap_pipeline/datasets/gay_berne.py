@@ -35,6 +35,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ..contact import closest_approach, gay_berne_sigma, shape_matrix
+from ..shards import check_items
 
 _COMPLEX_STEP = 1e-30
 
@@ -293,11 +294,12 @@ def sample_dimers(
     nu=1.0,
     cutoff=DEFAULT_CUTOFF,
     forces=False,
+    items=None,
 ):
     """Random Gay-Berne dimers of identical ellipsoids, labelled.
 
-    The distribution (all draws from ``numpy.random.default_rng(seed)``, in
-    this order):
+    Dimer ``i`` draws from its own generator,
+    ``numpy.random.default_rng([seed, i])``, in this order:
 
     1. both orientations uniform on SO(3) (``Rotation.random``);
     2. the direction ``r_hat`` of ``r12`` uniform on the unit sphere;
@@ -316,9 +318,9 @@ def sample_dimers(
     Parameters
     ----------
     n_dimers : int
-        Number of dimers (paper: 25,000).
+        Number of dimers of the dataset (paper: 25,000).
     seed : int
-        Seed of the random generator; same seed, same dimers.
+        Seed of the dataset; same seed, same dimers.
     semiaxes : array_like, shape (3,)
         Semi-axes of both ellipsoids (paper: 1, 1.5, 2).
     h_min : float, optional
@@ -333,6 +335,9 @@ def sample_dimers(
         Also label each particle with its force and torque
         (:func:`gay_berne_forces`; arrays ``force`` and ``torque``, not ASE's
         ``forces``, which extxyz readers move into a calculator).
+    items : range, optional
+        The dimers to make, a sub-range of ``range(n_dimers)`` (a shard);
+        default all. Dimer ``i`` is the same whichever others are made.
 
     Returns
     -------
@@ -345,16 +350,28 @@ def sample_dimers(
         and ``h12_pw`` (``r - sigma_PW``, exact, Perram–Wertheim); with
         ``forces``, arrays ``force`` (2, 3) and ``torque`` (2, 3) (lab frame,
         eps_GB / sigma_GB and eps_GB).
-    """
-    rng = np.random.default_rng(seed)
-    semiaxes = np.asarray(semiaxes, dtype=float)
 
-    rotations = Rotation.random(2 * n_dimers, rng)
+    Raises
+    ------
+    ValueError
+        If ``items`` is not a sub-range of ``range(n_dimers)``, or ``h_min``
+        is not below the upper bound.
+    """
+    items = check_items(items, n_dimers)
+    semiaxes = np.asarray(semiaxes, dtype=float)
+    n_dimers = len(items)
+    rotations, r_hat, uniform = [], np.empty((n_dimers, 3)), np.empty(n_dimers)
+    for k, i in enumerate(items):  # one generator per dimer: shard boundaries do not matter
+        rng = np.random.default_rng([seed, i])
+        rotations.append(Rotation.random(2, rng))
+        r_hat[k] = rng.normal(size=3)
+        uniform[k] = rng.random()
+    if not n_dimers:
+        return []
+    rotations = Rotation.concatenate(rotations)
     quaternions = rotations.as_quat()[:, [3, 0, 1, 2]]  # scipy x,y,z,w -> w,x,y,z
     R = rotations.as_matrix().reshape(n_dimers, 2, 3, 3)
     R1, R2 = R[:, 0], R[:, 1]
-
-    r_hat = rng.normal(size=(n_dimers, 3))
     r_hat /= np.linalg.norm(r_hat, axis=1, keepdims=True)
 
     G1, G2 = shape_matrix(semiaxes, R1), shape_matrix(semiaxes, R2)
@@ -366,7 +383,7 @@ def sample_dimers(
             f"h_min={h_min} is not below h_max (or cutoff - sigma12 = "
             f"{upper.min():.3g}); raise the cutoff or lower h_min"
         )
-    h12 = h_min + (upper - h_min) * rng.random(n_dimers)
+    h12 = h_min + (upper - h_min) * uniform
     r = sigma12 + h12
     r12 = r[:, None] * r_hat
 

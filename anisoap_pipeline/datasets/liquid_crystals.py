@@ -73,6 +73,7 @@ from scipy.special import dawsn
 
 from ..contact import contact_function, shape_matrix
 from ..hard_ellipsoid_mc import compress
+from ..shards import check_items
 
 __all__ = [
     "DEFAULT_PACKING_FRACTION",
@@ -450,7 +451,7 @@ def generate_configuration(
     return atoms
 
 
-def generate_dataset(n_nematic, n_smectic, *, s_max=1.0, seed=0, **kwargs):
+def generate_dataset(n_nematic, n_smectic, *, s_max=1.0, seed=0, items=None, **kwargs):
     """Nematic and smectic configurations over a range of order parameters.
 
     The paper's dataset (Sec. III A): 500 nematic and 500 smectic frames,
@@ -459,7 +460,8 @@ def generate_dataset(n_nematic, n_smectic, *, s_max=1.0, seed=0, **kwargs):
     Frame k gets its own integer seed, the k-th word of
     ``numpy.random.SeedSequence(seed).generate_state(n_nematic + n_smectic)``,
     stored in its ``info["seed"]``: any frame can be regenerated alone with
-    :func:`generate_configuration`.
+    :func:`generate_configuration`, and a shard (``items``) makes the same
+    frames as the whole dataset.
 
     Parameters
     ----------
@@ -469,6 +471,9 @@ def generate_dataset(n_nematic, n_smectic, *, s_max=1.0, seed=0, **kwargs):
         Largest target S, in [0, 1].
     seed : int, optional
         Seed of the whole dataset.
+    items : range or [start, stop], optional
+        The frames to make, a sub-range of ``range(n_nematic + n_smectic)``
+        (a shard); default all.
     **kwargs
         Passed to :func:`generate_configuration` (``n_particles``,
         ``aspect_ratio``, ``packing_fraction``, ...).
@@ -481,15 +486,16 @@ def generate_dataset(n_nematic, n_smectic, *, s_max=1.0, seed=0, **kwargs):
     Raises
     ------
     ValueError, PlacementError
-        From :func:`generate_configuration`; ``s_max`` outside [0, 1].
+        From :func:`generate_configuration`; ``s_max`` outside [0, 1];
+        ``items`` not within the frames.
     """
     s_max = _check_target(s_max)
     plan = [("nematic", s) for s in np.linspace(0.0, s_max, n_nematic)]
     plan += [("smectic", s) for s in np.linspace(0.0, s_max, n_smectic)]
-    seeds = np.random.SeedSequence(seed).generate_state(len(plan))
+    seeds = np.random.SeedSequence(seed).generate_state(len(plan))  # word k does not depend on len(plan)
     return [
-        generate_configuration(phase, float(s), seed=int(frame_seed), **kwargs)
-        for (phase, s), frame_seed in zip(plan, seeds)
+        generate_configuration(plan[k][0], float(plan[k][1]), seed=int(seeds[k]), **kwargs)
+        for k in check_items(items, len(plan))
     ]
 
 

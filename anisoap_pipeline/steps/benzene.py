@@ -6,26 +6,36 @@ metrics last (:func:`anisoap_pipeline.tracking.record`, which writes
 ``metrics.json``, the file the Snakemake rule waits for). Energies are in
 meV/atom (the baselined per-atom energy), lengths in Å.
 
-``crystals JOB``
+``crystals_shard JOB``
     state point ``source="pyxtal"`` plus the arguments of
     :func:`anisoap_pipeline.datasets.benzene.generate_crystals`
-    (``n_crystals, seed, max_molecules, space_groups, ...``; with
-    ``augment = {n_rotated, n_translated}`` the ``n_crystals`` are originals,
-    each followed by its copies from
+    (``n_crystals, seed, max_molecules, space_groups, ...``) and ``shard``
+    (``[start, stop)``: originals ``start .. stop - 1``); with ``augment =
+    {n_rotated, n_translated}`` each original is followed by its copies from
     :func:`anisoap_pipeline.datasets.benzene.augment_crystals`, tagged
-    ``info["group"]``), or
-    ``source="file"`` with ``filename, start, stop, stride`` (frames of a file,
-    e.g. the real PBE-TS crystals, each tagged ``info["frame_index"]``) ->
-    ``crystals.xyz`` (atomistic, extended XYZ).
-``label JOB [--n-jobs N]``
-    state point ``crystals`` (job id), ``calculator`` (``{"name": "tblite" |
-    "espresso" | "file", ...settings}``), optional ``supercell_spacing`` (Å)
-    -> ``labels.npz``: ``energy`` (eV), ``baselined_energy`` (meV/atom),
+    ``info["group"]`` (the original's number) -> ``crystals.xyz`` (atomistic,
+    extended XYZ); the PyXtal ``counts`` in the metrics.
+``crystals JOB [--shards JOB...]``
+    ``source="pyxtal"``: the dataset's parameters -> ``crystals.xyz``, the
+    shards' files concatenated (the same bytes for every shard size), their
+    counts summed; or ``source="file"`` with ``filename, start, stop, stride``
+    (frames of a file, e.g. the real PBE-TS crystals, each tagged
+    ``info["frame_index"]``, read by this job alone) -> ``crystals.xyz``.
+``label_shard JOB [--n-jobs N]``
+    state point ``crystals`` (a ``crystals_shard`` job id, or the ``crystals``
+    job of a file), ``calculator`` (``{"name": "tblite" | "espresso" |
+    "file", ...settings}``), optional ``supercell_spacing`` (Å) ->
+    ``labels.npz``: ``energy`` (eV), ``baselined_energy`` (meV/atom),
     ``molecule_energy`` (eV), ``n_atoms``, ``repeats``, ``labelled`` (False
     and NaN energies for a crystal whose calculation failed; listed in the
     metrics' ``failed``) (:func:`anisoap_pipeline.calculators.label_energies`;
     resumable through ``labels.checkpoint.jsonl``, deleted once
     ``labels.npz`` is written).
+``label JOB --shards JOB...``
+    state point ``crystals`` (the gathered ``crystals`` job), ``calculator``,
+    ``supercell_spacing`` -> ``labels.npz``, the shards' labels concatenated
+    in order (:func:`anisoap_pipeline.calculators.gather_labels`); the
+    metrics count and list the failed crystals by their index in the dataset.
 ``coarse_grain JOB``
     state point ``crystals``, ``diameters`` -> ``frames.xyz``, one ellipsoid
     per molecule (:func:`anisoap_pipeline.coarse_grain.coarse_grain_frames`).
@@ -78,7 +88,7 @@ import json
 import time
 from pathlib import Path
 
-from . import add_job_step, parameters
+from . import add_gather_step, add_job_step, gather_files, parameters
 
 __all__ = ["add_parsers"]
 
@@ -105,43 +115,73 @@ def _read_crystals(job):
 # --------------------------------------------------------------------------- data
 
 
-def _generate(args):
-    """PyXtal crystals, or frames of a file -> crystals.xyz."""
+def _crystals_shard(args):
+    """PyXtal crystals of one shard (originals ``shard``, each with its augmented copies) -> crystals.xyz."""
     from collections import Counter
 
-    import numpy as np
-    from ase.io import read, write
+    from ase.io import write
 
     from ..datasets.benzene import augment_crystals, generate_crystals
     from ..io import atomic_path
     from ..tracking import job_step, record
 
+    with job_step("crystals_shard", args.job) as job:
+        params = parameters(job.sp())
+        items = params.pop("shard")
+        if params.pop("source") != "pyxtal":
+            raise ValueError("only source 'pyxtal' is made by shards")
+        if params.get("space_groups") is None:
+            params.pop("space_groups", None)
+        if isinstance(params.get("volume_factor"), list):
+            params["volume_factor"] = tuple(params["volume_factor"])
+        augment = params.pop("augment", None)
+        if augment:  # originals only, then every original's rotated and translated copies
+            params["augment_fraction"] = 0.0
+        start = time.perf_counter()
+        crystals, counts = generate_crystals(**params, items=items)
+        if augment:
+            crystals, copies = augment_crystals(crystals, params["seed"], **augment,
+                                                max_rotation=params["max_rotation"],
+                                                max_translation=params["max_translation"],
+                                                groups=[atoms.info["index"] for atoms in crystals])
+            counts = {**counts, **{f"copies_{key}": value for key, value in copies.items()}}
+        with atomic_path(job.fn("crystals.xyz")) as tmp:
+            write(tmp, crystals, format="extxyz")
+        record(job, wall_time=time.perf_counter() - start, metrics={
+            "n_crystals": len(crystals), "counts": counts,
+            "augmentation": dict(Counter(atoms.info["augmentation"] for atoms in crystals))})
+
+
+def _crystals(args):
+    """The crystals_shard jobs' crystals gathered, or frames of a file -> crystals.xyz."""
+    from collections import Counter
+
+    import numpy as np
+    from ase.io import read, write
+
+    from ..io import atomic_path
+    from ..tracking import job_step, record
+
     with job_step("crystals", args.job) as job:
         params = parameters(job.sp())
-        params.pop("sha256", None)  # the file's content, for the job id only
-        source = params.pop("source")
+        source = params["source"]
         start = time.perf_counter()
         metrics = {"source": source}
         if source == "pyxtal":
-            if params.get("space_groups") is None:
-                params.pop("space_groups", None)
-            if isinstance(params.get("volume_factor"), list):
-                params["volume_factor"] = tuple(params["volume_factor"])
-            augment = params.pop("augment", None)
-            if augment:  # originals only, then every original's rotated and translated copies
-                params["augment_fraction"] = 0.0
-            crystals, counts = generate_crystals(**params)
+            shards = gather_files(job, args.shards, "crystals_shard", "crystals")
+            crystals = _read_crystals(job)
             if not crystals:
-                raise ValueError(f"PyXtal produced no crystal in {counts.get('attempts', 0)} attempts: {counts}")
-            if augment:
-                crystals, copies = augment_crystals(crystals, params["seed"], **augment,
-                                                    max_rotation=params["max_rotation"],
-                                                    max_translation=params["max_translation"])
-                counts = {**counts, **{f"copies_{key}": value for key, value in copies.items()}}
-            metrics["counts"] = counts
-            metrics["space_groups"] = len({atoms.info["space_group"] for atoms in crystals})
-            metrics["augmentation"] = dict(Counter(atoms.info["augmentation"] for atoms in crystals))
+                raise ValueError(f"PyXtal produced no crystal in {sum(m['counts'].get('attempts', 0) for m in shards)} "
+                                 "attempts")
+            counts = Counter()
+            for shard in shards:
+                counts.update(shard["counts"])
+            metrics.update(counts=dict(counts), n_shards=len(shards),
+                           space_groups=len({atoms.info["space_group"] for atoms in crystals}),
+                           augmentation=dict(Counter(atoms.info["augmentation"] for atoms in crystals)))
         elif source == "file":
+            if args.shards:
+                raise ValueError("crystals of a file are read by one job, not gathered from shards")
             selection = slice(params.get("start", 0), params.get("stop"), params.get("stride", 1))
             indices = range(*selection.indices(10**12))
             crystals = read(params["filename"], index=selection)
@@ -149,24 +189,24 @@ def _generate(args):
                 raise ValueError(f"{params['filename']}: no frame in the selection {selection}")
             for index, atoms in zip(indices, crystals):
                 atoms.info["frame_index"] = index
+            with atomic_path(job.fn("crystals.xyz")) as tmp:
+                write(tmp, crystals, format="extxyz")
         else:
             raise ValueError(f"source must be 'pyxtal' or 'file', got {source!r}")
-        with atomic_path(job.fn("crystals.xyz")) as tmp:
-            write(tmp, crystals, format="extxyz")
         n_atoms = np.array([len(atoms) for atoms in crystals])
         metrics.update(n_crystals=len(crystals), n_atoms=dict(Counter(n_atoms.tolist())),
                        n_atoms_mean=float(n_atoms.mean()))
         record(job, wall_time=time.perf_counter() - start, metrics=metrics)
 
 
-def _label(args):
-    """Energies of the crystals -> labels.npz (resumable)."""
+def _label_shard(args):
+    """Energies of the crystals of one crystals_shard (or crystals) job -> labels.npz (resumable)."""
     import numpy as np
 
     from ..calculators import label_energies, save_labels
     from ..tracking import job_step, open_job, record
 
-    with job_step("label", args.job) as job:
+    with job_step("label_shard", args.job) as job:
         sp = job.sp()
         dataset = open_job(sp["crystals"])
         spec = dict(sp["calculator"])
@@ -185,15 +225,41 @@ def _label(args):
         labels = label_energies(crystals, spec, n_jobs=n_jobs, checkpoint=checkpoint,
                                 supercell_spacing=sp.get("supercell_spacing"))
         save_labels(job.fn("labels.npz"), labels, [len(atoms) for atoms in crystals], checkpoint)
-        y = labels["baselined_energy"][np.isfinite(labels["baselined_energy"])]
+        record(job, wall_time=time.perf_counter() - start, metrics={
+            "n_crystals": len(crystals), "n_labelled": int(np.isfinite(labels["energy"]).sum()), "n_jobs": n_jobs,
+            "n_failed": labels["n_failed"], "failed": labels["failed"]})
+
+
+def _label(args):
+    """The label_shard jobs' labels concatenated in order -> labels.npz; failures listed by crystal."""
+    import numpy as np
+
+    from ..calculators import gather_labels
+    from ..tracking import job_step, open_job, read_metrics, record
+
+    with job_step("label", args.job) as job:
+        sp = job.sp()
+        start = time.perf_counter()
+        crystals = _read_crystals(open_job(sp["crystals"]))
+        shards = [open_job(shard) for shard in args.shards]
+        for shard in shards:
+            if shard.sp()["step"] != "label_shard" or shard.sp()["calculator"] != sp["calculator"]:
+                raise ValueError(f"job {shard.id} is not a label_shard job of this calculator: {shard.sp()}")
+        labels = gather_labels(job.fn("labels.npz"), [shard.fn("labels.npz") for shard in shards],
+                               [read_metrics(shard)["failed"] for shard in shards])
+        if len(labels["energy"]) != len(crystals) or np.any(labels["n_atoms"] != [len(a) for a in crystals]):
+            raise ValueError(f"the label shards hold {len(labels['energy'])} crystals, not the "
+                             f"{len(crystals)} crystals of job {sp['crystals']} in order")
+        y = labels["baselined_energy"][labels["labelled"]]
         if len(y) == 0:
             raise ValueError(f"no crystal could be labelled: {labels['failed'][:3]}")
         record(job, wall_time=time.perf_counter() - start, metrics={
             "n_crystals": len(crystals), "n_labelled": len(y), "molecule_energy_eV": labels["molecule_energy"],
             "baselined_energy_mean": float(y.mean()), "baselined_energy_std": float(y.std()),
             "baselined_energy_min": float(y.min()), "baselined_energy_max": float(y.max()),
-            "n_jobs": n_jobs, "n_failed": labels["n_failed"], "failed": labels["failed"],
-            "supercell_atoms_mean": float(np.mean([len(a) * np.prod(r) for a, r in zip(crystals, labels["repeats"])])),
+            "n_shards": len(shards), "n_jobs": max(read_metrics(shard)["n_jobs"] for shard in shards),
+            "n_failed": len(labels["failed"]), "failed": labels["failed"],
+            "supercell_atoms_mean": float(np.mean(labels["n_atoms"] * np.prod(labels["repeats"], axis=1))),
         })
 
 
@@ -619,8 +685,11 @@ def _write_pcovr_chemiscope(selected, ridge, pcovr_data, pcovr_metrics, path):
 
 def add_parsers(subparsers):
     """Add the benzene steps to the ``anisoap-pipeline`` subcommands."""
+    add_gather_step(subparsers, "crystals", _crystals,
+                    "benzene crystals: the crystals_shard jobs gathered, or frames of a file -> crystals.xyz")
+    add_gather_step(subparsers, "label", _label, "energy labels: the label_shard jobs gathered -> labels.npz")
     for name, handler, text in [
-        ("crystals", _generate, "benzene crystals (PyXtal, or frames of a file) -> crystals.xyz"),
+        ("crystals_shard", _crystals_shard, "PyXtal benzene crystals of one shard -> crystals.xyz"),
         ("coarse_grain", _coarse_grain, "one ellipsoid per benzene molecule -> frames.xyz"),
         ("soap", _soap, "structure-averaged all-atom SOAP power spectrum -> features.npy"),
         ("gfre", _gfre, "GFRE(X_AniSOAP -> X_SOAP) of one AniSOAP grid point"),
@@ -629,7 +698,8 @@ def add_parsers(subparsers):
         ("pcovr", _pcovr, "PCovR of SOAP against the AniSOAP residual -> pcovr.npz, chemiscope.json.gz"),
     ]:
         add_job_step(subparsers, name, handler, text)
-    p = add_job_step(subparsers, "label", _label, "energies of the crystals -> labels.npz (resumable)")
+    p = add_job_step(subparsers, "label_shard", _label_shard,
+                     "energies of one shard's crystals -> labels.npz (resumable)")
     p.add_argument("--n-jobs", type=int, default=1, help="worker processes (not part of the state point)")
     p = subparsers.add_parser("benzene_report", help="benzene figures, tables, chemiscope map and summary rows")
     p.add_argument("--gfre", nargs="+", required=True, help="job ids of the GFRE grid points")

@@ -1,12 +1,16 @@
 """Workflow steps of the Gay-Berne dimer study (paper Sec. III B, Fig. 3, Fig. S4).
 
-``dimers JOB``
+``dimers_shard JOB``
     state point: the arguments of
-    :func:`anisoap_pipeline.datasets.gay_berne.sample_dimers` -> ``frames.xyz``
-    with ``energy``, ``h12_gb`` and ``h12_pw`` in each frame's info, and with
-    ``forces`` also ``force`` (ε/σ) and ``torque`` (ε), lab frame, per particle,
-    flattened to (n_particles * 3,) in the info (the file's per-particle columns
-    are the canonical ones).
+    :func:`anisoap_pipeline.datasets.gay_berne.sample_dimers` and ``shard``
+    (``[start, stop)``, its ``items``) -> ``frames.xyz`` with ``energy``,
+    ``h12_gb`` and ``h12_pw`` in each frame's info, and with ``forces`` also
+    ``force`` (ε/σ) and ``torque`` (ε), lab frame, per particle, flattened to
+    (n_particles * 3,) in the info (the file's per-particle columns are the
+    canonical ones).
+``dimers JOB --shards JOB...``
+    the arguments of ``sample_dimers`` -> ``frames.xyz``, the shards' files
+    concatenated (the same bytes for every shard size); the dataset's metrics.
 ``force_fit JOB``
     state point ``features`` (the study's ``featurize`` job, run with gradients
     ``positions`` and ``orientations``: ``features.npy`` and
@@ -29,32 +33,47 @@ generic steps of :mod:`anisoap_pipeline.cli` and :mod:`.regression`.
 import time
 from pathlib import Path
 
-from . import add_job_step, parameters
+from . import add_gather_step, add_job_step, gather_files, parameters
 
 __all__ = ["add_parsers"]
 
 
-def _dimers(args):
-    """Gay-Berne dimers of the state point (sample_dimers) -> frames.xyz."""
-    import numpy as np
-
+def _dimers_shard(args):
+    """Gay-Berne dimers of the state point's shard (sample_dimers) -> frames.xyz."""
     from ..datasets.gay_berne import sample_dimers
     from ..frames import write_frames
     from ..tracking import job_step, record
 
-    with job_step("dimers", args.job) as job:
+    with job_step("dimers_shard", args.job) as job:
         params = parameters(job.sp())
+        items = params.pop("shard")
         start = time.perf_counter()
-        frames = sample_dimers(**params)
+        frames = sample_dimers(**params, items=items)
         for atoms in frames:  # the frames file keeps only the canonical per-particle arrays
             for key in ("force", "torque"):
                 if key in atoms.arrays:
                     atoms.info[key] = atoms.arrays[key].ravel()
         write_frames(job.fn("frames.xyz"), frames)
+        record(job, wall_time=time.perf_counter() - start, metrics={"n_dimers": len(frames)})
+
+
+def _dimers(args):
+    """The dimers_shard jobs' frames, concatenated -> frames.xyz; the dataset's metrics."""
+    import numpy as np
+
+    from ..frames import read_frames
+    from ..tracking import job_step, record
+
+    with job_step("dimers", args.job) as job:
+        start = time.perf_counter()
+        gather_files(job, args.shards, "dimers_shard", "frames")
+        frames = read_frames(job.fn("frames.xyz"))
+        if len(frames) != job.sp()["n_dimers"]:
+            raise ValueError(f"the shards hold {len(frames)} dimers, not n_dimers = {job.sp()['n_dimers']}")
         energy = np.array([atoms.info["energy"] for atoms in frames])
         h12_pw = np.array([atoms.info["h12_pw"] for atoms in frames])
         record(job, wall_time=time.perf_counter() - start, metrics={
-            "n_dimers": len(frames),
+            "n_dimers": len(frames), "n_shards": len(args.shards),
             "energy_min": float(energy.min()), "energy_max": float(energy.max()),
             "energy_mean": float(energy.mean()),
             "fraction_repulsive": float(np.mean(energy > 0)),
@@ -258,8 +277,9 @@ def _write_parity_chemiscope(parity, units, path):
 
 
 def add_parsers(subparsers):
-    """Register ``dimers``, ``force_fit`` and ``gay_berne_report``."""
-    add_job_step(subparsers, "dimers", _dimers, "Gay-Berne dimers of a dataset job -> frames.xyz")
+    """Register ``dimers_shard``, ``dimers``, ``force_fit`` and ``gay_berne_report``."""
+    add_job_step(subparsers, "dimers_shard", _dimers_shard, "Gay-Berne dimers of one shard -> frames.xyz")
+    add_gather_step(subparsers, "dimers", _dimers, "Gay-Berne dimers: the shards gathered -> frames.xyz")
     add_job_step(subparsers, "force_fit", _force_fit,
                  "linear AniSOAP potentials fitted to energies, and to energies + forces + torques")
     p = subparsers.add_parser("gay_berne_report", help="Gay-Berne figures, metrics table and summary rows")

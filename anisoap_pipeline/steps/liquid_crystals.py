@@ -5,10 +5,14 @@ point, writes its artifacts atomically into the job folder and records its
 metrics last (:func:`anisoap_pipeline.tracking.record`, which writes
 ``metrics.json``, the file the Snakemake rule waits for):
 
-``configurations JOB``
+``configurations_shard JOB``
     state point ``n_nematic, n_smectic, aspect_ratio, n_particles,
-    packing_fraction, s_max, seed[, layer_gap, layer_jitter]`` ->
-    ``frames.xyz`` (:func:`anisoap_pipeline.datasets.liquid_crystals.generate_dataset`).
+    packing_fraction, s_max, seed[, layer_gap, layer_jitter]`` and ``shard``
+    (``[start, stop)``, its frames) -> ``frames.xyz``
+    (:func:`anisoap_pipeline.datasets.liquid_crystals.generate_dataset`).
+``configurations JOB --shards JOB...``
+    the same parameters -> ``frames.xyz``, the shards' files concatenated
+    (the same bytes for every shard size); the dataset's metrics.
 ``order_parameters JOB``
     state point ``dataset, cutoff, max_angular, weighted`` -> ``order.npz``: X_SOP
     (Steinhardt q_0 … q_max_angular), X_OOP (nematic S), the smectic layer order
@@ -32,28 +36,45 @@ metrics last (:func:`anisoap_pipeline.tracking.record`, which writes
 import time
 from pathlib import Path
 
-from . import add_job_step, parameters
+from . import add_gather_step, add_job_step, gather_files, parameters
 
 __all__ = ["add_parsers"]
 
 
 def _generate(args):
-    """Nematic + smectic frames of the state point -> frames.xyz."""
-    import numpy as np
-
+    """Nematic + smectic frames of the state point's shard -> frames.xyz."""
     from ..datasets.liquid_crystals import generate_dataset
     from ..frames import write_frames
     from ..tracking import job_step, record
 
+    with job_step("configurations_shard", args.job) as job:
+        params = parameters(job.sp())
+        n_nematic, n_smectic, items = params.pop("n_nematic"), params.pop("n_smectic"), params.pop("shard")
+        start = time.perf_counter()
+        frames = generate_dataset(n_nematic, n_smectic, items=items, **params)
+        write_frames(job.fn("frames.xyz"), frames)
+        record(job, wall_time=time.perf_counter() - start, metrics={"n_frames": len(frames)})
+
+
+def _gather(args):
+    """The configurations_shard jobs' frames, concatenated -> frames.xyz; the dataset's metrics."""
+    import numpy as np
+
+    from ..frames import read_frames
+    from ..tracking import job_step, record
+
     with job_step("configurations", args.job) as job:
         params = parameters(job.sp())
-        n_nematic, n_smectic = params.pop("n_nematic"), params.pop("n_smectic")
+        n_nematic, n_smectic = params["n_nematic"], params["n_smectic"]
         start = time.perf_counter()
-        frames = generate_dataset(n_nematic, n_smectic, **params)
-        write_frames(job.fn("frames.xyz"), frames)
+        gather_files(job, args.shards, "configurations_shard", "frames")
+        frames = read_frames(job.fn("frames.xyz"))
+        if len(frames) != n_nematic + n_smectic:
+            raise ValueError(f"the shards hold {len(frames)} frames, not n_nematic + n_smectic = "
+                             f"{n_nematic + n_smectic}")
         lengths = np.array([atoms.cell.lengths() for atoms in frames])
         record(job, wall_time=time.perf_counter() - start, metrics={
-            "n_frames": len(frames), "n_nematic": n_nematic, "n_smectic": n_smectic,
+            "n_frames": len(frames), "n_nematic": n_nematic, "n_smectic": n_smectic, "n_shards": len(args.shards),
             "n_particles": len(frames[0]) if frames else 0,
             "box_length_min": float(lengths.min()), "box_length_max": float(lengths.max()),
         })
@@ -294,11 +315,12 @@ def _write_pca_chemiscope(job, path):
 def add_parsers(subparsers):
     """Add the liquid-crystal steps to the ``anisoap-pipeline`` subcommands."""
     for name, handler, text in [
-        ("configurations", _generate, "liquid-crystal frames (nematic + smectic) of a dataset job -> frames.xyz"),
+        ("configurations_shard", _generate, "liquid-crystal frames (nematic + smectic) of one shard -> frames.xyz"),
         ("order_parameters", _order, "Steinhardt q_l (X_SOP), nematic S (X_OOP), layer order -> order.npz"),
         ("compare_representations", _analysis, "PCA maps and GFRE matrix of liquid-crystal representations -> analysis.npz"),
     ]:
         add_job_step(subparsers, name, handler, text)
+    add_gather_step(subparsers, "configurations", _gather, "liquid-crystal frames: the shards gathered -> frames.xyz")
     p = subparsers.add_parser("liquid_crystals_report", help="liquid-crystal figures, GFRE table and summary rows")
     p.add_argument("analyses", nargs="+", help="job ids of the L/D = 3 analyses, one per cutoff (the first: "
                                                "Figs. 1, 2), and, optionally, of the mixed L/D = 2 + 3 one "

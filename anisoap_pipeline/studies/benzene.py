@@ -2,12 +2,20 @@
 
 ::
 
+    crystals_shard ─ label_shard      (per dataset.shard_size originals)
+          └──────────┴─ crystals, label (gathers)
     crystals ─┬─ label ───────────────────────────────────────┐
               ├─ soap ──────────────┬─────────────────────────┤
               └─ coarse_grain ─ featurize ─ gfre (per shape) ─┴─ regression ─ baseline ─ pcovr
     report: results/benzene/{gfre,parity,learning_curve,baselining,pcovr_map}.png,
             gfre.csv, metrics.csv, pcovr_chemiscope.json.gz, pcovr.chemiscope.json.gz,
             summary_rows.json
+
+PyXtal crystals are made by ``crystals_shard`` jobs of ``dataset.shard_size``
+originals each (with their augmented copies) and labelled by one
+``label_shard`` job per crystal shard; ``crystals`` and ``label`` gather them
+in order. Crystals read from a file are one ``crystals`` job (reading is
+cheap), labelled by one ``label_shard``.
 
 The shapes are the ``c_diameter`` values given to the featuriser (full
 diameters, as in the authors' example 4 4 0.5; the Gaussian widths are half of
@@ -17,6 +25,7 @@ them): ``diameters = [diameter_12, diameter_12, diameter_3]``, with
 
 import os
 
+from ..shards import shard_label
 from .plan import ConfigError, Plan, file_sha256, grid
 
 __all__ = ["CALCULATOR_SETTINGS", "FILE_DIAMETERS", "RESULTS", "TARGETS", "plan", "validate"]
@@ -95,7 +104,7 @@ def plan(config, basedir="."):
         files.append(data["filename"])
         details = f"file={os.path.basename(data['filename'])}[{data['start']}:{data['stop']}:{data['stride']}]"
     else:
-        data = {key: value for key, value in data.items() if key not in _SOURCE_SETTINGS[1:]}
+        data = {key: value for key, value in data.items() if key not in _SOURCE_SETTINGS[1:] + ("shard_size",)}
         details = f"pyxtal n_crystals={data['n_crystals']} seed={data['seed']}"
     # only the settings of the chosen calculator (config files merge over config.yaml)
     calculator = {key: value for key, value in config["calculator"].items()
@@ -105,14 +114,20 @@ def plan(config, basedir="."):
         calculator["filename"] = os.path.normpath(os.path.join(basedir, calculator.get("filename")
                                                                or config["dataset"]["filename"]))
         label_files.append(calculator["filename"])
-    crystals = p.add("crystals", details, files=files,
-                     **data, **({"sha256": file_sha256(files[0])} if files else {}))
+    if files:
+        crystals = p.add("crystals", details, files=files, **data, sha256=file_sha256(files[0]))
+        pieces = {crystals: "all crystals"}  # job -> what a label shard labels, in words
+    else:
+        crystals = p.add_sharded("crystals", details, data["n_crystals"], config["dataset"]["shard_size"], **data)
+        pieces = {shard: shard_label(p.jobs[shard].state_point["shard"]) for shard in p.jobs[crystals].parents["shards"]}
     spacing = config["calculator"].get("supercell_spacing") if calculator["name"] == "tblite" else None
-    labels = p.add("label", " ".join(str(value) for key, value in calculator.items()
-                                     if key in ("name", "method")) + (f" supercell≥{spacing:g}Å" if spacing else ""),
-                   files=label_files, threads=config["label_jobs"], crystals=crystals, calculator=calculator,
-                   **({"sha256": file_sha256(label_files[0])} if label_files else {}),
-                   **({"supercell_spacing": spacing} if spacing else {}))
+    label_details = " ".join(str(value) for key, value in calculator.items()
+                             if key in ("name", "method")) + (f" supercell≥{spacing:g}Å" if spacing else "")
+    label_parameters = {"calculator": calculator, **({"sha256": file_sha256(label_files[0])} if label_files else {}),
+                        **({"supercell_spacing": spacing} if spacing else {})}
+    label_shards = [p.add("label_shard", f"{label_details} {words}", files=label_files, threads=config["label_jobs"],
+                          crystals=piece, **label_parameters) for piece, words in pieces.items()]
+    labels = p.add("label", label_details, through={"shards": label_shards}, crystals=crystals, **label_parameters)
     ellipsoids = p.add("coarse_grain", "one ellipsoid per molecule", crystals=crystals, diameters=FILE_DIAMETERS)
     soap = p.add("soap", f"max_angular={config['soap']['max_angular']} cutoff={config['soap']['cutoff']:g}",
                  crystals=crystals, species=[1, 6], **config["soap"])

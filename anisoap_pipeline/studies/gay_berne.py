@@ -2,6 +2,7 @@
 
 ::
 
+    dimers_shard (per dataset.shard_size dimers) ─ dimers (gather)
     dimers ─ featurize ─┬─ ridge           (one per target; one more on the U < 0 dimers)
                         ├─ learning_curve  (one per learning_curve.targets)
                         └─ force_fit       (with force_fit: the featurisation carries its exact
@@ -82,8 +83,10 @@ def plan(config, basedir="."):
     """
     validate(config)
     p = Plan(STUDY)
-    data, features = config["dataset"], config["features"]
-    dataset = p.add("dimers", f"n_dimers={data['n_dimers']} seed={data['seed']}", **data)
+    data, features = dict(config["dataset"]), config["features"]
+    shard_size = data.pop("shard_size")
+    dataset = p.add_sharded("dimers", f"n_dimers={data['n_dimers']} seed={data['seed']}", data["n_dimers"],
+                            shard_size, **data)
     fit = config.get("force_fit", {})
     # with force_fit, the one featurisation carries its exact gradients too (features.gradients.mts):
     # the features are bit-identical with or without them, so the ridge models read the same numbers

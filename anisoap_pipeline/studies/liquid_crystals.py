@@ -2,6 +2,7 @@
 
 ::
 
+    configurations_shard (per dataset.shard_size frames) ─ configurations (gather)
     configurations ─┬─ order_parameters ─────────────┐   (one chain per data set and cutoff:
       (per L/D)     ├─ featurize radial_spectrum ────┼─ compare_representations
                     └─ featurize power_spectrum ─────┘    L/D = 3 alone at every cutoff, and all
@@ -64,15 +65,18 @@ def plan(config, basedir="."):
     """
     validate(config)
     p = Plan(STUDY)
-    sets = [config["dataset"]]
+    main = dict(config["dataset"])
+    shard_size = main.pop("shard_size")
+    sets = [main]
     augmentation = {key: value for key, value in config["augmentation"].items() if key != "enabled"}
     if config["augmentation"]["enabled"]:
-        sets.append({**config["dataset"], **augmentation})
+        sets.append({**main, **augmentation})
     features, threads = config["features"], config["mpi_tasks"]
     max_radial = features["max_radial"]
     radial = {**features, "max_angular": 0,
               "max_radial": max_radial[:1] if isinstance(max_radial, list) else max_radial}
-    datasets = [p.add("configurations", f"L/D={params['aspect_ratio']:g} seed={params['seed']}", **params)
+    datasets = [p.add_sharded("configurations", f"L/D={params['aspect_ratio']:g} seed={params['seed']}",
+                              params["n_nematic"] + params["n_smectic"], shard_size, **params)
                 for params in sets]
     p.groups["cutoffs"] = []
     for k, cutoff in enumerate(cutoffs(config)):

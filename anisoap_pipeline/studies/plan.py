@@ -13,6 +13,13 @@ the one name of the step (rule name, command-line verb, log folder),
 (:data:`anisoap_pipeline.steps.NUMERICS_VERSION`; bumping it gives every job
 of that step, and everything downstream, a new id). A parameter whose value is
 the id of another job of the plan (or a list of such ids) is a *parent link*.
+
+A dataset made by shards (:meth:`Plan.add_sharded`) is jobs of step
+``<step>_shard``, each the dataset's parameters plus its item range
+``shard = [start, stop)``, and one job of step ``<step>`` gathering them: its
+state point is the dataset's parameters alone (the gathered file does not
+depend on the shard size), so its id, and every id downstream, is the same
+whatever ``shard_size``.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import re
 from pathlib import Path
 
 from .. import tracking
+from ..shards import shard_label, shard_ranges
 from ..steps import NUMERICS_VERSION
 
 __all__ = ["ConfigError", "Job", "Plan", "file_sha256", "grid"]
@@ -120,7 +128,8 @@ class Plan:
             The words that tell this job from the other jobs of its step.
         through : dict, optional
             key -> job ids of further parents the step reads through a parent
-            (e.g. the features of a GFRE job), not part of the state point.
+            (e.g. the features of a GFRE job), or the shards a gather job
+            concatenates (``"shards"``); not part of the state point.
         files : sequence of str, optional
             User files the step reads (their content hash belongs in ``parameters``).
         threads : int, optional
@@ -149,6 +158,28 @@ class Plan:
             parents[key] = tuple(ids)
         self.jobs[job_id] = Job(job_id, state_point, details, parents, tuple(files), int(threads))
         return job_id
+
+    def add_sharded(self, step, details, n_items, shard_size, **parameters):
+        """Add a dataset made by shard jobs and gathered by one job; return the gather's id.
+
+        Parameters
+        ----------
+        step : str
+            The gather's step; the shards' step is ``<step>_shard``.
+        details : str
+            Words of the dataset; a shard's add its items (``items 0-63``).
+        n_items : int
+            Items of the dataset (crystals, frames, dimers).
+        shard_size : int
+            Items per shard (:func:`anisoap_pipeline.shards.shard_ranges`).
+        **parameters
+            The dataset's parameters: every shard's, plus its ``shard``
+            ``[start, stop)``, and the gather's (which lists its shards as
+            parents ``"shards"``, outside its state point).
+        """
+        shards = [self.add(f"{step}_shard", f"{details} {shard_label(items)}", shard=items, **parameters)
+                  for items in shard_ranges(n_items, shard_size)]
+        return self.add(step, details, through={"shards": shards}, **parameters)
 
     def of_step(self, step, study=None):
         """Jobs of one step (of one study, if given), in the order they were added."""

@@ -9,7 +9,7 @@ given as a list is an axis) and fits one ridge model per target at each::
             learning_curves.png,summary_rows.json}
 
 The dataset is a parent job built by the built-in studies' own steps
-(``dimers``; ``configurations``; ``crystals`` + ``coarse_grain`` of an
+(``dimers`` and ``configurations``, gathered from their shards; ``crystals`` + ``coarse_grain`` of an
 all-atom benzene crystal file such as the real PBE-TS set) or the user's own
 file of ellipsoid frames (``source: file``), read by every grid point as a
 plan input whose content hash is in the state point. A grid point
@@ -102,12 +102,15 @@ def _dataset(p, name, data, basedir):
     """Add the sweep's dataset job(s); return (state-point keys of the frames, files read)."""
     source = data["source"]
     if source == "gay_berne":
-        params = data["gay_berne"]
-        return {"dataset": p.add("dimers", f"n_dimers={params['n_dimers']} seed={params['seed']}", **params)}, ()
+        params = dict(data["gay_berne"])
+        shard_size = params.pop("shard_size")
+        return {"dataset": p.add_sharded("dimers", f"n_dimers={params['n_dimers']} seed={params['seed']}",
+                                         params["n_dimers"], shard_size, **params)}, ()
     if source == "liquid_crystals":
-        params = data["liquid_crystals"]
-        return {"dataset": p.add("configurations", f"L/D={params['aspect_ratio']:g} seed={params['seed']}",
-                                 **params)}, ()
+        params = dict(data["liquid_crystals"])
+        shard_size = params.pop("shard_size")
+        return {"dataset": p.add_sharded("configurations", f"L/D={params['aspect_ratio']:g} seed={params['seed']}",
+                                         params["n_nematic"] + params["n_smectic"], shard_size, **params)}, ()
     path = _filename(data, basedir)
     selection = {"start": data["start"], "stop": data["stop"], "stride": data["stride"]}
     details = f"file={os.path.basename(path)}[{data['start']}:{data['stop']}:{data['stride']}]"

@@ -2,8 +2,27 @@
 # anisoap_pipeline/studies/benzene.py; featurize is the shared rule (shared.smk).
 
 
+rule crystals_shard:
+    """Rigid-benzene crystals from PyXtal (augmented) of one shard of originals."""
+    output:
+        **job_outputs("crystals_shard"),
+    log:
+        job_log("crystals_shard"),
+    params:
+        label=job_label,
+    message:
+        "{params.label}"
+    wildcard_constraints:
+        job=job_pattern("crystals_shard"),
+    threads: 1
+    conda:
+        PIPELINE_ENV
+    shell:
+        "anisoap-pipeline crystals_shard {wildcards.job:q} 2> {log:q}"
+
+
 rule crystals:
-    """Rigid-benzene crystals from PyXtal (augmented), or frames of a file."""
+    """The crystal shards gathered in order, or frames of a file."""
     input:
         unpack(job_inputs),
     output:
@@ -12,6 +31,7 @@ rule crystals:
         job_log("crystals"),
     params:
         label=job_label,
+        shards=job_shards,
     message:
         "{params.label}"
     wildcard_constraints:
@@ -20,11 +40,32 @@ rule crystals:
     conda:
         PIPELINE_ENV
     shell:
-        "anisoap-pipeline crystals {wildcards.job:q} 2> {log:q}"
+        "anisoap-pipeline crystals {wildcards.job:q} --shards {params.shards:q} 2> {log:q}"
+
+
+rule label_shard:
+    """Baselined per-atom energies (meV/atom) of one shard's crystals, in parallel over crystals, resumable."""
+    input:
+        unpack(job_inputs),
+    output:
+        **job_outputs("label_shard"),
+    log:
+        job_log("label_shard"),
+    params:
+        label=job_label,
+    message:
+        "{params.label}"
+    wildcard_constraints:
+        job=job_pattern("label_shard"),
+    threads: job_threads
+    conda:
+        PIPELINE_ENV
+    shell:
+        "anisoap-pipeline label_shard {wildcards.job:q} --n-jobs {threads} 2> {log:q}"
 
 
 rule label:
-    """Baselined per-atom energies (meV/atom), in parallel over crystals, resumable."""
+    """The label shards gathered in order; failed crystals counted and listed."""
     input:
         unpack(job_inputs),
     output:
@@ -33,15 +74,16 @@ rule label:
         job_log("label"),
     params:
         label=job_label,
+        shards=job_shards,
     message:
         "{params.label}"
     wildcard_constraints:
         job=job_pattern("label"),
-    threads: job_threads
+    threads: 1
     conda:
         PIPELINE_ENV
     shell:
-        "anisoap-pipeline label {wildcards.job:q} --n-jobs {threads} 2> {log:q}"
+        "anisoap-pipeline label {wildcards.job:q} --shards {params.shards:q} 2> {log:q}"
 
 
 rule coarse_grain:

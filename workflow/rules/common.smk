@@ -52,6 +52,11 @@ def job_threads(wildcards):
     return PLAN.jobs[wildcards.job].threads
 
 
+def job_shards(wildcards):
+    """Job ids of the shards a gather job concatenates, in item order (none for an unsharded dataset)."""
+    return list(PLAN.jobs[wildcards.job].parents.get("shards", ()))
+
+
 def job_log(step):
     """Log of a job step: logs/<step>/{job}.log."""
     return f"logs/{step}/{{job}}.log"

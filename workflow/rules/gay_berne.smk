@@ -5,14 +5,36 @@
 from anisoap_pipeline.studies.gay_berne import FORCE_TARGETS
 
 
+rule dimers_shard:
+    """Random dimers of one shard, labelled with U, h12_gb and h12_pw (sample_dimers)."""
+    output:
+        **job_outputs("dimers_shard"),
+    log:
+        job_log("dimers_shard"),
+    params:
+        label=job_label,
+    message:
+        "{params.label}"
+    wildcard_constraints:
+        job=job_pattern("dimers_shard"),
+    threads: 1
+    conda:
+        PIPELINE_ENV
+    shell:
+        "anisoap-pipeline dimers_shard {wildcards.job:q} 2> {log:q}"
+
+
 rule dimers:
-    """Random dimers, labelled with U, h12_gb and h12_pw (sample_dimers)."""
+    """The dimer shards gathered in order."""
+    input:
+        unpack(job_inputs),
     output:
         **job_outputs("dimers"),
     log:
         job_log("dimers"),
     params:
         label=job_label,
+        shards=job_shards,
     message:
         "{params.label}"
     wildcard_constraints:
@@ -21,7 +43,7 @@ rule dimers:
     conda:
         PIPELINE_ENV
     shell:
-        "anisoap-pipeline dimers {wildcards.job:q} 2> {log:q}"
+        "anisoap-pipeline dimers {wildcards.job:q} --shards {params.shards:q} 2> {log:q}"
 
 
 rule force_fit:

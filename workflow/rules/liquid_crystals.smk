@@ -5,14 +5,36 @@
 from anisoap_pipeline.studies import liquid_crystals as lc_study
 
 
+rule configurations_shard:
+    """Nematic and smectic frames of one shard (Maier–Saupe orientations, RSA / compression MC)."""
+    output:
+        **job_outputs("configurations_shard"),
+    log:
+        job_log("configurations_shard"),
+    params:
+        label=job_label,
+    message:
+        "{params.label}"
+    wildcard_constraints:
+        job=job_pattern("configurations_shard"),
+    threads: 1
+    conda:
+        PIPELINE_ENV
+    shell:
+        "anisoap-pipeline configurations_shard {wildcards.job:q} 2> {log:q}"
+
+
 rule configurations:
-    """Nematic and smectic frames (Maier–Saupe orientations, RSA without overlaps)."""
+    """The frame shards gathered in order."""
+    input:
+        unpack(job_inputs),
     output:
         **job_outputs("configurations"),
     log:
         job_log("configurations"),
     params:
         label=job_label,
+        shards=job_shards,
     message:
         "{params.label}"
     wildcard_constraints:
@@ -21,7 +43,7 @@ rule configurations:
     conda:
         PIPELINE_ENV
     shell:
-        "anisoap-pipeline configurations {wildcards.job:q} 2> {log:q}"
+        "anisoap-pipeline configurations {wildcards.job:q} --shards {params.shards:q} 2> {log:q}"
 
 
 rule order_parameters:
