@@ -22,6 +22,7 @@ system latency, no Snakemake overhead between jobs.
 """
 
 import argparse
+import dataclasses
 import heapq
 import json
 import statistics
@@ -132,8 +133,10 @@ def load_config(*names):
 def frames(job, plan):
     """Frames of the data set a job works on: its own (generation), or its first parent chain's."""
     sp = job.state_point
-    if "start" in sp and sp.get("stop") is not None and sp.get("source") != "file":  # a shard
-        return sp["stop"] - sp["start"]
+    if "shard" in sp:  # a shard: its [start, stop) items (crystals: originals, each with its copies)
+        start, stop = sp["shard"]
+        augment = sp.get("augment") or {} if sp.get("source") == "pyxtal" else {}
+        return (stop - start) * (1 + augment.get("n_rotated", 0) + augment.get("n_translated", 0))
     if "n_dimers" in sp:
         return sp["n_dimers"]
     if "n_nematic" in sp:
@@ -169,6 +172,10 @@ DATA = {"dimers": "dimers", "configurations": "lc", "crystals": "benzene"}
 def cost_key(job, plan):
     """The measured cost a job uses: its step; featurisations also by hyperparameters and data set."""
     sp = job.state_point
+    if "shards" in job.parents:  # a gather: concatenates its shards' files (the process start only)
+        return "gather"
+    if job.step.endswith("_shard"):  # a shard costs what the unsharded step costs per item
+        job = dataclasses.replace(job, state_point={**sp, "step": job.step[:-len("_shard")]})
     if job.step in ("featurize", "sweep_point"):
         data = DATA.get(root(job, plan).step, root(job, plan).step)
         return f"{job.step}/{sp.get('kind')}/l{sp.get('max_angular')}/n{sp.get('max_radial')}/{data}"
@@ -458,11 +465,16 @@ def check(times, plan, costs, workdir=None, log=print):
     return rows
 
 
+#: Shortest Slurm runtime request (minutes) the profile gives a step.
+MIN_RUNTIME = 15
+
+
 def slurm_resources(plan, costs, peaks, cores=32, safety=SAFETY):
     """Step -> {runtime (min), mem_mb} for the Slurm profile, from the model.
 
     runtime: ``safety`` x the step's slowest job at ``min(threads, cores)``
-    cores, rounded up to 5 min (at least 5). mem_mb: ``safety`` x (threads x
+    cores, rounded up to 5 min (at least :data:`MIN_RUNTIME`: a job killed at its limit
+    costs more than a generous request). mem_mb: ``safety`` x (threads x
     ``peaks[step]``, the peak RSS of one process of the step measured in a
     scaled-down run, + the step's feature matrices at this plan's size,
     :func:`_array_mb`), rounded up to 1,000 MB (at least 1,000).
@@ -476,7 +488,7 @@ def slurm_resources(plan, costs, peaks, cores=32, safety=SAFETY):
         width = min(threads, cores)
         minutes = safety * cpu / width / 60
         mem = width * peaks.get(job.step, 500.0) + _array_mb(job, plan, costs)
-        entry = result.setdefault(job.step, {"runtime": 5, "mem_mb": 1000})
+        entry = result.setdefault(job.step, {"runtime": MIN_RUNTIME, "mem_mb": 1000})
         entry["runtime"] = max(entry["runtime"], math.ceil(minutes / 5) * 5)
         entry["mem_mb"] = max(entry["mem_mb"], math.ceil(safety * mem / 1000) * 1000)
     return result

@@ -53,9 +53,14 @@ def test_items_follow_the_data_set():
     (curve, *_) = plan.of_step("learning_curve")
     assert paper_cost.items(curve, plan) == sum(gb["learning_curve"]["train_sizes"]) * gb["learning_curve"]["folds"]
     bz = config["studies"]["benzene"]["dataset"]
+    copies = 1 + sum(bz["augment"].values())
     (label,) = plan.of_step("label")
-    assert paper_cost.items(label, plan) == bz["n_crystals"] * (1 + sum(bz["augment"].values()))
+    assert paper_cost.items(label, plan) == bz["n_crystals"] * copies
+    shards = plan.of_step("label_shard")
+    assert sum(paper_cost.items(shard, plan) for shard in shards) == bz["n_crystals"] * copies
     costs = {"overhead": 1.0, "per_item": {"label": 2.0}}
-    cpu, threads, parents = paper_cost.job_costs(plan, costs)[label.id]
-    assert cpu == 1.0 + 2.0 * paper_cost.items(label, plan)
-    assert parents == label.parents["crystals"]
+    table = paper_cost.job_costs(plan, costs)
+    cpu, threads, parents = table[shards[0].id]
+    assert cpu == 1.0 + 2.0 * paper_cost.items(shards[0], plan)
+    assert parents == shards[0].parents["crystals"]
+    assert table[label.id][0] == 1.0  # the gather: the process start only
