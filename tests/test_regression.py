@@ -75,12 +75,30 @@ def test_scaling_uses_training_rows_only():
     assert np.allclose(scaler.mean_, X[result["train"]].mean(axis=0))
 
 
-def test_cross_validation_refits_the_scalers_in_every_fold():
-    # the scalers sit inside the estimator that GridSearchCV clones per fold
-    model = regression.ridge_model(regression.alpha_grid(-3, 1, 3), cv_folds=5)
-    assert model.cv.get_n_splits() == 5
-    assert "scale" in model.estimator.regressor.named_steps
-    assert model.estimator.transformer is not None
+@pytest.mark.parametrize("redundant", [False, True])
+def test_ridge_grid_cv_equals_sklearn_grid_search(redundant):
+    """One SVD per fold for every alpha = GridSearchCV refitting a scaled Ridge(solver="svd") per alpha
+    (whose scalers are refitted inside every fold: equal validation scores show ours are too)."""
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV, KFold
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, _ = linear_data(n=120, p=12, noise=0.3, seed=3)
+    if redundant:  # duplicated columns, as the power spectrum's (n, n') and (n', n), and a constant one
+        X = np.hstack([X, X[:, :4], np.full((len(X), 1), 2.5)])
+    alphas = regression.alpha_grid(-4, 3, 8)
+    ours = regression.ridge_model(alphas, cv_folds=5, seed=7).fit(X, y)
+    reference = GridSearchCV(
+        TransformedTargetRegressor(regressor=Pipeline([("scale", StandardScaler()), ("ridge", Ridge(solver="svd"))]),
+                                   transformer=StandardScaler()),
+        {regression.ALPHA_PARAMETER: list(alphas)}, cv=KFold(5, shuffle=True, random_state=7),
+        scoring="neg_root_mean_squared_error").fit(X, y)
+    assert ours.best_params_ == reference.best_params_
+    np.testing.assert_allclose(ours.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"],
+                               rtol=1e-10)
+    np.testing.assert_allclose(ours.predict(X), reference.predict(X), rtol=1e-10, atol=1e-10)
 
 
 def test_learning_curve_shapes_and_bounds():

@@ -124,6 +124,16 @@ def content(path):
     if name.endswith((".npy", ".npz")):
         arrays = np.load(path, allow_pickle=False)
         return {"": arrays} if isinstance(arrays, np.ndarray) else dict(arrays)
+    if name.endswith(".mts"):  # a metatensor TensorMap: every block's values, samples and gradients
+        import metatensor
+
+        arrays = {}
+        for key, block in metatensor.load(str(path)).items():
+            arrays[f"{key.values} values"] = np.asarray(block.values)
+            arrays[f"{key.values} samples"] = np.asarray(block.samples.values)
+            for parameter, gradient in block.gradients():
+                arrays[f"{key.values} {parameter}"] = np.asarray(gradient.values)
+        return arrays
     text = gzip.decompress(path.read_bytes()).decode() if name.endswith(".gz") else path.read_text()
     if name.endswith(".json") or name.endswith(".json.gz"):
         return without(json.loads(text), RUN_DEPENDENT)
