@@ -459,7 +459,8 @@ def check(times, plan, costs, workdir=None, log=print):
     log(f"{'study':16s} {'step':24s} {'jobs':>5s} {'predicted CPU s':>16s} {'measured CPU s':>15s} "
         f"{'ratio':>6s} {'peak MB':>8s}")
     for (study, step), (n, p, m, mb) in sorted(rows.items(), key=lambda kv: -kv[1][2]):
-        log(f"{study:16s} {step:24s} {n:5d} {p:16.1f} {m:15.1f} {m / p:6.2f} {mb:8.0f}")
+        ratio = f"{m / p:6.2f}" if p > 0 else f"{'n/a':>6s}"  # a step the model does not measure
+        log(f"{study:16s} {step:24s} {n:5d} {p:16.1f} {m:15.1f} {ratio} {mb:8.0f}")
     p, m = sum(r[1] for r in rows.values()), sum(r[2] for r in rows.values())
     log(f"{'total':16s} {'':24s} {sum(r[0] for r in rows.values()):5d} {p:16.1f} {m:15.1f} {m / p:6.2f}")
     return rows
