@@ -133,17 +133,19 @@ def load_config(*names):
 def frames(job, plan):
     """Frames of the data set a job works on: its own (generation), or its first parent chain's."""
     sp = job.state_point
-    if "shard" in sp:  # a shard: its [start, stop) items (crystals: originals, each with its copies)
+    copies = 1  # frames per item: a PyXtal original comes with its augmented copies
+    if sp.get("source") == "pyxtal":
+        augment = sp.get("augment") or {}
+        copies += augment.get("n_rotated", 0) + augment.get("n_translated", 0)
+    if "shard" in sp:  # a shard: its [start, stop) items
         start, stop = sp["shard"]
-        augment = sp.get("augment") or {} if sp.get("source") == "pyxtal" else {}
-        return (stop - start) * (1 + augment.get("n_rotated", 0) + augment.get("n_translated", 0))
+        return (stop - start) * copies
     if "n_dimers" in sp:
         return sp["n_dimers"]
     if "n_nematic" in sp:
         return sp["n_nematic"] + sp["n_smectic"]
     if sp.get("source") == "pyxtal":
-        augment = sp.get("augment") or {}
-        return sp["n_crystals"] * (1 + augment.get("n_rotated", 0) + augment.get("n_translated", 0))
+        return sp["n_crystals"] * copies
     if sp.get("source") == "file":
         return len(range(sp.get("start", 0), sp["stop"] if sp.get("stop") is not None else 999, sp.get("stride", 1)))
     counts = [frames(plan.jobs[ids[0]], plan) for ids in job.parents.values() if ids]

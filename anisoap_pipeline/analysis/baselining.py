@@ -20,10 +20,8 @@ enters either fit.
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
-from scipy.linalg import LinAlgWarning
 from sklearn.model_selection import KFold, cross_val_predict
 
 from .checks import check_matrix, check_rows
@@ -118,20 +116,18 @@ def baseline_and_correct(
     if np.intersect1d(train, test).size:
         raise ValueError("train and test rows overlap")
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LinAlgWarning)
-        baseline = ridge_model(alphas, cv_folds, seed).fit(X_baseline[train], y[train])
-        y_train_baseline = baseline.predict(X_baseline[train])
-        y_test_baseline = baseline.predict(X_baseline[test])
-        if residual == "out_of_fold":
-            folds = KFold(cv_folds, shuffle=True, random_state=seed)
-            out_of_fold = cross_val_predict(ridge_model(alphas, cv_folds, seed), X_baseline[train], y[train], cv=folds)
-            residual_train = y[train] - out_of_fold
-        else:
-            residual_train = y[train] - y_train_baseline
-        correction = ridge_model(alphas, cv_folds, seed).fit(X_correction[train], residual_train)
-        correction_train = correction.predict(X_correction[train])
-        correction_test = correction.predict(X_correction[test])
+    baseline = ridge_model(alphas, cv_folds, seed).fit(X_baseline[train], y[train])
+    y_train_baseline = baseline.predict(X_baseline[train])
+    y_test_baseline = baseline.predict(X_baseline[test])
+    if residual == "out_of_fold":
+        folds = KFold(cv_folds, shuffle=True, random_state=seed)
+        out_of_fold = cross_val_predict(ridge_model(alphas, cv_folds, seed), X_baseline[train], y[train], cv=folds)
+        residual_train = y[train] - out_of_fold
+    else:
+        residual_train = y[train] - y_train_baseline
+    correction = ridge_model(alphas, cv_folds, seed).fit(X_correction[train], residual_train)
+    correction_train = correction.predict(X_correction[train])
+    correction_test = correction.predict(X_correction[test])
 
     residual_test = y[test] - y_test_baseline
     return {

@@ -15,13 +15,10 @@ validation or test rows leaks into the fit.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-from scipy.linalg import LinAlgWarning
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.linear_model import Ridge
-from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import (
     KFold,
     learning_curve,
@@ -240,11 +237,7 @@ def fit_ridge(X, y, train, test, *, alphas=None, cv_folds=5, seed=0):
     X, y = check_xy(X, y)
     train, test = np.asarray(train, dtype=int), np.asarray(test, dtype=int)
     model = ridge_model(alphas, cv_folds, seed)
-    with warnings.catch_warnings():
-        # tiny alphas on redundant features (the power spectrum keeps both
-        # (n, n') and (n', n)) are ill-conditioned; cross-validation rejects them
-        warnings.simplefilter("ignore", LinAlgWarning)
-        model.fit(X[train], y[train])
+    model.fit(X[train], y[train])
     y_train_pred = model.predict(X[train])
     y_test_pred = model.predict(X[test])
     result = {
@@ -302,18 +295,16 @@ def ridge_learning_curve(X, y, train_sizes, folds=5, seed=0, alphas=None, cv_fol
             f"no usable training size in {requested}: a fold offers at most {n_max} "
             f"training rows and the inner cross-validation needs at least {cv_folds}"
         )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LinAlgWarning)
-        sizes, train_scores, test_scores = learning_curve(
-            ridge_model(alphas, cv_folds, seed),
-            X,
-            y,
-            train_sizes=np.asarray(kept),
-            cv=KFold(folds, shuffle=True, random_state=seed),
-            scoring="neg_root_mean_squared_error",
-            shuffle=True,
-            random_state=seed,
-        )
+    sizes, train_scores, test_scores = learning_curve(
+        ridge_model(alphas, cv_folds, seed),
+        X,
+        y,
+        train_sizes=np.asarray(kept),
+        cv=KFold(folds, shuffle=True, random_state=seed),
+        scoring="neg_root_mean_squared_error",
+        shuffle=True,
+        random_state=seed,
+    )
     test_rmse = -np.asarray(test_scores)
     return {
         "train_sizes": [int(size) for size in sizes],
