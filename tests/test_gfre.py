@@ -35,3 +35,17 @@ def test_bad_input():
     X[0, 0] = np.nan
     with pytest.raises(ValueError, match="non-finite"):
         gfre(X, np.ones((5, 2)), [0, 1], [2, 3])
+
+
+def test_constant_on_training_samples():
+    # three copies a representation does not tell apart in the training set:
+    # a clear error instead of skmatter's scaler message
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(6, 3))
+    X[[0, 1, 2]] = X[0]
+    Y = rng.normal(size=(6, 2))
+    with pytest.raises(ValueError, match=r"X \(the source, 3 features\) is the same on all 3 training"):
+        gfre(X, Y, [0, 1, 2], [3, 4, 5])
+    with pytest.raises(ValueError, match=r"Y \(the target, 3 features\).*use more samples"):
+        gfre(Y, X, [0, 1, 2], [3, 4, 5])
+    assert 0 <= gfre(X, Y, [0, 3, 4], [1, 2, 5])   # not constant on these training samples

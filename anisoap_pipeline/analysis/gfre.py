@@ -49,7 +49,10 @@ def gfre(X, Y, train_idx, test_idx):
     Raises
     ------
     ValueError
-        If X and Y have different numbers of samples or contain non-finite values.
+        If X and Y have different numbers of samples or contain non-finite
+        values, or if either is constant over the training samples (a matrix
+        of zero variance cannot be scaled, and a GFRE on samples a
+        representation does not tell apart means nothing: too few samples).
     """
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
@@ -62,6 +65,14 @@ def gfre(X, Y, train_idx, test_idx):
     for name, matrix in (("X", X), ("Y", Y)):
         if not np.all(np.isfinite(matrix)):
             raise ValueError(f"{name} contains non-finite values")
+        train = matrix[np.asarray(train_idx)]
+        if not np.any(train != train[:1]):
+            role = "source" if name == "X" else "target"
+            raise ValueError(
+                f"GFRE: {name} (the {role}, {matrix.shape[1]} features) is the same on all {len(train)} "
+                "training samples, so it has zero variance and cannot be scaled; the data set is too "
+                "small for this representation (e.g. copies it does not tell apart): use more samples"
+            )
     # indices by keyword: skmatter takes test before train (TRAPS)
     return float(
         global_reconstruction_error(
