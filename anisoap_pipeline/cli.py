@@ -8,8 +8,7 @@ import argparse
 import sys
 import time
 
-from .anisoap.gradients import GRADIENT_PARAMETERS
-from .anisoap.projection import KINDS
+from .anisoap.names import GRADIENT_PARAMETERS, KINDS
 from .steps import benzene, gay_berne, liquid_crystals, regression, sweep
 
 __all__ = ["main"]

@@ -130,34 +130,39 @@ def load_config(*names):
     return config
 
 
-def frames(job, plan):
-    """Frames of the data set a job works on: its own (generation), or its first parent chain's."""
+def frames(job, plan, per_original=None):
+    """Frames of the data set a job works on: its own (generation), or its first parent chain's.
+
+    ``per_original``: crystals kept per PyXtal original (the original and its
+    copies that do not clash, measured by :func:`measure`); None counts every
+    requested copy.
+    """
     sp = job.state_point
     copies = 1  # frames per item: a PyXtal original comes with its augmented copies
     if sp.get("source") == "pyxtal":
         augment = sp.get("augment") or {}
-        copies += augment.get("n_rotated", 0) + augment.get("n_translated", 0)
+        copies = per_original or 1 + augment.get("n_rotated", 0) + augment.get("n_translated", 0)
     if "shard" in sp:  # a shard: its [start, stop) items
         start, stop = sp["shard"]
-        return (stop - start) * copies
+        return round((stop - start) * copies)
     if "n_dimers" in sp:
         return sp["n_dimers"]
     if "n_nematic" in sp:
         return sp["n_nematic"] + sp["n_smectic"]
     if sp.get("source") == "pyxtal":
-        return sp["n_crystals"] * copies
+        return round(sp["n_crystals"] * copies)
     if sp.get("source") == "file":
         return len(range(sp.get("start", 0), sp["stop"] if sp.get("stop") is not None else 999, sp.get("stride", 1)))
-    counts = [frames(plan.jobs[ids[0]], plan) for ids in job.parents.values() if ids]
+    counts = [frames(plan.jobs[ids[0]], plan, per_original) for ids in job.parents.values() if ids]
     return max(counts) if counts else 1
 
 
-def items(job, plan):
+def items(job, plan, per_original=None):
     """What a job's cost is proportional to: frames, or training rows x folds for learning curves."""
     sp = job.state_point
     if job.step in ("learning_curve",):
         return sum(sp["train_sizes"]) * sp["folds"]
-    return frames(job, plan)
+    return frames(job, plan, per_original)
 
 
 def root(job, plan):
@@ -179,8 +184,9 @@ def cost_key(job, plan):
     if job.step.endswith("_shard"):  # a shard costs what the unsharded step costs per item
         job = dataclasses.replace(job, state_point={**sp, "step": job.step[:-len("_shard")]})
     if job.step in ("featurize", "sweep_point"):
-        data = DATA.get(root(job, plan).step, root(job, plan).step)
-        return f"{job.step}/{sp.get('kind')}/l{sp.get('max_angular')}/n{sp.get('max_radial')}/{data}"
+        top = root(job, plan).step.removesuffix("_shard")  # a gathered data set's root is its first shard
+        data = DATA.get(top, top)
+        return f"{job.step}/{sp.get('kind')}/l{sp.get('max_angular')}/n{sp.get('max_radial')}/c{sp.get('cutoff')}/{data}"
     if job.step == "crystals":
         return f"crystals/{sp.get('source')}"
     return job.step
@@ -196,7 +202,7 @@ def job_costs(plan, costs):
         if job.step == "sweep_point":
             cost += per_item.get("sweep_point/ridge", 0.0) * len(job.state_point["targets"])
         parents = tuple(p for ids in job.parents.values() for p in ids if p in plan.jobs)
-        result[job.id] = (overhead + cost * items(job, plan), job.threads, parents)
+        result[job.id] = (overhead + cost * items(job, plan, costs.get("crystals_per_original")), job.threads, parents)
     return result
 
 
@@ -302,6 +308,7 @@ def measure(config, samples, log=print):
                                            max_translation=sp["max_translation"])[0]
     t, (originals, crystals) = _cpu(crystals, repeats=1)
     note("crystals/pyxtal", t / len(crystals), sample=len(crystals), originals=n)
+    per_original = len(crystals) / n  # copies that clash are dropped: fewer than 1 + n_rotated + n_translated
 
     # labels: tblite per crystal, in its supercell (plane spacings >= supercell_spacing)
     sp = one["benzene", "label"].state_point
@@ -386,7 +393,8 @@ def measure(config, samples, log=print):
     t, _ = _cpu(lambda: calculator.compute(dimers, kind=kind, gradients=("positions", "orientations")))
     note("force_fit", t / len(dimers), sample=len(dimers), fits="not counted")
     notes["widths"] = widths
-    return {"overhead": overhead, "per_item": per_item, "notes": notes, "samples": samples}
+    return {"overhead": overhead, "per_item": per_item, "crystals_per_original": per_original, "notes": notes,
+            "samples": samples}
 
 
 # ----------------------------------------------------------------------------- reports
@@ -400,7 +408,7 @@ def predict(plan, costs, machines, log=print):
         entry = steps.setdefault((job.study, job.step), [0, 0, 0.0, 0.0])
         cpu, threads, _ = jobs[job.id]
         entry[0] += 1
-        entry[1] += items(job, plan)
+        entry[1] += items(job, plan, costs.get("crystals_per_original"))
         entry[2] += cpu
         entry[3] = max(entry[3], cpu / min(threads, 32))
     log(f"{'study':16s} {'step':24s} {'jobs':>5s} {'items':>9s} {'CPU h':>8s} {'longest job (32 cores) h':>25s}")
@@ -503,7 +511,7 @@ def _array_mb(job, plan, costs):
     width = 0
     for other in [job, *(plan.jobs[ids[0]] for ids in job.parents.values() if ids and ids[0] in plan.jobs)]:
         width = max(width, widths.get(cost_key(other, plan), 0))
-    return 3 * frames(job, plan) * width * 8 / 1e6
+    return 3 * frames(job, plan, costs.get("crystals_per_original")) * width * 8 / 1e6
 
 
 def main(argv=None):
@@ -525,7 +533,7 @@ def main(argv=None):
     if args.command == "measure":
         import resource
 
-        samples = {"dimers": 500, "lc_frames": 8, "crystals": 4, "label": 3, "rows": 2000}
+        samples = {"dimers": 500, "lc_frames": 8, "crystals": 12, "label": 3, "rows": 2000}
         if args.only == "configurations":  # again, with more frames, into the existing file
             costs = json.loads(Path(args.costs).read_text())
             plan = studies.plan(config, basedir=str(ROOT))

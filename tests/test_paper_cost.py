@@ -64,3 +64,19 @@ def test_items_follow_the_data_set():
     assert cpu == 1.0 + 2.0 * paper_cost.items(shards[0], plan)
     assert parents == shards[0].parents["crystals"]
     assert table[label.id][0] == 1.0  # the gather: the process start only
+    # copies that clash are dropped: the model counts the measured crystals per original
+    assert paper_cost.items(label, plan, per_original=1.75) == round(bz["n_crystals"] * 1.75)
+    table = paper_cost.job_costs(plan, {**costs, "crystals_per_original": 1.75})
+    assert table[shards[0].id][0] == 1.0 + 2.0 * paper_cost.items(shards[0], plan, per_original=1.75)
+
+
+def test_cost_keys_name_the_data_set_behind_its_shards():
+    from anisoap_pipeline import studies
+
+    config = paper_cost.load_config("test.yaml")
+    plan = studies.plan(config, basedir=str(ROOT))
+    keys = {(job.study, paper_cost.cost_key(job, plan)) for job in plan.of_step("featurize")}
+    data = {"gay_berne": "dimers", "liquid_crystals": "lc", "benzene": "benzene"}
+    assert keys and all(key.rsplit("/", 1)[-1] == data[study] for study, key in keys)
+    cutoffs = {key.split("/")[-2] for study, key in keys if study == "liquid_crystals"}
+    assert cutoffs == {f"c{float(c)}" for c in config["studies"]["liquid_crystals"]["cutoff"]}  # one key per cutoff

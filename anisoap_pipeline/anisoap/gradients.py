@@ -50,6 +50,7 @@ from tqdm.auto import tqdm
 from .coefficients import DensityCoefficients, feature_labels
 from .expansion import contract_centre
 from .moments import gaussian_parameters, moment_recurrence
+from .names import GRADIENT_PARAMETERS  # in the order of the kernel's six directions
 from .solid_harmonics import monomial_exponents, solid_harmonic_coefficients
 
 __all__ = [
@@ -57,8 +58,7 @@ __all__ = [
     "derivative_maps",
 ]
 
-#: Gradient parameters, in the order of the kernel's six directions.
-GRADIENT_PARAMETERS = ("positions", "orientations")
+#: Kinds with gradients.
 KINDS = ("power_spectrum", "radial_spectrum", "coefficients", "bispectrum")  # bispectrum: .bispectrum_gradients
 
 

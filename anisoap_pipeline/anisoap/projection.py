@@ -24,16 +24,13 @@ from .cutoff import shifted_cosine
 from .expansion import density_coefficients
 from .gradients import batch_gradients, check_gradients
 from .moments import moment_recurrence
+from .names import KINDS  # what compute can return; all but "coefficients" go to DensityCoefficients.invariants
 from .neighbors import batch_neighbor_pairs
 from .radial_basis import num_radial_functions, orthonormalization_matrix
 from .solid_harmonics import MAX_ANGULAR_LIMIT, solid_harmonic_coefficients
 
 __all__ = ["EllipsoidalDensityProjection", "KINDS", "MAX_ANGULAR_LIMIT", "MAX_PERIODIC_IMAGES"]
 
-
-#: What :meth:`EllipsoidalDensityProjection.compute` can return; every kind but
-#: ``"coefficients"`` is forwarded to :meth:`DensityCoefficients.invariants`.
-KINDS = ("coefficients", "radial_spectrum", "power_spectrum", "bispectrum")
 
 #: Largest number of periodic images of one pair the neighbour search may have
 #: to visit, prod_k (2 ceil(cutoff / w_k) + 1) over the cell's perpendicular

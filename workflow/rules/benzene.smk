@@ -14,6 +14,7 @@ rule crystals_shard:
         "{params.label}"
     wildcard_constraints:
         job=job_pattern("crystals_shard"),
+    priority: 20  # the longest chain (crystals -> labels -> regression) starts first
     threads: 1
     conda:
         PIPELINE_ENV
@@ -57,6 +58,7 @@ rule label_shard:
         "{params.label}"
     wildcard_constraints:
         job=job_pattern("label_shard"),
+    priority: 10
     threads: job_threads
     conda:
         PIPELINE_ENV

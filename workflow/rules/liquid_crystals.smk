@@ -17,6 +17,7 @@ rule configurations_shard:
         "{params.label}"
     wildcard_constraints:
         job=job_pattern("configurations_shard"),
+    priority: 5
     threads: 1
     conda:
         PIPELINE_ENV
