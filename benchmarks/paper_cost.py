@@ -186,7 +186,9 @@ def cost_key(job, plan):
     if job.step in ("featurize", "sweep_point"):
         top = root(job, plan).step.removesuffix("_shard")  # a gathered data set's root is its first shard
         data = DATA.get(top, top)
-        return f"{job.step}/{sp.get('kind')}/l{sp.get('max_angular')}/n{sp.get('max_radial')}/c{sp.get('cutoff')}/{data}"
+        gradients = "/gradients" if sp.get("gradients") else ""
+        return (f"{job.step}/{sp.get('kind')}/l{sp.get('max_angular')}/n{sp.get('max_radial')}/c{sp.get('cutoff')}"
+                f"{gradients}/{data}")
     if job.step == "crystals":
         return f"crystals/{sp.get('source')}"
     return job.step
@@ -347,7 +349,9 @@ def measure(config, samples, log=print):
         calculator = EllipsoidalDensityProjection(**hypers)
         sample = data[key.rsplit("/", 1)[-1]]
         diameters = sp.get("diameters")
-        t, X = _cpu(lambda: calculator.compute(sample, kind=sp["kind"], diameters=diameters))
+        gradients = sp.get("gradients")
+        t, X = _cpu(lambda: calculator.compute(sample, kind=sp["kind"], diameters=diameters, gradients=gradients))
+        X = X.values() if gradients else X  # frame means with gradients: the features
         widths[key] = X.shape[1]
         repeats = 4 if job.step == "sweep_point" else 1  # timed_features: warm-up + 3 repeats
         note(key, repeats * t / len(sample), sample=len(sample), n_features=X.shape[1])
@@ -385,13 +389,6 @@ def measure(config, samples, log=print):
     note("regression", 3 * sp["n_splits"] * t / rows, sample=rows, representations=3, n_splits=sp["n_splits"],
          learning_curves="not counted")
 
-    # force fit: frame means + exact gradients of the Gay-Berne dimers
-    sp = one["gay_berne", "force_fit"].state_point
-    hypers = dict(sp["hypers"])
-    kind = hypers.pop("kind")
-    calculator = EllipsoidalDensityProjection(**hypers)
-    t, _ = _cpu(lambda: calculator.compute(dimers, kind=kind, gradients=("positions", "orientations")))
-    note("force_fit", t / len(dimers), sample=len(dimers), fits="not counted")
     notes["widths"] = widths
     return {"overhead": overhead, "per_item": per_item, "crystals_per_original": per_original, "notes": notes,
             "samples": samples}
