@@ -221,15 +221,20 @@ def _cpu(function, repeats=3):
     return statistics.median(times), result
 
 
+#: What every step's process imports before its work: the command line, the job
+#: bookkeeping (signac) and ASE's readers (a gather step is little more than this).
+STARTUP = "import anisoap_pipeline.cli, anisoap_pipeline.tracking, ase.io"
+
+
 def _overhead(repeats=3):
-    """CPU s of starting a step's process (``anisoap-pipeline --help``: Python, numba, the package)."""
+    """CPU s of starting a step's process (Python, the package, signac, ASE: :data:`STARTUP`)."""
     import resource
     import subprocess
 
     times = []
     for _ in range(repeats):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(["anisoap-pipeline", "--help"], check=True, capture_output=True)
+        subprocess.run([sys.executable, "-c", STARTUP], check=True, capture_output=True)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return statistics.median(times)
@@ -518,7 +523,7 @@ def main(argv=None):
     parser.add_argument("--config", nargs="+", default=["paper.yaml"], help="files in config/, merged in order")
     parser.add_argument("--costs", default=str(COSTS))
     parser.add_argument("--machines", nargs="+", default=["1x2", "1x32", "10x32"], help="NODESxCORES")
-    parser.add_argument("--only", choices=["configurations"], help="measure: this step only, into COSTS")
+    parser.add_argument("--only", choices=["configurations", "overhead"], help="measure: this item only, into COSTS")
     parser.add_argument("--workdir", help="check: the run's folder (metrics.json of jobs TIMES lacks)")
     parser.add_argument("--peaks-config", nargs="+", default=["paper.yaml", "paper_scaled.yaml"],
                         help="slurm: the config of the run whose peak memory TIMES holds")
@@ -531,7 +536,11 @@ def main(argv=None):
         import resource
 
         samples = {"dimers": 500, "lc_frames": 8, "crystals": 12, "label": 3, "rows": 2000}
-        if args.only == "configurations":  # again, with more frames, into the existing file
+        if args.only == "overhead":  # the process start again, into the existing file
+            costs = json.loads(Path(args.costs).read_text())
+            costs["overhead"] = _overhead()
+            print(f"overhead {costs['overhead']:.3f} s per job")
+        elif args.only == "configurations":  # again, with more frames, into the existing file
             costs = json.loads(Path(args.costs).read_text())
             plan = studies.plan(config, basedir=str(ROOT))
             job = next(job for job in plan.jobs.values() if job.step == "configurations")
