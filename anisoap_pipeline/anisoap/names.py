@@ -1,8 +1,8 @@
 """Names of the featuriser's outputs and gradient parameters.
 
 Kept apart from the kernels so that the command line can offer them as
-choices without importing numba (a step that does not featurise starts in
-~0.5 s instead of ~2 s).
+choices without importing numba: ``anisoap-pipeline --help`` takes 0.2 s
+instead of 2.2 s, and a step that does not featurise never loads the kernels.
 """
 
 #: Outputs of :meth:`EllipsoidalDensityProjection.compute` (``kind``).
