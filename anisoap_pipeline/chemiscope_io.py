@@ -18,16 +18,23 @@ Three writers, one per study, each pure (arrays and frames in, one file out):
   (Gay-Berne dimers);
 * :func:`write_coarse_grained_map`: atomistic frames with their coarse-grained
   ellipsoids drawn in the same view, and a 2-D map (benzene PCovR).
+
+All of them, and the PCovR map of :mod:`.analysis.pcovr`, write through
+:func:`write_input`: atomically, and byte-reproducibly.
 """
 
-import os
+import gzip
+import shutil
+from pathlib import Path
 
 import numpy as np
 from ase import Atoms
 
 from .frames import DIAMETER_KEYS, pack_frames, validate_frames
+from .io import atomic_path
 
-__all__ = ["SHAPE", "ellipsoid_shapes", "write_coarse_grained_map", "write_ellipsoid_map", "write_parity_map"]
+__all__ = ["SHAPE", "ellipsoid_shapes", "write_coarse_grained_map", "write_ellipsoid_map", "write_input",
+           "write_parity_map"]
 
 #: Name of the ellipsoid shape in the written files.
 SHAPE = "ellipsoids"
@@ -221,11 +228,44 @@ def _write(path, frames, shapes, columns, x, y, color, name, description, atoms,
         x=x, y=y, map_color=color, periodic=bool(any(f.pbc.any() for f in frames)),
         structure_settings={"shape": SHAPE, "atoms": atoms},
     )
-    chemiscope.write_input(
-        os.fspath(path),
-        structures=structures,
-        properties=properties,
-        shapes=shapes,
-        settings=settings,
-        metadata={"name": name, "description": description},
-    )
+    write_input(path, structures=structures, properties=properties, shapes=shapes, settings=settings,
+                metadata={"name": name, "description": description})
+
+
+def write_input(path, **kwargs):
+    """``chemiscope.write_input``, atomically and byte for byte reproducibly.
+
+    chemiscope gzips a ``.json.gz`` with the time of writing in the gzip
+    header, so the same map written twice differs; here the JSON is
+    compressed with a header without time stamp or file name.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file, ``.json`` or ``.json.gz``.
+    **kwargs
+        ``chemiscope.write_input``'s arguments (structures, properties, ...).
+
+    Raises
+    ------
+    ValueError
+        If ``path`` ends in neither ``.json`` nor ``.json.gz``.
+    """
+    import chemiscope
+
+    path = Path(path)
+    if not path.name.endswith((".json", ".json.gz")):
+        raise ValueError(f"a chemiscope input file ends in .json or .json.gz, got {path.name!r}")
+    with atomic_path(path) as tmp:
+        staged = tmp.with_name(tmp.name + ".json")  # chemiscope wants the .json suffix
+        try:
+            chemiscope.write_input(str(staged), **kwargs)
+            if path.name.endswith(".gz"):
+                with open(staged, "rb") as source, open(tmp, "wb") as raw, \
+                        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as target:
+                    shutil.copyfileobj(source, target)
+            else:
+                staged.replace(tmp)
+        finally:
+            staged.unlink(missing_ok=True)
+    return path

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import time
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from anisoap_pipeline.chemiscope_io import (
     SHAPE,
     write_coarse_grained_map,
     write_ellipsoid_map,
+    write_input,
     write_parity_map,
 )
 from anisoap_pipeline.frames import DIAMETER_KEYS
@@ -79,6 +81,21 @@ def test_ellipsoid_map_writes_the_map_and_properties(tmp_path):
     with pytest.raises(ValueError, match=r"frame 1: field 'c_q'"):
         del frames[1].arrays["c_q"]
         write_ellipsoid_map(tmp_path / "bad.json", frames, [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_a_map_written_twice_is_byte_identical(tmp_path, monkeypatch):
+    # chemiscope's own gzip header carries the time of writing: two runs differed in it
+    frames = [ellipsoid_frame(Rotation.random(2, random_state=0), cell=np.eye(3) * 9.0)]
+    paths = [tmp_path / "a" / "map.json.gz", tmp_path / "b" / "map.json.gz"]
+    for second, path in enumerate(paths):
+        monkeypatch.setattr(time, "time", lambda: 1.7e9 + 3600 * second)  # what gzip stamps
+        write_ellipsoid_map(path, frames, [[1.0, 2.0]], {"S": [0.5]})
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    assert paths[0].read_bytes()[4:8] == b"\0\0\0\0"  # gzip MTIME: none
+    with gzip.open(paths[0], "rt") as stream:
+        assert json.load(stream)["properties"]["S"]["values"] == [0.5]
+    with pytest.raises(ValueError, match=r"\.json or \.json\.gz"):
+        write_input(tmp_path / "map.txt", structures=[])
 
 
 def test_parity_map_places_frames_at_target_and_prediction(tmp_path):

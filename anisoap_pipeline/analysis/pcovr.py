@@ -19,7 +19,6 @@ as a chemiscope input file (``chemiscope.write_input``).
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 from scipy.linalg import LinAlgWarning
@@ -196,12 +195,13 @@ def write_chemiscope(path, structures, projection, properties=None, name="PCovR 
     Raises
     ------
     ValueError
-        If a property or the projection does not have one row per structure.
+        If a property or the projection does not have one row per structure,
+        or ``path`` ends in neither ``.json`` nor ``.json.gz``.
     """
     import chemiscope
     from ase import Atoms
 
-    from ..io import atomic_path
+    from ..chemiscope_io import write_input
 
     structures = [Atoms(atoms.numbers, positions=atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
                   for atoms in structures]
@@ -222,16 +222,4 @@ def write_chemiscope(path, structures, projection, properties=None, name="PCovR 
     settings = chemiscope.quick_settings(x="PCovR[1]", y="PCovR[2]", map_color=color, periodic=True)
     metadata = {"name": name, "description": description, "authors": list(authors),
                 "references": list(references)}
-    path = Path(path)
-    if not path.name.endswith((".json", ".json.gz")):
-        raise ValueError(f"a chemiscope input file ends in .json or .json.gz, got {path.name!r}")
-    with atomic_path(path) as tmp:
-        # chemiscope wants the .json / .json.gz suffix (and gzips the latter)
-        staged = tmp.with_name(tmp.name + (".json.gz" if path.name.endswith(".gz") else ".json"))
-        try:
-            chemiscope.write_input(str(staged), structures=structures, properties=entries,
-                                   metadata=metadata, settings=settings)
-            staged.replace(tmp)
-        finally:
-            staged.unlink(missing_ok=True)
-    return path
+    return write_input(path, structures=structures, properties=entries, metadata=metadata, settings=settings)
