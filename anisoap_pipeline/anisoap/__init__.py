@@ -6,10 +6,11 @@ submodule (e.g. :mod:`.names`) does not load numba and compile-cache the kernels
 
 import importlib
 
-__all__ = ["EllipsoidalDensityProjection", "MAX_ANGULAR_LIMIT", "DensityCoefficients", "feature_labels"]
-
+#: Public name -> the module defining it.
 _MODULES = {"EllipsoidalDensityProjection": ".projection", "MAX_ANGULAR_LIMIT": ".projection",
             "DensityCoefficients": ".coefficients", "feature_labels": ".coefficients"}
+
+__all__ = list(_MODULES)
 
 
 def __getattr__(name):
