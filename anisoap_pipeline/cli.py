@@ -1,211 +1,93 @@
 """``anisoap-pipeline <step>``: the command line of every workflow step.
 
-Each step is a thin wrapper over one library function; Snakemake rules call
-these steps and nothing else.
+The verbs are derived from the step records (:mod:`anisoap_pipeline.steps`):
+``anisoap-pipeline <step> JOB`` runs one job of a step (every verb takes the
+job id the same way), ``anisoap-pipeline <study>_report DIRECTORY --group
+NAME JOB...`` writes a study's figures and tables, ``anisoap-pipeline summary``
+merges the studies' rows. Snakemake rules call these and nothing else.
 """
 
 import argparse
+import re
 import sys
 import time
 
-from .anisoap.names import GRADIENT_PARAMETERS, KINDS
-from .steps import benzene, gay_berne, liquid_crystals, regression, sweep
+__all__ = ["build_parser", "main", "run_report", "run_step"]
 
-__all__ = ["main"]
+#: A signac job id: 32 hexadecimal digits.
+JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def _featurize(args):
-    """Featurise ellipsoid frames with AniSOAP; MPI-parallel over frames.
+def run_step(step, args):
+    """Run one job of ``step``: check that the job is of this step, time it, record its metrics.
 
-    Rank 0 checks the options, builds the calculator and reads the frames;
-    any failure there or in the computation reaches every rank
-    (:func:`anisoap_pipeline.anisoap.mpi.collective`), so no rank hangs.
+    A verb given a file instead of a job id runs the step's ``direct``
+    handler (``featurize FRAMES OUTPUT``). Under MPI the ranks other than 0
+    compute without recording.
+
+    Raises
+    ------
+    ValueError
+        If the job is of another step (its record is left untouched).
     """
-    if args.job is not None:
-        return _featurize_job(args)
-    import warnings
+    from .tracking import job_step, open_job, record
 
-    from mpi4py import MPI
+    if step.direct is not None and not (JOB_ID.fullmatch(args.job) and getattr(args, "output", None) is None):
+        args.frames = args.job
+        return step.direct(args)
+    if step.mpi:
+        from mpi4py import MPI
 
-    from .anisoap.mpi import collective
-    from .io import save_array, save_tensormap
-
-    comm = MPI.COMM_WORLD
-    start = time.perf_counter()
-    prepared, error = None, None
-    if comm.Get_rank() == 0:
-        try:
-            prepared = _featurize_inputs(args)
-        except Exception as exc:  # noqa: BLE001 - handed to every rank
-            error = exc
-    collective(comm, error)
-    calculator, batch = prepared if comm.Get_rank() == 0 else (None, None)
-    if comm.Get_size() > 1:  # the built calculator (its basis included), not the frames
-        calculator = comm.bcast(calculator, root=0)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = calculator.compute(
-                batch,
-                kind=args.kind,
-                per_centre=args.output.endswith(".mts"),
-                gradients=args.gradients,
-                progress=args.progress,
-                comm=comm if comm.Get_size() > 1 else None,
-            )
-        except ValueError as exc:  # frame errors: say which file
-            named = ValueError(f"{args.frames}: {exc}")
-            named.mpi_collective = getattr(exc, "mpi_collective", False)
-            raise named from exc
-    for warning in caught:
-        print(f"anisoap-pipeline featurize: warning: {args.frames}: {warning.message}", file=sys.stderr)
-    if comm.Get_rank() != 0:
-        return
-    if args.gradients is None:
-        (save_array if args.output.endswith(".npy") else save_tensormap)(args.output, result)
-    elif args.output.endswith(".npy"):  # frame means: features in .npy, with their gradients in .gradients.mts
-        save_array(args.output, result.values())
-        save_tensormap(args.output[:-4] + ".gradients.mts", result.to_tensormap())
-    else:
-        save_tensormap(args.output, result.to_tensormap())
-    print(
-        f"featurized {len(batch)} frames on {comm.Get_size()} rank(s) "
-        f"in {time.perf_counter() - start:.2f} s -> {args.output}",
-        file=sys.stderr,
-    )
-
-
-def _featurize_inputs(args):
-    """Options checked, the calculator built and the frames read (rank 0)."""
-    import os
-
-    from .anisoap import EllipsoidalDensityProjection
-    from .anisoap.batch import FrameBatch
-    from .frames import read_frames
-
-    missing = [name for name in ("frames", "output", "max_angular", "cutoff") if getattr(args, name) is None]
-    if missing:
-        raise ValueError(f"without --job, {', '.join(missing)} must be given")
-    suffix = args.output.rsplit(".", 1)[-1]
-    if suffix not in ("npy", "mts"):
-        raise ValueError(f"OUTPUT must end in .npy (frame averages) or .mts (per centre), got {args.output!r}")
-    if args.kind == "coefficients" and suffix != "mts":
-        raise ValueError("--kind coefficients is per centre: write it to a .mts file")
-    if os.path.isdir(args.output):
-        raise ValueError(f"{args.output}: the output path is a directory")
-    calculator = EllipsoidalDensityProjection(
-        max_angular=args.max_angular,
-        cutoff=args.cutoff,
-        radial_gaussian_width=args.radial_gaussian_width,
-        max_radial=args.max_radial[0] if args.max_radial and len(args.max_radial) == 1 else args.max_radial,
-        radial_basis=args.radial_basis,
-        subtract_center_contribution=args.subtract_center_contribution,
-        basis_rcond=args.basis_rcond,
-        basis_tol=args.basis_tol,
-        cutoff_smoothing_width=args.cutoff_smoothing_width,
-    )
-    try:
-        frames = read_frames(args.frames, diameters=args.diameters)
-    except Exception as error:  # noqa: BLE001 - ASE's parsers raise many kinds
-        if os.fspath(args.frames) in str(error):
-            raise
-        raise ValueError(f"{args.frames}: cannot read frames: {type(error).__name__}: {error}") from error
-    if not frames:
-        raise ValueError(f"{args.frames}: the file holds no frames")
-    # read_frames validates; the packed batch is not validated again
-    return calculator, FrameBatch.pack(frames)
-
-
-def _featurize_parser(subparsers):
-    p = subparsers.add_parser(
-        "featurize",
-        help="AniSOAP power/radial spectrum of ellipsoid frames (run under mpiexec -n K to split frames)",
-        description=(
-            "Writes the frame-averaged invariants (OUTPUT.npy, float64, rows = frames) or the "
-            "per-centre metatensor TensorMap (OUTPUT.mts). Under `mpiexec -n K` frames are "
-            "split over the K ranks and gathered on rank 0."
-        ),
-    )
-    p.add_argument("frames", nargs="?", help="extended XYZ (or any ASE-readable) file of ellipsoid frames")
-    p.add_argument("output", nargs="?", help="OUTPUT.npy or OUTPUT.mts")
-    p.add_argument("--job", default=None, help="signac job id: frames, output and hyperparameters from its state point")
-    p.add_argument("--max-angular", type=int, default=None, help="required without --job")
-    p.add_argument("--cutoff", type=float, default=None, help="Å; required without --job")
-    p.add_argument("--radial-gaussian-width", type=float, default=None, help="σ of the GTO basis, Å")
-    p.add_argument("--max-radial", type=int, nargs="+", default=None, help="one int for every l, or one per l")
-    p.add_argument("--radial-basis", choices=["gto", "monomial"], default="gto")
-    p.add_argument("--subtract-center-contribution", action="store_true")
-    p.add_argument("--basis-rcond", type=float, default=0.0)
-    p.add_argument("--basis-tol", type=float, default=1e-8)
-    p.add_argument("--diameters", type=float, nargs=3, default=None, metavar=("D1", "D2", "D3"),
-                   help="full diameters (Å) for every particle, overriding the file's")
-    p.add_argument("--kind", choices=KINDS, default="power_spectrum")
-    p.add_argument("--cutoff-smoothing-width", type=float, default=None, help="Å; shifted-cosine smooth cutoff")
-    p.add_argument("--gradients", nargs="+", choices=GRADIENT_PARAMETERS, default=None,
-                   help="also exact gradients, as metatensor gradient blocks: OUTPUT.mts (per centre), "
-                        "or OUTPUT.npy plus OUTPUT.gradients.mts (frame means)")
-    p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
-    p.set_defaults(handler=_featurize)
-
-
-# ---------------------------------------------------------------------------
-# Workflow steps (here: ``featurize --job``; the studies' steps live in
-# anisoap_pipeline/steps/). Each takes a signac job id, reads its parameters
-# from the job's state point, writes its artifacts atomically into the job
-# folder and records metrics in the job document (anisoap_pipeline.tracking);
-# on failure it names the job and its state point. Snakemake rules call these.
-
-#: State-point keys that ``featurize --job`` turns into options.
-_FEATURIZE_KEYS = (
-    "max_angular", "cutoff", "radial_gaussian_width", "max_radial", "radial_basis",
-    "subtract_center_contribution", "basis_rcond", "basis_tol", "diameters", "kind", "cutoff_smoothing_width",
-    "gradients",
-)
-
-
-def _featurize_job(args):
-    """``featurize --job ID``: the ``dataset`` job's frames.xyz -> this job's features.
-
-    Rank 0 runs inside :func:`~anisoap_pipeline.tracking.job_step` (which names
-    the job on failure) and records; the other ranks only compute, and exit
-    quietly when told that rank 0 failed.
-    """
-    import numpy as np
-    from mpi4py import MPI
-
-    from .tracking import ARTIFACTS, job_step, open_job, record
-
-    def run(job):
-        state_point = job.sp()
-        for key in _FEATURIZE_KEYS:
-            if key in state_point:
-                setattr(args, key, state_point[key])
-        if isinstance(args.max_radial, int):
-            args.max_radial = [args.max_radial]
-        args.frames = open_job(state_point["dataset"]).fn("frames.xyz")  # what every dataset step writes
-        args.output = job.fn(ARTIFACTS["featurize"]["features"])
-        args.job = None
-        _featurize(args)
-
-    if MPI.COMM_WORLD.Get_rank() != 0:
-        return run(open_job(args.job))
-    with job_step("featurize", args.job) as job:
+        if MPI.COMM_WORLD.Get_rank() != 0:
+            job = open_job(args.job)
+            _check_step(step, job)
+            return step.handler(job, args)
+    with job_step(step.name, args.job) as job:
+        _check_step(step, job)
         start = time.perf_counter()
-        run(job)
-        metrics = {"mpi_ranks": MPI.COMM_WORLD.Get_size()}
-        if args.output.endswith(".npy"):
-            metrics["n_frames"], metrics["n_features"] = np.load(args.output, mmap_mode="r").shape
+        metrics = step.handler(job, args)
         record(job, metrics=metrics, wall_time=time.perf_counter() - start)
 
 
+def _check_step(step, job):
+    if job.sp()["step"] != step.name:
+        raise ValueError(f"job {job.id} is a {job.sp()['step']} job, not a {step.name} job: run "
+                         f"`anisoap-pipeline {job.sp()['step']} {job.id}`")
+
+
+def run_report(report, args):
+    """Run a study's report on the jobs of its groups, into ``args.directory``."""
+    from pathlib import Path
+
+    directory = Path(args.directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    report.handler(directory, {name: ids for name, *ids in args.group or ()}, args)
+
+
 def build_parser():
-    """The ``anisoap-pipeline`` argument parser with every step."""
+    """The ``anisoap-pipeline`` argument parser: one verb per step record, report and the summary."""
+    from .steps import registry, reports
+    from .steps.summary import add_summary_parser
+
     parser = argparse.ArgumentParser(prog="anisoap-pipeline", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show the full traceback of a failure")
     subparsers = parser.add_subparsers(dest="step", required=True)
-    _featurize_parser(subparsers)
-    for study in (regression, gay_berne, liquid_crystals, benzene, sweep):
-        study.add_parsers(subparsers)
+    for step in registry().values():
+        p = subparsers.add_parser(step.name, help=step.help, description=step.help)
+        p.add_argument("job", help="signac job id (its state point holds every parameter)"
+                       + (", or FRAMES: a file of the user's" if step.direct else ""))
+        if step.threads and not step.mpi:
+            p.add_argument("--threads", type=int, default=1, help="worker processes (not part of the state point)")
+        for flags, options in step.options:
+            p.add_argument(*flags, **options)
+        p.set_defaults(handler=lambda args, step=step: run_step(step, args))
+    for report in reports().values():
+        p = subparsers.add_parser(report.name, help=report.help, description=report.help)
+        p.add_argument("directory", help="folder of the report's files")
+        p.add_argument("--group", nargs="+", action="append", metavar=("NAME", "JOB"),
+                       help="a group of jobs the plan hands the report: its name, then the job ids")
+        p.set_defaults(handler=lambda args, report=report: run_report(report, args))
+    add_summary_parser(subparsers)
     return parser
 
 

@@ -43,13 +43,13 @@ from signac.job import calc_id
 from .io import save_json
 
 __all__ = [
-    "ARTIFACTS",
     "METRICS_FILE",
     "PACKAGES",
     "JobStepError",
     "find",
     "get_project",
     "git_revision",
+    "artifact",
     "artifacts",
     "init_jobs",
     "job_step",
@@ -79,46 +79,44 @@ PACKAGES = {
 #: output that marks a step as complete.
 METRICS_FILE = "metrics.json"
 
-#: Artifacts each step writes into its job folder (before :data:`METRICS_FILE`):
-#: step -> {output name: file name}. The rules' outputs and their children's
-#: inputs both come from here.
-ARTIFACTS = {
-    "dimers_shard": {"frames": "frames.xyz"},
-    "dimers": {"frames": "frames.xyz"},
-    "force_fit": {"predictions": "force_fit.npz", "fit": "force_fit.json"},
-    "configurations_shard": {"frames": "frames.xyz"},
-    "configurations": {"frames": "frames.xyz"},
-    "order_parameters": {"order": "order.npz"},
-    "compare_representations": {"analysis": "analysis.npz"},
-    "crystals_shard": {"crystals": "crystals.xyz"},
-    "crystals": {"crystals": "crystals.xyz"},
-    "label_shard": {"labels": "labels.npz"},
-    "label": {"labels": "labels.npz"},
-    "coarse_grain": {"frames": "frames.xyz"},
-    "soap": {"features": "features.npy"},
-    "featurize": {"features": "features.npy"},
-    "gfre": {},
-    "regression": {"predictions": "predictions.npz", "curves": "learning_curves.json"},
-    "baseline": {"baseline": "baseline.npz"},
-    "pcovr": {"pcovr": "pcovr.npz", "chemiscope": "chemiscope.json.gz"},
-    "ridge": {"predictions": "predictions.npz"},
-    "learning_curve": {"curve": "learning_curve.json"},
-    "sweep_point": {"features": "features.npy", "predictions": "predictions.npz"},
-    "sweep_front": {"front": "front.json"},
-}
-
 _SOURCE_DIR = Path(__file__).resolve().parent
 
 
 def artifacts(step):
-    """File names a job of ``step`` writes, :data:`METRICS_FILE` last.
+    """File names a job of ``step`` writes, :data:`METRICS_FILE` last (from the step's record).
 
     Raises
     ------
     KeyError
-        If the step is not in :data:`ARTIFACTS`.
+        If no step of that name is declared.
     """
-    return [*ARTIFACTS[step].values(), METRICS_FILE]
+    from .steps import registry
+
+    return [*registry()[step].artifacts.values(), METRICS_FILE]
+
+
+def artifact(job, name):
+    """Path of a job's artifact ``name`` (an output name of its step's record, e.g. ``"frames"``).
+
+    Parameters
+    ----------
+    job : signac.job.Job or str
+        The job, or its id (reopened in the current project).
+    name : str
+
+    Raises
+    ------
+    KeyError
+        If the job's step writes no artifact of that name, naming the ones it writes.
+    """
+    from .steps import registry
+
+    job = open_job(job) if isinstance(job, str) else job
+    step = job.sp()["step"]
+    files = registry()[step].artifacts
+    if name not in files:
+        raise KeyError(f"job {job.id} is a {step} job: it writes {sorted(files)}, not {name!r}")
+    return job.fn(files[name])
 
 
 def read_metrics(job):
@@ -192,7 +190,7 @@ def read_revision(job):
     return job.doc.get("git_revision", "unknown"), job.doc.get("git_dirty")
 
 
-def init_jobs(state_points, path=".", labels=None):
+def init_jobs(state_points, path=".", labels=None, parents=None):
     """Initialise (idempotently) the jobs of several state points.
 
     Parameters
@@ -203,6 +201,10 @@ def init_jobs(state_points, path=".", labels=None):
     labels : iterable of str, optional
         What each job is, in words; stored as the document's ``label`` (the
         steps print it to their logs).
+    parents : iterable of dict, optional
+        Each job's parent links in the plan (key -> job ids), the ones outside
+        its state point included (a gather's ``shards``); stored as the
+        document's ``parents`` (:func:`anisoap_pipeline.steps.parents`).
 
     Returns
     -------
@@ -210,9 +212,11 @@ def init_jobs(state_points, path=".", labels=None):
     """
     project = get_project(path)
     jobs = [project.open_job(state_point).init() for state_point in state_points]
-    for job, label in zip(jobs, labels or ()):
-        if job.doc.get("label") != label:
-            job.doc["label"] = label
+    for key, values in (("label", labels), ("parents", parents)):
+        for job, value in zip(jobs, values or ()):
+            value = json.loads(json.dumps(value))
+            if job.doc.get(key) != value:
+                job.doc[key] = value
     return jobs
 
 

@@ -2,7 +2,7 @@
 
 tblite computes at the Gamma point only; labelling a crystal in a supercell
 whose plane spacings are all >= L (Å) samples its Brillouin zone on the
-matching Gamma-centred grid (:func:`anisoap_pipeline.calculators.labelling_supercell`).
+matching Gamma-centred grid (:func:`anisoap_pipeline.studies.benzene.calculators.labelling_supercell`).
 For a sample of PyXtal crystals this script reports, per threshold L, the
 per-atom energy error against a reference supercell (all spacings >=
 ``--reference`` Å), the supercell's atoms and the wall time of its one
@@ -26,8 +26,8 @@ import time
 
 import numpy as np
 
-from anisoap_pipeline.calculators import _energy, labelling_supercell, plane_spacings
-from anisoap_pipeline.datasets.benzene import generate_crystals
+from anisoap_pipeline.studies.benzene.calculators import _energy, labelling_supercell, plane_spacings
+from anisoap_pipeline.studies.benzene.data import generate_crystals
 
 
 def error_table(crystals, thresholds, reference_spacing, method):
@@ -76,7 +76,7 @@ def size_table(crystals, thresholds, min_spacings):
 
 def cost_table(crystals, thresholds, method):
     """Wall time of label_energies (one process, one thread) per crystal at each threshold."""
-    from anisoap_pipeline.calculators import label_energies
+    from anisoap_pipeline.studies.benzene.calculators import label_energies
 
     spec = {"name": "tblite", "method": method}
     label_energies(crystals[:1], spec)  # imports and the molecule's energy, once

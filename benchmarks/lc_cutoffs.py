@@ -17,8 +17,8 @@ import time
 import numpy as np
 
 from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
-from anisoap_pipeline.datasets.liquid_crystals import generate_dataset
-from anisoap_pipeline.order_parameters import steinhardt
+from anisoap_pipeline.studies.liquid_crystals.data import generate_dataset
+from anisoap_pipeline.studies.liquid_crystals.order_parameters import steinhardt
 
 
 def main():

@@ -1,7 +1,7 @@
 """Cost of liquid-crystal frames: compression Monte Carlo against random sequential addition.
 
 Generates nematic and smectic frames of N hard L/D = 3 spheroids at target
-S = 0, 0.5, 1 with :func:`anisoap_pipeline.datasets.liquid_crystals.generate_configuration`,
+S = 0, 0.5, 1 with :func:`anisoap_pipeline.studies.liquid_crystals.data.generate_configuration`,
 by compression Monte Carlo to ``--packing`` and, in the same run, by random
 sequential addition at ``--rsa-packing``; prints per frame the wall time,
 the Monte Carlo sweeps, the measured S and layer order, and the mean number
@@ -18,8 +18,8 @@ import time
 
 import numpy as np
 
-from anisoap_pipeline.datasets.liquid_crystals import generate_configuration
-from anisoap_pipeline.order_parameters import layer_order, nematic_order
+from anisoap_pipeline.studies.liquid_crystals.data import generate_configuration
+from anisoap_pipeline.studies.liquid_crystals.order_parameters import layer_order, nematic_order
 
 
 def neighbours(atoms, cutoff):

@@ -243,7 +243,7 @@ def _overhead(repeats=3):
 def measure_configurations(job, n):
     """(CPU s, frames) of ``n`` liquid-crystal frames at ``job``'s settings: hard-ellipsoid MC,
     half nematic, half smectic, each phase's target S evenly over [0, s_max] as in the data set."""
-    from anisoap_pipeline.datasets.liquid_crystals import generate_dataset
+    from anisoap_pipeline.studies.liquid_crystals.data import generate_dataset
     from anisoap_pipeline.steps import parameters
 
     sp = parameters(job.state_point)
@@ -273,11 +273,11 @@ def measure(config, samples, log=print):
     from anisoap_pipeline import studies
     from anisoap_pipeline.analysis import gfre, regression
     from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
-    from anisoap_pipeline.calculators import label_energies
-    from anisoap_pipeline.coarse_grain import coarse_grain_frames
-    from anisoap_pipeline.datasets.benzene import augment_crystals, generate_crystals
-    from anisoap_pipeline.datasets.gay_berne import sample_dimers
-    from anisoap_pipeline.soap import soap_power_spectrum
+    from anisoap_pipeline.studies.benzene.calculators import label_energies
+    from anisoap_pipeline.studies.benzene.coarse_grain import coarse_grain_frames
+    from anisoap_pipeline.studies.benzene.data import augment_crystals, generate_crystals
+    from anisoap_pipeline.studies.gay_berne.data import sample_dimers
+    from anisoap_pipeline.studies.benzene.soap import soap_power_spectrum
     from anisoap_pipeline.steps import parameters
 
     plan = studies.plan(config, basedir=str(ROOT))

@@ -1,14 +1,14 @@
 """Calibration of the sweeps' deterministic cost: counted flop against measured CPU time.
 
 The sweeps decide on a counted cost
-(:func:`anisoap_pipeline.analysis.sweep.featurisation_cost`: the kernels'
+(:func:`anisoap_pipeline.studies.sweep.analysis.featurisation_cost`: the kernels'
 floating-point operations, :func:`anisoap_pipeline.anisoap.operation_count.operation_count`,
 plus ``FRAME_OVERHEAD`` flop-equivalents per frame), not on time. This
 benchmark featurises the datasets of the default sweeps
 (``studies.sweep.sweeps`` of ``config/config.yaml``: 1,000 Gay-Berne dimers
 and, where ``../shared`` exists, the 999 real PBE-TS benzene crystals coarse
 grained) at every grid point of their plan, timed exactly as a ``sweep_point``
-job times it (:func:`anisoap_pipeline.analysis.sweep.timed_features`: numba on
+job times it (:func:`anisoap_pipeline.studies.sweep.analysis.timed_features`: numba on
 one thread, after a warm-up, minimum CPU time of ``--repeats`` runs), next to
 the count. It prints per grid point the measured CPU µs per centre and the
 cost in kflop per centre, then:
@@ -61,8 +61,8 @@ def dataset_frames(plan, point):
     """Frames of a sweep point's dataset job, built in memory as its step builds them."""
     from ase.io import read
 
-    from anisoap_pipeline.coarse_grain import coarse_grain_frames
-    from anisoap_pipeline.datasets.gay_berne import sample_dimers
+    from anisoap_pipeline.studies.benzene.coarse_grain import coarse_grain_frames
+    from anisoap_pipeline.studies.gay_berne.data import sample_dimers
     from anisoap_pipeline.steps import parameters
 
     dataset = plan.jobs[point.state_point["dataset"]]
@@ -78,10 +78,10 @@ def dataset_frames(plan, point):
 
 def measure(plan, name, repeats):
     """Per grid point of sweep ``name``: label, ν, measured µs per centre, kflop per centre, counts."""
-    from anisoap_pipeline.analysis.sweep import BODY_ORDER, featurisation_cost, timed_features
+    from anisoap_pipeline.studies.sweep.analysis import BODY_ORDER, featurisation_cost, timed_features
     from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
     from anisoap_pipeline.frames import read_frames, write_frames
-    from anisoap_pipeline.steps.sweep import _FEATURISER
+    from anisoap_pipeline.studies.sweep.steps import _FEATURISER
 
     (front,) = plan.groups[name]
     points = [plan.jobs[job] for job in plan.jobs[front].state_point["points"]]
@@ -121,7 +121,7 @@ def fits(rows):
 
 
 def main(argv=None):
-    from anisoap_pipeline.analysis.sweep import FRAME_OVERHEAD
+    from anisoap_pipeline.studies.sweep.analysis import FRAME_OVERHEAD
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sweeps", nargs="*", help="names under studies.sweep.sweeps (default: all planned)")

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from anisoap_pipeline.calculators import plane_spacings
-from anisoap_pipeline.coarse_grain import coarse_grain, find_molecules
-from anisoap_pipeline.datasets.benzene import (
+from anisoap_pipeline.studies.benzene.calculators import plane_spacings
+from anisoap_pipeline.studies.benzene.coarse_grain import coarse_grain, find_molecules
+from anisoap_pipeline.studies.benzene.data import (
     MIN_CONTACTS,
     augment_crystals,
     benzene_molecule,

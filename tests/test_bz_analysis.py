@@ -8,8 +8,8 @@ import pytest
 from ase import Atoms
 
 from anisoap_pipeline import plots
-from anisoap_pipeline.analysis.baselining import baseline_and_correct, numerical_rank
-from anisoap_pipeline.analysis.benzene import compare_regressions, gfre_point
+from anisoap_pipeline.studies.benzene.baselining import baseline_and_correct, numerical_rank
+from anisoap_pipeline.studies.benzene.analysis import compare_regressions, gfre_point
 from anisoap_pipeline.analysis.pcovr import pcovr_losses, pcovr_map, write_chemiscope
 from anisoap_pipeline.analysis.regression import split
 

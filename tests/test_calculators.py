@@ -8,8 +8,8 @@ import pytest
 from ase import Atoms
 from ase.io import read
 
-from anisoap_pipeline import calculators
-from anisoap_pipeline.calculators import (
+from anisoap_pipeline.studies.benzene.plan import calculators
+from anisoap_pipeline.studies.benzene.calculators import (
     baselined_energy,
     label_energies,
     label_key,

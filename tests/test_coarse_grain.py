@@ -7,7 +7,7 @@ from ase.build import molecule
 from ase.io import read
 from scipy.spatial.transform import Rotation
 
-from anisoap_pipeline.coarse_grain import (
+from anisoap_pipeline.studies.benzene.coarse_grain import (
     ELLIPSOID_NUMBER,
     coarse_grain,
     coarse_grain_frames,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from anisoap_pipeline.analysis.force_fit import fit_linear_potential, fit_with, force_learning_curve
+from anisoap_pipeline.studies.gay_berne.potential import fit_linear_potential, fit_with, force_learning_curve
 
 
 def synthetic(n_frames=40, n_features=6, seed=1):

@@ -5,7 +5,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from anisoap_pipeline.contact import contact_function, shape_matrix
-from anisoap_pipeline.datasets.gay_berne import (
+from anisoap_pipeline.studies.gay_berne.data import (
     DEFAULT_CUTOFF,
     PAPER_SEMIAXES,
     curvature_well_depths,

@@ -6,14 +6,14 @@ from scipy.spatial.transform import Rotation
 
 from anisoap_pipeline.contact import contact_function as reference_contact
 from anisoap_pipeline.contact import shape_matrix
-from anisoap_pipeline.datasets.liquid_crystals import generate_configuration
-from anisoap_pipeline.hard_ellipsoid_mc import (
+from anisoap_pipeline.studies.liquid_crystals.data import generate_configuration
+from anisoap_pipeline.studies.liquid_crystals.hard_ellipsoid_mc import (
     CompressionError,
     compress,
     contact_function,
     count_overlaps,
 )
-from anisoap_pipeline.order_parameters import layer_order, nematic_order
+from anisoap_pipeline.studies.liquid_crystals.order_parameters import layer_order, nematic_order
 
 from .test_liquid_crystals import pair_contacts
 

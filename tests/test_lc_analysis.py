@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from anisoap_pipeline import plots, summary, tracking
-from anisoap_pipeline.analysis.liquid_crystals import (
+from anisoap_pipeline.studies.liquid_crystals.analysis import (
     REPRESENTATIONS,
     compare_representations,
 )
@@ -145,7 +145,7 @@ def test_compare_representations_scores_shapes_and_rejects_bad_input():
 def test_radial_spectrum_is_independent_of_max_angular():
     # the workflow featurises nu = 1 with max_angular = 0: it must equal the l = 0 part at max_angular = 6
     from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
-    from anisoap_pipeline.datasets.liquid_crystals import generate_configuration
+    from anisoap_pipeline.studies.liquid_crystals.data import generate_configuration
 
     frames = [generate_configuration(phase, 0.6, n_particles=40, seed=2) for phase in ("nematic", "smectic")]
     spectra = [

@@ -6,7 +6,7 @@ from scipy.integrate import quad
 from scipy.spatial.transform import Rotation
 
 from anisoap_pipeline.contact import contact_function, shape_matrix
-from anisoap_pipeline.datasets.liquid_crystals import (
+from anisoap_pipeline.studies.liquid_crystals.data import (
     PERFECT_ALIGNMENT_S,
     PlacementError,
     generate_configuration,
@@ -17,7 +17,7 @@ from anisoap_pipeline.datasets.liquid_crystals import (
     sample_orientations,
 )
 from anisoap_pipeline.frames import get_diameters, get_quaternions, validate_frames
-from anisoap_pipeline.order_parameters import layer_order, long_axes, nematic_order
+from anisoap_pipeline.studies.liquid_crystals.order_parameters import layer_order, long_axes, nematic_order
 
 N = 150
 

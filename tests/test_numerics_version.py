@@ -29,7 +29,7 @@ def fingerprint(values):
 
 
 def dimers():
-    from anisoap_pipeline.datasets.gay_berne import sample_dimers
+    from anisoap_pipeline.studies.gay_berne.data import sample_dimers
 
     return sample_dimers(8, seed=3, h_min=-0.05, h_max=1.5)
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from ase import Atoms
 
-from anisoap_pipeline.analysis.sweep import FRAME_OVERHEAD, featurisation_cost
+from anisoap_pipeline.studies.sweep.analysis import FRAME_OVERHEAD, featurisation_cost
 from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
 from anisoap_pipeline.anisoap.operation_count import PAIR_SETUP, TERMS, operation_count
 

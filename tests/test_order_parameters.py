@@ -6,7 +6,7 @@ from ase import Atoms
 from scipy.spatial.transform import Rotation
 from scipy.special import sph_harm_y
 
-from anisoap_pipeline.order_parameters import layer_order, long_axes, nematic_order, steinhardt
+from anisoap_pipeline.studies.liquid_crystals.order_parameters import layer_order, long_axes, nematic_order, steinhardt
 
 
 def frame(positions, cell=None, quaternions=None, info=None):

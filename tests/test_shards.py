@@ -92,8 +92,8 @@ def _gathered(tmp_path, monkeypatch, name, config, steps):
 
 def test_dimers_and_configurations_gather_to_the_unsharded_bytes(tmp_path, monkeypatch):
     """Shard sizes 1 and 3 give the same files, byte for byte, as one call writing every item."""
-    from anisoap_pipeline.datasets.gay_berne import sample_dimers
-    from anisoap_pipeline.datasets.liquid_crystals import generate_dataset
+    from anisoap_pipeline.studies.gay_berne.data import sample_dimers
+    from anisoap_pipeline.studies.liquid_crystals.data import generate_dataset
     from anisoap_pipeline.frames import write_frames
 
     lc = {"n_nematic": 2, "n_smectic": 2, "n_particles": 40, "packing_fraction": 0.12, "method": "rsa"}
@@ -145,7 +145,7 @@ def test_crystals_and_labels_gather_bit_identically(tmp_path, monkeypatch):
 
 def test_label_gather_offsets_failures_and_checks_the_reference(tmp_path):
     """A failure in the second shard is listed by its index among all crystals."""
-    from anisoap_pipeline.calculators import gather_labels, save_labels
+    from anisoap_pipeline.studies.benzene.calculators import gather_labels, save_labels
 
     def shard(path, energies, reference=-10.0):
         energies = np.array(energies)

@@ -7,7 +7,7 @@ from ase.build import molecule
 from ase.io import read
 from scipy.spatial.transform import Rotation
 
-from anisoap_pipeline.soap import soap_calculator, soap_power_spectrum
+from anisoap_pipeline.studies.benzene.soap import soap_calculator, soap_power_spectrum
 
 
 @pytest.fixture(scope="module")

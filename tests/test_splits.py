@@ -92,7 +92,7 @@ def test_summarise_leaves_out_non_finite():
 
 def test_benzene_statistics_start_at_the_paper_split():
     """gfre_over_splits and regressions_over_splits: split 0 equals the single-split functions."""
-    from anisoap_pipeline.analysis.benzene import compare_regressions, gfre_over_splits, gfre_point
+    from anisoap_pipeline.studies.benzene.analysis import compare_regressions, gfre_over_splits, gfre_point
 
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(40, 4)), rng.normal(size=(40, 6))
@@ -100,7 +100,7 @@ def test_benzene_statistics_start_at_the_paper_split():
     assert stats["values"][0] == gfre_point(X, Y, 3)["gfre"] and stats["n"] == 3
     assert stats["values"][1] == gfre_point(X, Y, 4)["gfre"]
 
-    from anisoap_pipeline.analysis.benzene import regressions_over_splits
+    from anisoap_pipeline.studies.benzene.analysis import regressions_over_splits
 
     y = X @ rng.normal(size=4) + 0.1 * rng.normal(size=40)
     protocol = {"alphas": regression.alpha_grid(-4, 2, 4), "cv_folds": 3, "seed": 0}

@@ -87,7 +87,7 @@ def test_force_fit_plan(test_config):
 
 def test_liquid_crystal_cutoffs(test_config):
     """Every cutoff analyses the L/D = 3 set (Steinhardt and AniSOAP at that cutoff); the mixed set the first."""
-    from anisoap_pipeline.studies import liquid_crystals
+    from anisoap_pipeline.studies.liquid_crystals.plan import plan as liquid_crystals
 
     plan = studies.plan(test_config, basedir=str(ROOT))
     analyses = plan.groups["liquid_crystals.cutoffs"]

@@ -12,7 +12,7 @@ from ase import Atoms
 from ase.io import write
 
 from anisoap_pipeline import studies, summary, tracking
-from anisoap_pipeline.analysis.sweep import (
+from anisoap_pipeline.studies.sweep.analysis import (
     KIND,
     best_per_budget,
     default_budgets,
@@ -356,7 +356,7 @@ def test_a_user_file_end_to_end(tmp_path):
 
 def test_grid_axes_are_the_schema_grid(config):
     """Every grid axis of the plan is a key of the schema's grid (and nothing else but the flag)."""
-    from anisoap_pipeline.studies.sweep import GRID_AXES
+    from anisoap_pipeline.studies.sweep.plan import GRID_AXES
 
     grid = config["studies"]["sweep"]["sweeps"]["gay_berne_dimers"]["grid"]
     assert set(grid) == set(GRID_AXES) | {"subtract_center_contribution"}

@@ -7,7 +7,7 @@ set of hyperparameters on one set of frames, read off the kernels' loops. It
 depends only on the hyperparameters, the frames and the neighbour lists at
 the cutoff, so it is the same number on every machine, at every load and
 thread count: the cost axis of the cost–accuracy sweeps
-(:mod:`anisoap_pipeline.analysis.sweep`). ``benchmarks/sweep_cost.py``
+(:mod:`anisoap_pipeline.studies.sweep.analysis`). ``benchmarks/sweep_cost.py``
 checks that it ranks the grid points as their measured CPU time does and
 fits the nanoseconds per flop that turn it into seconds (BENCHMARKS.md).
 

@@ -1,46 +1,52 @@
-"""The studies as plans: ``studies.<study>.plan(study_config) -> Plan``.
+"""The studies: one folder each, ``anisoap_pipeline/studies/<study>/``.
 
-Each module turns its block of the validated config (``studies.<study>``)
-into the state points of its jobs with their parent links, its final targets
-and its summary-row file (:class:`~anisoap_pipeline.studies.plan.Plan`); it
-also checks the settings the JSON schema cannot (``validate``), so a bad
-config fails before any job starts, naming the key. The workflow builds one
-plan of every study the config runs (:func:`plan`).
+A study's folder holds everything it owns: ``plan.py`` (``validate(config)``
+and ``plan(config, basedir) -> Plan``: its state points, parent links and
+report), ``steps.py`` (its step records and handlers), ``report.py`` (its
+report record and handler), and its data generation, analysis, ``figures.py``
+and ``summary.py`` (rows beside the paper's). The config block
+``studies.<study>`` (and its schema) names it; nothing else registers it: the
+workflow plans every study of the config (:func:`plan`), the command line
+finds every step record (:func:`anisoap_pipeline.steps.registry`).
 """
 
-from . import benzene, gay_berne, liquid_crystals, sweep
-from .plan import ConfigError, Job, Plan, file_sha256, grid
+import importlib
 
-__all__ = ["STUDIES", "ConfigError", "Job", "Plan", "file_sha256", "grid", "plan", "selected"]
+from ..plan import ConfigError, Plan
 
-#: Study name -> module with ``plan(study_config)``, in the order they run.
-STUDIES = {"gay_berne": gay_berne, "liquid_crystals": liquid_crystals, "benzene": benzene, "sweep": sweep}
+__all__ = ["plan", "selected", "study_plan"]
 
 
 def selected(config):
-    """Names of the studies a config runs: ``only`` if set, else every enabled study.
+    """Names of the studies a config runs, in config order: ``only`` if set, else every enabled study.
 
     Raises
     ------
     ConfigError
         If ``only`` names a study that is not enabled.
     """
+    studies = config["studies"]
     only = config.get("only")
     if only is None:
-        return [name for name in STUDIES if config["studies"][name]["enabled"]]
-    disabled = [name for name in only if not config["studies"][name]["enabled"]]
+        return [name for name, block in studies.items() if block["enabled"]]
+    disabled = [name for name in only if not studies[name]["enabled"]]
     if disabled:
         raise ConfigError("only", f"{disabled} not enabled in studies")
-    return [name for name in STUDIES if name in only]
+    return [name for name in studies if name in only]
+
+
+def study_plan(name):
+    """The ``plan`` module of study ``name`` (``anisoap_pipeline.studies.<name>.plan``)."""
+    return importlib.import_module(f"{__name__}.{name}.plan")
 
 
 def plan(config, basedir="."):
-    """One plan of every study the config runs (:func:`selected`).
+    """One plan of every study the config runs (:func:`selected`), in config order.
 
     Parameters
     ----------
     config : dict
-        The whole validated config (defaults filled).
+        The whole validated config (defaults filled, :func:`anisoap_pipeline.config.load_config`).
     basedir : str, optional
         Folder relative file names are relative to (the Snakefile's).
 
@@ -50,5 +56,5 @@ def plan(config, basedir="."):
     """
     whole = Plan()
     for name in selected(config):
-        whole.merge(STUDIES[name].plan(config["studies"][name], basedir))
+        whole.merge(study_plan(name).plan(config["studies"][name], basedir))
     return whole

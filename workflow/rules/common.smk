@@ -1,19 +1,20 @@
-# Plan -> rules glue, shared by every rules file.
+# The rules, generated: one per step record, one per report of the plan, and the summary.
 #
-# The studies' plans (anisoap_pipeline/studies/<study>.py) decide every state
-# point and its parent links in Python; here they become rules. A job rule's
-# wildcard {job} is a signac job id, constrained to the ids of the rule's own
-# step (several rules write workspace/{job}/metrics.json); its inputs are its
-# parents' artifacts (job_inputs), its outputs its step's artifacts
-# (job_outputs), both from anisoap_pipeline.tracking.ARTIFACTS. Nothing is
-# written at parse time; the jobs are initialised on disk when the run starts
-# (onstart in the Snakefile), so a dry run writes nothing.
+# The studies' plans (anisoap_pipeline/studies/<study>/plan.py) decide every state
+# point, its parent links and its reports; the step records
+# (anisoap_pipeline/steps.Step, beside each handler) decide how a step runs.
+# A job rule's wildcard {job} is a signac job id, constrained to the ids of the
+# rule's own step; its inputs are its parents' artifacts (job_inputs), its outputs
+# its step's artifacts and metrics.json. Nothing is written at parse time; the jobs
+# are initialised on disk when the run starts (onstart in the Snakefile), so a dry
+# run writes nothing.
 
-import os
+import shlex
 
 from anisoap_pipeline import studies, tracking
+from anisoap_pipeline.steps import registry, reports
 
-#: Every job of every study the config runs (validated semantically first).
+#: Every job and report of every study the config runs (validated semantically first).
 PLAN = studies.plan(config, basedir=workflow.basedir)
 
 #: Conda environment of every rule (used with --software-deployment-method
@@ -24,22 +25,9 @@ PIPELINE_ENV = "../envs/anisoap-pipeline.yaml"
 NO_JOB = "(?!x)x"
 
 
-def job_pattern(step):
-    """wildcard_constraints regex matching exactly the job ids of a step."""
-    return "|".join(PLAN.ids(step)) or NO_JOB
-
-
 def job_inputs(wildcards):
     """Input function of every job rule: {parent key: parent artifacts, files: user files}."""
     return PLAN.inputs(wildcards.job, tracking.artifacts)
-
-
-def job_outputs(step):
-    """Named outputs of a job rule: the step's artifacts, then metrics.json (written last)."""
-    return {
-        **{name: f"workspace/{{job}}/{file}" for name, file in tracking.ARTIFACTS[step].items()},
-        "metrics": f"workspace/{{job}}/{tracking.METRICS_FILE}",
-    }
 
 
 def job_label(wildcards):
@@ -48,15 +36,105 @@ def job_label(wildcards):
 
 
 def job_threads(wildcards):
-    """Threads (MPI ranks for featurize) of a job, from its study's config."""
+    """Threads (MPI ranks, worker processes) of a job, from its study's config."""
     return PLAN.jobs[wildcards.job].threads
 
 
-def job_shards(wildcards):
-    """Job ids of the shards a gather job concatenates, in item order (none for an unsharded dataset)."""
-    return list(PLAN.jobs[wildcards.job].parents.get("shards", ()))
+def job_command(step):
+    """The command of a step's jobs, `anisoap-pipeline <step> JOB`, under MPI if the step says so.
+
+    A params function: Snakemake evaluates a rule's shell command when the job
+    runs, so what depends on the loop's step is bound here.
+    """
+
+    def command(wildcards, threads, resources):
+        words = ["anisoap-pipeline", step.name, wildcards.job]
+        if step.mpi:
+            words = [resources.mpi, "-n", str(resources.tasks), *words, "--no-progress"]
+        elif step.threads:
+            words += ["--threads", str(threads)]
+        return shlex.join(words)
+
+    return command
 
 
-def job_log(step):
-    """Log of a job step: logs/<step>/{job}.log."""
-    return f"logs/{step}/{{job}}.log"
+def report_output(plan_report, path):
+    """A report's file, with its caption if workflow/report/<study>/<file name>.rst exists."""
+    caption = f"{workflow.basedir}/workflow/report/{plan_report.study}/{os.path.basename(path)}.rst"
+    if not os.path.exists(caption):
+        return path
+    return report(path, caption=caption, category=reports()[plan_report.verb].category,
+                  subcategory=plan_report.name or None)
+
+
+for step in registry().values():
+
+    rule:
+        name: step.name
+        input:
+            unpack(job_inputs),
+        output:
+            **{name: f"workspace/{{job}}/{file}" for name, file in step.artifacts.items()},
+            metrics=f"workspace/{{job}}/{tracking.METRICS_FILE}",
+        log:
+            f"logs/{step.name}/{{job}}.log",
+        params:
+            label=job_label,
+            command=job_command(step),
+        message:
+            "{params.label}"
+        wildcard_constraints:
+            job="|".join(PLAN.ids(step.name)) or NO_JOB,
+        threads: job_threads if step.threads else 1
+        priority: step.priority
+        resources:
+            runtime=step.runtime,
+            mem_mb=step.mem_mb,
+            **({"mpi": "mpiexec", "tasks": job_threads} if step.mpi else {}),
+        conda:
+            PIPELINE_ENV
+        shell:
+            "{params.command} 2> {log:q}"
+
+
+for plan_report in PLAN.reports:
+
+    rule:
+        name: plan_report.rule
+        input:
+            [f"workspace/{job}/{file}" for ids in plan_report.groups.values() for job in ids
+             for file in tracking.artifacts(PLAN.jobs[job].step)],
+        output:
+            [report_output(plan_report, path) for path in plan_report.files],
+        log:
+            plan_report.log,
+        params:
+            command=shlex.join([
+                "anisoap-pipeline", plan_report.verb, plan_report.directory,
+                *(word for name, ids in plan_report.groups.items() for word in ("--group", name, *ids))]),
+        resources:
+            runtime=reports()[plan_report.verb].runtime,
+            mem_mb=reports()[plan_report.verb].mem_mb,
+        conda:
+            PIPELINE_ENV
+        shell:
+            "{params.command} 2> {log:q}"
+
+
+rule summary:
+    """Merge the studies' summary rows into results/summary.md (flagging rows of older revisions)."""
+    input:
+        PLAN.summary_rows,
+    output:
+        report("results/summary.md", caption="../report/summary.rst", category="Summary"),
+    log:
+        "logs/summary.log",
+    params:
+        configs=workflow.configfiles,
+    resources:
+        runtime=5,
+        mem_mb=1000,
+    conda:
+        PIPELINE_ENV
+    shell:
+        "anisoap-pipeline summary {input:q} --output {output:q} --config {params.configs:q} 2> {log:q}"

@@ -1,1 +1,0 @@
-"""Dataset generators: Gay-Berne dimers, liquid-crystal phases, benzene crystals."""

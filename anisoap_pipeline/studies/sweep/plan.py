@@ -1,0 +1,180 @@
+"""Plan of the cost–accuracy sweeps (beyond the paper; issue 11).
+
+Each named sweep under ``studies.sweep.sweeps`` featurises one dataset at
+every point of a grid of AniSOAP hyperparameters (every setting of ``grid``
+given as a list is an axis) and fits one ridge model per target at each::
+
+    dataset ─ sweep_point (one per grid point) ─ sweep_front
+    report: results/sweep/<name>/{pareto.png,pareto.csv,best_per_budget.csv,
+            learning_curves.png,summary_rows.json}
+
+The dataset is a parent job built by the built-in studies' own steps
+(``dimers`` and ``configurations``, gathered from their shards; ``crystals`` + ``coarse_grain`` of an
+all-atom benzene crystal file such as the real PBE-TS set) or the user's own
+file of ellipsoid frames (``source: file``), read by every grid point as a
+plan input whose content hash is in the state point. A grid point
+(``sweep_point``) records its features, predictions, test RMSE and R² per
+target, feature count and the measured cost; ``sweep_front`` finds the
+Pareto fronts, the best point per cost budget and the learning curves of the
+points on the cost front.
+"""
+
+import os
+import warnings
+
+from ..gay_berne import plan as gay_berne
+from ..benzene.plan import FILE_DIAMETERS
+from ...plan import ConfigError, Plan, file_sha256, grid
+
+__all__ = ["GRID_AXES", "plan", "validate"]
+
+STUDY = "sweep"
+#: Featuriser settings of ``grid`` that may be axes (lists), in the order of a label.
+GRID_AXES = ("body_order", "max_angular", "max_radial", "radial_gaussian_width", "cutoff", "diameters")
+#: Files of ``results/sweep/<name>/`` written by the report.
+OUTPUTS = ("pareto.png", "pareto.csv", "best_per_budget.csv", "learning_curves.png")
+#: Sources whose frames come from a file.
+FILE_SOURCES = ("file", "benzene_crystals")
+_GREEK = {"body_order": "ν", "max_angular": "l_max", "max_radial": "n_max", "radial_gaussian_width": "σ",
+          "cutoff": "r_c", "diameters": "d"}
+
+
+def _selected(config):
+    only = config["only"]
+    if only is None:
+        return list(config["sweeps"])
+    unknown = [name for name in only if name not in config["sweeps"]]
+    if unknown:
+        raise ConfigError(f"studies.{STUDY}.only", f"{unknown} are not sweeps (sweeps: {sorted(config['sweeps'])})")
+    return list(only)
+
+
+def _filename(data, basedir):
+    return os.path.normpath(os.path.join(basedir, data["filename"]))
+
+
+def validate(config, basedir="."):
+    """Reject settings that pass the schema but cannot give a meaningful sweep.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key: ``only`` naming no sweep; no sweep to run; a file
+        source without ``filename``, or whose file is absent and not
+        ``optional``; a ``stop`` not after ``start``; a Gay-Berne dataset the
+        Gay-Berne study would reject; ``train_sizes`` all below ``cv_folds``.
+    """
+    names = _selected(config)
+    if not names:
+        raise ConfigError(f"studies.{STUDY}.sweeps", "no sweep: add one, or set studies.sweep.enabled: false")
+    for name in names:
+        sweep, key = config["sweeps"][name], f"studies.{STUDY}.sweeps.{name}"
+        data = sweep["dataset"]
+        if data["source"] in FILE_SOURCES:
+            if not data.get("filename"):
+                raise ConfigError(f"{key}.dataset.filename", f"source {data['source']!r} needs a filename")
+            path = _filename(data, basedir)
+            if not os.path.isfile(path) and not data["optional"]:
+                raise ConfigError(f"{key}.dataset.filename", f"{path} does not exist (set optional: true to "
+                                                             "skip the sweep when it is absent)")
+            if data["stop"] is not None and data["stop"] <= data["start"]:
+                raise ConfigError(f"{key}.dataset.stop", f"{data['stop']} selects no frame after start "
+                                                         f"{data['start']}")
+        elif data["source"] == "gay_berne":
+            try:
+                gay_berne.validate({"dataset": data["gay_berne"]})
+            except ConfigError as error:
+                suffix = error.key.rsplit(".", 1)[-1]
+                raise ConfigError(f"{key}.dataset.gay_berne.{suffix}",
+                                  str(error).split(": ", 1)[1]) from None
+        if max(sweep["learning_curve"]["train_sizes"]) < sweep["ridge"]["cv_folds"]:
+            raise ConfigError(f"{key}.learning_curve.train_sizes",
+                              f"every size is below cv_folds ({sweep['ridge']['cv_folds']})")
+
+
+def _dataset(p, name, data, basedir):
+    """Add the sweep's dataset job(s); return (state-point keys of the frames, files read)."""
+    source = data["source"]
+    if source == "gay_berne":
+        params = dict(data["gay_berne"])
+        shard_size = params.pop("shard_size")
+        return {"dataset": p.add_sharded("dimers", f"n_dimers={params['n_dimers']} seed={params['seed']}",
+                                         params["n_dimers"], shard_size, **params)}, ()
+    if source == "liquid_crystals":
+        params = dict(data["liquid_crystals"])
+        shard_size = params.pop("shard_size")
+        return {"dataset": p.add_sharded("configurations", f"L/D={params['aspect_ratio']:g} seed={params['seed']}",
+                                         params["n_nematic"] + params["n_smectic"], shard_size, **params)}, ()
+    path = _filename(data, basedir)
+    selection = {"start": data["start"], "stop": data["stop"], "stride": data["stride"]}
+    details = f"file={os.path.basename(path)}[{data['start']}:{data['stop']}:{data['stride']}]"
+    if source == "benzene_crystals":  # all-atom crystals -> one ellipsoid per molecule
+        crystals = p.add("crystals", details, files=[path], source="file", filename=path, **selection,
+                         sha256=file_sha256(path))
+        return {"dataset": p.add("coarse_grain", "one ellipsoid per molecule", crystals=crystals,
+                                 diameters=FILE_DIAMETERS)}, ()
+    return {"frames": path, **selection, "sha256": file_sha256(path)}, (path,)
+
+
+def _details(name, point):
+    parts = [name]
+    for axis in GRID_AXES:
+        value = point.get(axis)
+        if value is None or (axis == "max_angular" and point["body_order"] == 1):
+            continue
+        text = ",".join(f"{v:g}" for v in value) if isinstance(value, list) else f"{value:g}"
+        parts.append(f"{_GREEK[axis]}={text}")
+    return " ".join(parts)
+
+
+def plan(config, basedir="."):
+    """State points, targets and summary rows of the sweeps.
+
+    Parameters
+    ----------
+    config : dict
+        ``studies.sweep`` of the validated config (defaults filled).
+    basedir : str, optional
+        Folder that relative file names are relative to (the Snakefile's).
+
+    Returns
+    -------
+    Plan
+        One report per sweep, named after it; its group ``front``: the sweep's ``sweep_front`` job.
+
+    Warns
+    -----
+    UserWarning
+        For each ``optional`` sweep skipped because its file is absent.
+    """
+    from .analysis import KIND
+
+    validate(config, basedir)
+    p = Plan(STUDY)
+    for name in _selected(config):
+        sweep = config["sweeps"][name]
+        data = sweep["dataset"]
+        if data["source"] in FILE_SOURCES and not os.path.isfile(_filename(data, basedir)):
+            warnings.warn(f"sweep {name!r} skipped: {_filename(data, basedir)} is absent "
+                          f"(studies.{STUDY}.sweeps.{name}.dataset.optional)", stacklevel=2)
+            continue
+        frames, files = _dataset(p, name, data, basedir)
+        settings = dict(sweep["grid"])
+        subtract = settings.pop("subtract_center_contribution")
+        protocol = {"targets": sweep["targets"], "per_particle": data["per_particle"], **sweep["ridge"]}
+        points = []
+        for point in grid(**{axis: settings[axis] for axis in GRID_AXES}):
+            body_order = point.pop("body_order")
+            if body_order == 1:  # the radial spectrum is l = 0 alone: a larger max_angular only costs
+                point["max_angular"] = 0
+            if point["diameters"] is None:
+                del point["diameters"]
+            points.append(p.add("sweep_point", _details(name, {"body_order": body_order, **point}), files=files,
+                                **frames, kind=KIND[body_order], **point,
+                                subtract_center_contribution=subtract, **protocol))
+        points = list(dict.fromkeys(points))  # ν = 1 points differing only in max_angular are one job
+        budgets = sweep["budgets"]
+        front = p.add("sweep_front", f"{name} {len(points)} points", points=points, budgets=budgets,
+                      **sweep["learning_curve"])
+        p.report("sweep_report", OUTPUTS, name=name, front=[front])
+    return p
