@@ -78,7 +78,7 @@ def dataset_frames(plan, point):
 
 def measure(plan, name, repeats):
     """Per grid point of sweep ``name``: label, ν, measured µs per centre, kflop per centre, counts."""
-    from anisoap_pipeline.studies.sweep.analysis import BODY_ORDER, featurisation_cost, timed_features
+    from anisoap_pipeline.studies.sweep.analysis import CORRELATION_ORDER, featurisation_cost, timed_features
     from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
     from anisoap_pipeline.frames import read_frames, write_frames
     from anisoap_pipeline.studies.sweep.steps import _FEATURISER
@@ -98,7 +98,7 @@ def measure(plan, name, repeats):
         calculator = EllipsoidalDensityProjection(**{key: sp[key] for key in _FEATURISER})
         _, timing = timed_features(calculator, frames, sp["kind"], repeats, diameters=sp.get("diameters"))
         cost = featurisation_cost(calculator, frames, sp["kind"], diameters=sp.get("diameters"))
-        rows.append({"label": point.details.split(" ", 1)[1], "body_order": BODY_ORDER[sp["kind"]],
+        rows.append({"label": point.details.split(" ", 1)[1], "correlation_order": CORRELATION_ORDER[sp["kind"]],
                      "us": timing["us_per_centre"], "kflop": cost["kflop_per_centre"], "cpu_s": timing["cpu_s"],
                      "flop": cost["flop"], "n_frames": cost["n_frames"], "terms": cost["terms"]})
         print(f"  {point.details:55s} {timing['us_per_centre']:8.2f} µs/centre {cost['kflop_per_centre']:9.2f} "
@@ -138,7 +138,7 @@ def main(argv=None):
     for name, rows in results.items():
         for r in sorted(rows, key=lambda r: r["kflop"]):
             counted = r["flop"] / (r["flop"] + FRAME_OVERHEAD * r["n_frames"])
-            print(f"| {name} | {r['label']} | {r['body_order']} | {r['us']:.1f} | {r['kflop']:.1f} | "
+            print(f"| {name} | {r['label']} | {r['correlation_order']} | {r['us']:.1f} | {r['kflop']:.1f} | "
                   f"{100 * counted:.0f} % | {1e3 * r['us'] / r['kflop']:.2f} |")
     print(f"\nFRAME_OVERHEAD = {FRAME_OVERHEAD:,} flop-equivalents per frame (fixed in code)\n")
     print("| sweep | points | Spearman ρ (time, cost) | ns per kflop of cost | fit: ns/flop | fit: µs/frame | "

@@ -60,7 +60,7 @@ def test_deterministic_and_independent_of_threads():
     assert first["flop"] + FRAME_OVERHEAD * len(frames) == pytest.approx(1e3 * first["kflop_per_frame"] * len(frames))
 
 
-def test_monotone_in_max_angular_max_radial_and_body_order():
+def test_monotone_in_max_angular_max_radial_and_correlation_order():
     frames = ellipsoid_frames(5)
     kinds = ("radial_spectrum", "power_spectrum", "bispectrum")
 

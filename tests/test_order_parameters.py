@@ -164,7 +164,7 @@ def test_nematic_order():
 
 
 def test_order_parameters_do_not_depend_on_threads():
-    """Issue 10.12: bitwise the same S and q_l whatever freud's thread count."""
+    """Bitwise the same S and q_l whatever freud's thread count."""
     import freud
 
     rng = np.random.default_rng(5)

@@ -1,15 +1,16 @@
 """The studies' plans: counts, parent links, job ids, semantic config checks (no Snakemake, milliseconds)."""
 
 import copy
+import dataclasses
 from pathlib import Path
 
 import pytest
 import yaml
-from snakemake.utils import validate
 
 from anisoap_pipeline import studies, tracking
-from anisoap_pipeline.steps import NUMERICS_VERSION
-from anisoap_pipeline.studies import ConfigError, Plan
+from anisoap_pipeline.config import load_config
+from anisoap_pipeline.plan import ConfigError, Plan
+from anisoap_pipeline.steps import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = str(ROOT / "config/schema.yaml")
@@ -17,13 +18,7 @@ SCHEMA = str(ROOT / "config/schema.yaml")
 
 def load(name="test.yaml", **changes):
     """A config file merged over config/config.yaml, validated (defaults filled)."""
-    from snakemake.utils import update_config
-
-    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
-    update_config(config, yaml.safe_load((ROOT / "config" / name).read_text()))
-    update_config(config, changes)
-    validate(config, SCHEMA)
-    return config
+    return load_config(ROOT / "config" / name, overrides=changes)
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +49,12 @@ def test_counts_of_the_test_config(test_config):
         "crystals_shard": 2, "crystals": 1, "label_shard": 2, "label": 1, "coarse_grain": 1, "soap": 1, "featurize": 2, "gfre": 2,
         "regression": 1, "baseline": 1, "pcovr": 1}
     sweeps = plan.summary_rows[3:]  # the benzene_pbe_ts sweep needs ../shared (tests/test_sweep.py)
-    # figures, tables, a chemiscope file; 2 force figures; GFRE against cutoff
-    assert len(plan.targets) == 4 + 2 + 7 + 9 + 4 * len(sweeps)
+    # figures, tables, a chemiscope file; 2 force figures; GFRE against cutoff; each report's summary rows
+    assert len(plan.targets) == (4 + 2 + 1) + (7 + 1) + (9 + 1) + (4 + 1) * len(sweeps)
+    assert set(plan.summary_rows) <= set(plan.targets)
+    assert [(report.verb, report.name) for report in plan.reports] == [
+        ("gay_berne_report", ""), ("liquid_crystals_report", ""), ("benzene_report", ""),
+        *(("sweep_report", path.split("/")[2]) for path in sweeps)]
     assert plan.summary_rows[:3] == [f"results/{name}/summary_rows.json"
                                      for name in ("gay_berne", "liquid_crystals", "benzene")]
     assert sweeps[0] == "results/sweep/gay_berne_dimers/summary_rows.json"
@@ -90,7 +89,8 @@ def test_liquid_crystal_cutoffs(test_config):
     from anisoap_pipeline.studies.liquid_crystals.plan import plan as liquid_crystals
 
     plan = studies.plan(test_config, basedir=str(ROOT))
-    analyses = plan.groups["liquid_crystals.cutoffs"]
+    (report,) = [report for report in plan.reports if report.study == "liquid_crystals"]
+    analyses = report.groups["main"]
     main = plan.ids("configurations", "liquid_crystals")[0]
     for analysis, cutoff in zip(analyses, [3.0, 2.5], strict=True):
         sp = plan.jobs[analysis].state_point
@@ -98,13 +98,17 @@ def test_liquid_crystal_cutoffs(test_config):
                    for job in sp[key]]
         assert {(parent["cutoff"], parent["dataset"]) for parent in parents} == {(cutoff, main)}
     (mixed,) = set(plan.ids("compare_representations", "liquid_crystals")) - set(analyses)
+    assert report.groups["mixed"] == (mixed,)
     assert {plan.jobs[job].state_point["cutoff"] for job in plan.jobs[mixed].state_point["order"]} == {3.0}
-    assert "gfre_cutoffs" in liquid_crystals.figures(plan)
+    assert "gfre_cutoffs.png" in report.outputs
+    assert "results/liquid_crystals/gfre_cutoffs.png" in plan.targets
     one = copy.deepcopy(test_config)
     one["studies"]["liquid_crystals"]["cutoff"] = 3.0  # a scalar: one cutoff, the jobs of the first
-    single = studies.plan(one, basedir=str(ROOT))
+    single = liquid_crystals(one["studies"]["liquid_crystals"], basedir=str(ROOT))
     assert set(single.ids("compare_representations")) == {analyses[0], mixed}
-    assert "gfre_cutoffs" not in liquid_crystals.figures(single)
+    (single_report,) = single.reports
+    assert single_report.groups == {"main": (analyses[0],), "mixed": (mixed,)}
+    assert "gfre_cutoffs.png" not in single_report.outputs
 
 
 def test_default_and_paper_sizes():
@@ -118,7 +122,7 @@ def test_parent_links_are_the_state_points_job_ids(test_config):
     plan = studies.plan(test_config, basedir=str(ROOT))
     for job in plan.jobs.values():
         assert job.id == tracking.state_point_id(job.state_point)
-        assert job.state_point["numerics"] == NUMERICS_VERSION[job.step]
+        assert job.state_point["numerics"] == registry()[job.step].numerics
         for key, parents in job.parents.items():
             assert all(parent in plan.jobs for parent in parents), (job.label, key)
             if key in job.state_point:
@@ -166,7 +170,8 @@ def test_a_config_change_changes_exactly_the_dependent_job_ids(test_config):
 
 def test_numerics_version_changes_the_step_and_its_descendants(test_config, monkeypatch):
     before = studies.plan(test_config, basedir=str(ROOT))
-    monkeypatch.setitem(NUMERICS_VERSION, "coarse_grain", NUMERICS_VERSION["coarse_grain"] + 1)
+    step = registry()["coarse_grain"]
+    monkeypatch.setitem(registry(), "coarse_grain", dataclasses.replace(step, numerics=step.numerics + 1))
     after = studies.plan(test_config, basedir=str(ROOT))
     moved = {before.jobs[job].step for job in set(before.jobs) - set(after.jobs) if before.jobs[job].study == "benzene"}
     assert moved == {"coarse_grain", "featurize", "gfre", "regression", "baseline", "pcovr"}
@@ -257,7 +262,7 @@ def test_the_default_config_does_not_contradict_the_schema_defaults():
 
 def test_plan_api_refuses_unknown_steps_and_parents():
     plan = Plan("demo")
-    with pytest.raises(KeyError, match="NUMERICS_VERSION"):
+    with pytest.raises(KeyError, match="not declared"):
         plan.add("no_such_step")
     with pytest.raises(KeyError, match="not jobs of this plan"):
         plan.add("dimers", through={"features": ["0" * 32]})

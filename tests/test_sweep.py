@@ -162,7 +162,7 @@ def test_default_plan_counts_and_parents():
 def test_one_grid_list_changes_exactly_the_expected_ids(config):
     before = sweep_plan(config)
     changed = copy.deepcopy(config)
-    changed["studies"]["sweep"]["sweeps"]["gay_berne_dimers"]["grid"]["max_radial"] = [1, 2]
+    changed["studies"]["sweep"]["sweeps"]["gay_berne_dimers"]["features"]["max_radial"] = [1, 2]
     after = sweep_plan(changed)
     new, gone = set(after.jobs) - set(before.jobs), set(before.jobs) - set(after.jobs)
     # test.yaml: nu in {2, 3} x l_max in {1, 2} x n_max 1 -> 4 points; adding n_max = 2 adds 4, and a new front
@@ -248,7 +248,7 @@ def test_semantic_errors_name_the_key(change, key):
 
 def test_findings_are_a_section_of_their_own():
     front = {
-        "points": [{"job": "a" * 32, "body_order": b, "max_angular": 2, "max_radial": 2,
+        "points": [{"job": "a" * 32, "correlation_order": b, "max_angular": 2, "max_radial": 2,
                     "radial_gaussian_width": 3.0, "cutoff": 7.0, "kflop_per_centre": c, "n_features": f}
                    for b, c, f in ((1, 10.0, 3), (2, 20.0, 27), (3, 30.0, 74))],
         "targets": {"energy": {"rmse": [1.0, 0.5, 0.4], "curves": {}}},
@@ -278,7 +278,7 @@ def test_front_does_not_read_measured_times(tmp_path, monkeypatch, config):
         config["studies"]["sweep"]["sweeps"]["gay_berne_dimers"])
     mine["dataset"].update(source="file", filename="mine.xyz")
     mine["targets"] = ["energy"]
-    mine["grid"].update(body_order=[1, 2, 3], max_angular=1, max_radial=1, cutoff=5.0,
+    mine["features"].update(correlation_order=[1, 2, 3], max_angular=1, max_radial=1, cutoff=5.0,
                         radial_gaussian_width=2.0)
     mine["ridge"].update(cv_folds=3, alphas={"log10_min": -4, "log10_max": 2, "num": 3})
     mine["learning_curve"].update(train_sizes=[5], folds=3)
@@ -320,7 +320,7 @@ def test_a_user_file_end_to_end(tmp_path):
     sweep = mine["studies"]["sweep"]["sweeps"]["my_data"]
     assert sweep["dataset"]["filename"] == "my_ellipsoids.xyz"
     sweep["dataset"]["per_particle"] = True
-    sweep["grid"].update(body_order=[2, 3], max_angular=1, max_radial=1, cutoff=5.0, radial_gaussian_width=2.0)
+    sweep["features"].update(correlation_order=[2, 3], max_angular=1, max_radial=1, cutoff=5.0, radial_gaussian_width=2.0)
     sweep["ridge"].update(cv_folds=3, alphas={"log10_min": -4, "log10_max": 2, "num": 3})
     sweep["learning_curve"].update(train_sizes=[5], folds=3)
     (tmp_path / "my_sweep.yaml").write_text(yaml.safe_dump(mine, allow_unicode=True))
@@ -332,7 +332,7 @@ def test_a_user_file_end_to_end(tmp_path):
     for name in ("pareto.png", "pareto.csv", "best_per_budget.csv", "learning_curves.png"):
         assert (out / name).stat().st_size > 0, name
     table = (out / "pareto.csv").read_text().splitlines()
-    assert len(table) == 1 + 2 and table[0].startswith("target,job,body_order")
+    assert len(table) == 1 + 2 and table[0].startswith("target,job,correlation_order")
     points = tracking.find(step="sweep_point", path=tmp_path)
     assert sorted(job.sp["kind"] for job in points) == ["bispectrum", "power_spectrum"]
     for job in points:
@@ -358,5 +358,5 @@ def test_grid_axes_are_the_schema_grid(config):
     """Every grid axis of the plan is a key of the schema's grid (and nothing else but the flag)."""
     from anisoap_pipeline.studies.sweep.plan import GRID_AXES
 
-    grid = config["studies"]["sweep"]["sweeps"]["gay_berne_dimers"]["grid"]
+    grid = config["studies"]["sweep"]["sweeps"]["gay_berne_dimers"]["features"]
     assert set(grid) == set(GRID_AXES) | {"subtract_center_contribution"}

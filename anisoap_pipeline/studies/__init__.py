@@ -23,12 +23,15 @@ def selected(config):
     Raises
     ------
     ConfigError
-        If ``only`` names a study that is not enabled.
+        If ``only`` names a study that is not in the config or not enabled.
     """
     studies = config["studies"]
     only = config.get("only")
     if only is None:
         return [name for name, block in studies.items() if block["enabled"]]
+    unknown = [name for name in only if name not in studies]
+    if unknown:
+        raise ConfigError("only", f"{unknown} are not studies (studies: {sorted(studies)})")
     disabled = [name for name in only if not studies[name]["enabled"]]
     if disabled:
         raise ConfigError("only", f"{disabled} not enabled in studies")

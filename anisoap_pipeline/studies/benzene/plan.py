@@ -143,7 +143,7 @@ def plan(config, basedir="."):
     for d12, d3, width in dict.fromkeys(shapes + extra):
         shape = f"diameters=({d12:g},{d12:g},{d3:g}) σ_GTO={width:g}"
         features = p.add("featurize", shape, threads=config["mpi_tasks"], dataset=ellipsoids,
-                         diameters=[d12, d12, d3], radial_gaussian_width=width, **config["anisoap"])
+                         diameters=[d12, d12, d3], radial_gaussian_width=width, **config["features"])
         points[d12, d3, width] = (features, p.add("gfre", shape, features=features, soap=soap, **config["gfre"]))
     if extra:
         anisoap_from, centres_from = [points[extra[0]][1]], [points[extra[1]][1]]

@@ -178,7 +178,7 @@ BEYOND_THE_PAPER = "beyond the paper"
 
 
 def gay_berne_force_rows(fit, job):
-    """Rows of the force/torque fit (issue 12.5), beyond the paper's claims.
+    """Rows of the force/torque fit, beyond the paper's claims.
 
     Parameters
     ----------

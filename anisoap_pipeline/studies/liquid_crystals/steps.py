@@ -85,7 +85,7 @@ def order_parameters(job, args):
     phase = np.array([str(atoms.info["phase"]) for atoms in frames])
     aspect_ratio = np.array([float(atoms.info["aspect_ratio"]) for atoms in frames])
     # the layer spacing of the generator, d = L + layer_gap, for nematics too (low values)
-    gap = dataset.sp().get("layer_gap", 0.2)
+    gap = dataset.sp()["layer_gap"]
     spacing = [float(atoms.info.get("layer_spacing", atoms.info["aspect_ratio"] + gap)) for atoms in frames]
     layers = np.array([layer_order(atoms, d)[0] for atoms, d in zip(frames, spacing)])
     with atomic_path(job.fn("order.npz")) as tmp:

@@ -24,8 +24,8 @@ SWEEP_MARKERS = {1: "o", 2: "s", 3: "^"}
 
 def sweep_point_label(point):
     """A grid point in words: ``ν=2 l_max=4 n_max=2 σ=3 r_c=7`` (keys as in a sweep's front.json)."""
-    parts = [f"ν={point['body_order']}"]
-    if point["body_order"] > 1:
+    parts = [f"ν={point['correlation_order']}"]
+    if point["correlation_order"] > 1:
         parts.append(f"l_max={point['max_angular']}")
     parts += [f"n_max={point['max_radial']}", f"σ={point['radial_gaussian_width']:g}", f"r_c={point['cutoff']:g}"]
     if point.get("diameters") is not None:
@@ -57,7 +57,7 @@ def pareto_plot(panels, path, title=None):
     ----------
     panels : sequence of dict
         One per target, with ``cost`` (deterministic cost, kflop per centre),
-        ``n_features``, ``error`` (test RMSE), ``body_order`` (ν of each
+        ``n_features``, ``error`` (test RMSE), ``correlation_order`` (ν of each
         point), ``on_cost_front`` and ``on_feature_front`` (bool arrays), and
         optionally ``name``, ``unit`` and ``measured`` (CPU µs per centre:
         drawn against ``cost`` in a third panel of the first row, a check of
@@ -69,7 +69,7 @@ def pareto_plot(panels, path, title=None):
     figure = Figure(figsize=(9.0 if measured is None else 13.0, 3.6 * len(panels)), layout="constrained")
     axes = figure.subplots(len(panels), 2 if measured is None else 3, squeeze=False)
     for row, panel in zip(axes, panels):
-        orders = np.asarray(panel["body_order"])
+        orders = np.asarray(panel["correlation_order"])
         for ax, key, front, xlabel in ((row[0], "cost", "on_cost_front", "featurisation cost (kflop per centre, counted)"),
                                        (row[1], "n_features", "on_feature_front", "number of features")):
             x, y = np.asarray(panel[key], dtype=float), np.asarray(panel["error"], dtype=float)
@@ -87,7 +87,7 @@ def pareto_plot(panels, path, title=None):
             ax.legend(fontsize=8)
     if measured is not None:
         ax = axes[0, 2]
-        orders, cost = np.asarray(panels[0]["body_order"]), np.asarray(panels[0]["cost"], dtype=float)
+        orders, cost = np.asarray(panels[0]["correlation_order"]), np.asarray(panels[0]["cost"], dtype=float)
         for nu in sorted(set(orders.tolist())):
             chosen = orders == nu
             ax.scatter(cost[chosen], np.asarray(measured, dtype=float)[chosen], s=36, alpha=0.75,

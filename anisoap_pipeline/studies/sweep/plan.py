@@ -1,7 +1,7 @@
-"""Plan of the cost–accuracy sweeps (beyond the paper; issue 11).
+"""Plan of the cost–accuracy sweeps (beyond the paper).
 
 Each named sweep under ``studies.sweep.sweeps`` featurises one dataset at
-every point of a grid of AniSOAP hyperparameters (every setting of ``grid``
+every point of a grid of AniSOAP hyperparameters (every setting of ``features``
 given as a list is an axis) and fits one ridge model per target at each::
 
     dataset ─ sweep_point (one per grid point) ─ sweep_front
@@ -29,13 +29,13 @@ from ...plan import ConfigError, Plan, file_sha256, grid
 __all__ = ["GRID_AXES", "plan", "validate"]
 
 STUDY = "sweep"
-#: Featuriser settings of ``grid`` that may be axes (lists), in the order of a label.
-GRID_AXES = ("body_order", "max_angular", "max_radial", "radial_gaussian_width", "cutoff", "diameters")
+#: Featuriser settings of ``features`` that may be axes (lists), in the order of a label.
+GRID_AXES = ("correlation_order", "max_angular", "max_radial", "radial_gaussian_width", "cutoff", "diameters")
 #: Files of ``results/sweep/<name>/`` written by the report.
 OUTPUTS = ("pareto.png", "pareto.csv", "best_per_budget.csv", "learning_curves.png")
 #: Sources whose frames come from a file.
 FILE_SOURCES = ("file", "benzene_crystals")
-_GREEK = {"body_order": "ν", "max_angular": "l_max", "max_radial": "n_max", "radial_gaussian_width": "σ",
+_GREEK = {"correlation_order": "ν", "max_angular": "l_max", "max_radial": "n_max", "radial_gaussian_width": "σ",
           "cutoff": "r_c", "diameters": "d"}
 
 
@@ -120,7 +120,7 @@ def _details(name, point):
     parts = [name]
     for axis in GRID_AXES:
         value = point.get(axis)
-        if value is None or (axis == "max_angular" and point["body_order"] == 1):
+        if value is None or (axis == "max_angular" and point["correlation_order"] == 1):
             continue
         text = ",".join(f"{v:g}" for v in value) if isinstance(value, list) else f"{value:g}"
         parts.append(f"{_GREEK[axis]}={text}")
@@ -159,18 +159,18 @@ def plan(config, basedir="."):
                           f"(studies.{STUDY}.sweeps.{name}.dataset.optional)", stacklevel=2)
             continue
         frames, files = _dataset(p, name, data, basedir)
-        settings = dict(sweep["grid"])
+        settings = dict(sweep["features"])
         subtract = settings.pop("subtract_center_contribution")
         protocol = {"targets": sweep["targets"], "per_particle": data["per_particle"], **sweep["ridge"]}
         points = []
         for point in grid(**{axis: settings[axis] for axis in GRID_AXES}):
-            body_order = point.pop("body_order")
-            if body_order == 1:  # the radial spectrum is l = 0 alone: a larger max_angular only costs
+            correlation_order = point.pop("correlation_order")
+            if correlation_order == 1:  # the radial spectrum is l = 0 alone: a larger max_angular only costs
                 point["max_angular"] = 0
             if point["diameters"] is None:
                 del point["diameters"]
-            points.append(p.add("sweep_point", _details(name, {"body_order": body_order, **point}), files=files,
-                                **frames, kind=KIND[body_order], **point,
+            points.append(p.add("sweep_point", _details(name, {"correlation_order": correlation_order, **point}), files=files,
+                                **frames, kind=KIND[correlation_order], **point,
                                 subtract_center_contribution=subtract, **protocol))
         points = list(dict.fromkeys(points))  # ν = 1 points differing only in max_angular are one job
         budgets = sweep["budgets"]

@@ -28,7 +28,7 @@ def sweep_report(out, groups, args):
     front = json.loads(Path(front_job.fn("front.json")).read_text())
     points, budgets = front["points"], front["budgets"]
     measured = [read_metrics(point["job"])["measured"] for point in points]  # reported, never decisive
-    columns = ["target", "job", "body_order", "kind", "max_angular", "max_radial", "radial_gaussian_width",
+    columns = ["target", "job", "correlation_order", "kind", "max_angular", "max_radial", "radial_gaussian_width",
                "cutoff", "diameters", "n_features", "kflop_per_centre", "kflop_per_frame", "measured_us_per_centre",
                "measured_us_per_frame", "test_rmse", "test_r2", "on_cost_front", "on_feature_front"]
     table, best, panels, curve_panels = [], [], [], []
@@ -42,14 +42,14 @@ def sweep_report(out, groups, args):
                           "on_feature_front": entry["on_feature_front"][i]})
         for budget, i in zip(budgets, entry["best_per_budget"]):
             best.append({"target": target, "budget_kflop_per_centre": budget,
-                         **({"job": points[i]["job"], "body_order": points[i]["body_order"],
+                         **({"job": points[i]["job"], "correlation_order": points[i]["correlation_order"],
                              "label": figures.sweep_point_label(points[i]), "n_features": points[i]["n_features"],
                              "kflop_per_centre": points[i]["kflop_per_centre"], "test_rmse": entry["rmse"][i],
                              "test_r2": entry["r2"][i]} if i is not None else {})})
         panels.append({"name": target, "cost": [p["kflop_per_centre"] for p in points],
                        "measured": [m["us_per_centre"] for m in measured],
                        "n_features": [p["n_features"] for p in points], "error": entry["rmse"],
-                       "body_order": [p["body_order"] for p in points], "on_cost_front": entry["on_cost_front"],
+                       "correlation_order": [p["correlation_order"] for p in points], "on_cost_front": entry["on_cost_front"],
                        "on_feature_front": entry["on_feature_front"]})
         by_job = {p["job"]: p for p in points}
         curve_panels.append({"name": target, "curves": [
@@ -57,7 +57,7 @@ def sweep_report(out, groups, args):
              "mean": c["test_rmse_mean"], "min": c["test_rmse_min"], "max": c["test_rmse_max"]}
             for job, c in sorted(entry["curves"].items(), key=lambda item: by_job[item[0]]["kflop_per_centre"])]})
     for name, rows, fields in (("pareto.csv", table, columns), ("best_per_budget.csv", best, [
-            "target", "budget_kflop_per_centre", "job", "body_order", "label", "n_features", "kflop_per_centre",
+            "target", "budget_kflop_per_centre", "job", "correlation_order", "label", "n_features", "kflop_per_centre",
             "test_rmse", "test_r2"])):
         with atomic_path(out / name) as tmp, open(tmp, "w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=fields)

@@ -1,4 +1,4 @@
-"""Workflow steps of the cost–accuracy sweeps (beyond the paper; issue 11).
+"""Workflow steps of the cost–accuracy sweeps (beyond the paper).
 
 ``sweep_point JOB``
     state point: the frames (``dataset``, a job writing ``frames.xyz``; or
@@ -95,7 +95,7 @@ def sweep_front(job, args):
     import numpy as np
 
     from ...analysis import regression
-    from .analysis import BODY_ORDER, best_per_budget, default_budgets, pareto_front
+    from .analysis import CORRELATION_ORDER, best_per_budget, default_budgets, pareto_front
     from ...io import save_json
     from ...tracking import open_job, read_metrics
 
@@ -103,7 +103,7 @@ def sweep_front(job, args):
     jobs = [open_job(point) for point in sp["points"]]
     metrics = [read_metrics(point) for point in jobs]
     points = [{
-        "job": point.id, "kind": point.sp()["kind"], "body_order": BODY_ORDER[point.sp()["kind"]],
+        "job": point.id, "kind": point.sp()["kind"], "correlation_order": CORRELATION_ORDER[point.sp()["kind"]],
         **{key: point.sp().get(key) for key in ("max_angular", "max_radial", "radial_gaussian_width", "cutoff",
                                                  "diameters")},
         "n_features": m["n_features"], "kflop_per_centre": m["cost"]["kflop_per_centre"],
@@ -147,5 +147,5 @@ STEPS = [
          runtime=45, mem_mb=13000),
     Step("sweep_front", sweep_front,
          "Pareto fronts, best point per budget and learning curves of a sweep -> front.json",
-         artifacts={"front": "front.json"}, numerics=3, mem_mb=4000),
+         artifacts={"front": "front.json"}, numerics=4, mem_mb=4000),
 ]

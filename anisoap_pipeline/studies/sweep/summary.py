@@ -27,7 +27,7 @@ def _order_gain(name, target, front, job, low, high):
     """Does ν = high beat every ν = low point that costs no more?"""
     points, rmse = front["points"], np.array(front["targets"][target]["rmse"])
     cost = np.array([point["kflop_per_centre"] for point in points])
-    nu = np.array([point["body_order"] for point in points])
+    nu = np.array([point["correlation_order"] for point in points])
     if not (np.any(nu == low) and np.any(nu == high)):
         return None
     gains = []  # (ratio of the best cheaper-or-equal ν = low RMSE to this ν = high RMSE, high, low)
