@@ -8,7 +8,7 @@ import pytest
 from ase import Atoms
 from ase.io import read
 
-from anisoap_pipeline.studies.benzene.plan import calculators
+from anisoap_pipeline.studies.benzene import calculators
 from anisoap_pipeline.studies.benzene.calculators import (
     baselined_energy,
     label_energies,

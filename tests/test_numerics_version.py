@@ -1,4 +1,4 @@
-"""A reminder to bump ``anisoap_pipeline.steps.NUMERICS_VERSION`` when a step's numbers change.
+"""A reminder to bump a step's ``numerics`` (its :class:`~anisoap_pipeline.steps.Step` record) when its numbers change.
 
 Job ids hash the state point, which holds each step's numerics version: after
 an output-changing edit, bumping the step's version is what makes its jobs
@@ -11,7 +11,7 @@ bump; then record the new fingerprint with the new version.
 import numpy as np
 import pytest
 
-from anisoap_pipeline.steps import NUMERICS_VERSION
+from anisoap_pipeline.steps import registry
 
 #: step -> (numerics version, fingerprint of its output on the input below).
 FINGERPRINTS = {
@@ -49,10 +49,12 @@ def outputs(step):
 def test_numbers_match_the_recorded_numerics_version(step):
     version, recorded = FINGERPRINTS[step]
     ours = fingerprint(outputs(step))
-    assert NUMERICS_VERSION[step] == version, (
-        f"NUMERICS_VERSION[{step!r}] is {NUMERICS_VERSION[step]}: record its fingerprint {ours} "
-        "in FINGERPRINTS with that version")
+    record = registry()[step]
+    where = record.handler.__module__.replace(".", "/") + ".py"  # the file that declares the Step record
+    assert record.numerics == version, (
+        f"step {step!r} has numerics={record.numerics} in its Step record ({where}): record its fingerprint "
+        f"{ours} in FINGERPRINTS with that version")
     assert np.allclose(ours, recorded, rtol=1e-8, atol=1e-12), (
         f"the numbers of step {step!r} changed (fingerprint {ours}, recorded {recorded} at version "
-        f"{version}): bump NUMERICS_VERSION[{step!r}] in anisoap_pipeline/steps/__init__.py so its "
-        "jobs rerun, and record the new fingerprint here with the new version")
+        f"{version}): bump numerics= in the Step record of {step!r} ({where}) so its jobs rerun, and "
+        "record the new fingerprint here with the new version")

@@ -12,6 +12,7 @@ from ase import Atoms
 from ase.io import write
 
 from anisoap_pipeline import studies, summary, tracking
+from anisoap_pipeline.studies.sweep.summary import sweep_rows
 from anisoap_pipeline.studies.sweep.analysis import (
     KIND,
     best_per_budget,
@@ -125,7 +126,7 @@ def test_timed_features_are_the_features_and_count_centres():
 def sweep_plan(config, basedir=ROOT):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # an absent ../shared skips the benzene sweep
-        return studies.STUDIES["sweep"].plan(config["studies"]["sweep"], basedir=str(basedir))
+        return studies.study_plan("sweep").plan(config["studies"]["sweep"], basedir=str(basedir))
 
 
 @pytest.fixture
@@ -146,7 +147,11 @@ def test_default_plan_counts_and_parents():
     # nu = 1 (max_radial 2, 4; no l axis) + nu = 2, 3 x l_max {2, 4} x n_max {2, 4}
     assert steps(plan) == {"dimers_shard": 1, "dimers": 1, "sweep_point": 2 + 2 * 4, "sweep_front": 1}
     (dimers,) = plan.ids("dimers")
-    (front,) = plan.groups["gay_berne_dimers"]
+    (report,) = plan.reports
+    assert (report.verb, report.name, report.directory) == ("sweep_report", "gay_berne_dimers",
+                                                            "results/sweep/gay_berne_dimers")
+    (front,) = report.groups["front"]
+    assert plan.ids("sweep_front") == [front]
     points = plan.of_step("sweep_point")
     assert all(job.parents == {"dataset": (dimers,)} for job in points)
     assert set(plan.jobs[front].parents["points"]) == {job.id for job in points}
@@ -155,7 +160,8 @@ def test_default_plan_counts_and_parents():
     # one split for all: the ridge protocol is the same at every point
     assert len({(job.state_point["seed"], job.state_point["test_fraction"]) for job in points}) == 1
     assert plan.targets == [f"results/sweep/gay_berne_dimers/{name}" for name in
-                            ("pareto.png", "pareto.csv", "best_per_budget.csv", "learning_curves.png")]
+                            ("pareto.png", "pareto.csv", "best_per_budget.csv", "learning_curves.png",
+                             "summary_rows.json")]
     assert plan.summary_rows == ["results/sweep/gay_berne_dimers/summary_rows.json"]
 
 
@@ -220,11 +226,11 @@ def test_absent_files_skip_optional_sweeps_and_stop_the_others(tmp_path, config)
     sweeps = config["studies"]["sweep"]["sweeps"]
     config["studies"]["sweep"]["only"] = ["benzene_pbe_ts"]
     with pytest.warns(UserWarning, match="sweep 'benzene_pbe_ts' skipped"):
-        plan = studies.STUDIES["sweep"].plan(config["studies"]["sweep"], basedir=str(tmp_path))
-    assert not plan.jobs and not plan.targets
+        plan = studies.study_plan("sweep").plan(config["studies"]["sweep"], basedir=str(tmp_path))
+    assert not plan.jobs and not plan.targets and not plan.reports
     sweeps["benzene_pbe_ts"]["dataset"]["optional"] = False
     with pytest.raises(ConfigError) as error:
-        studies.STUDIES["sweep"].plan(config["studies"]["sweep"], basedir=str(tmp_path))
+        studies.study_plan("sweep").plan(config["studies"]["sweep"], basedir=str(tmp_path))
     assert error.value.key == "studies.sweep.sweeps.benzene_pbe_ts.dataset.filename"
 
 
@@ -253,7 +259,7 @@ def test_findings_are_a_section_of_their_own():
                    for b, c, f in ((1, 10.0, 3), (2, 20.0, 27), (3, 30.0, 74))],
         "targets": {"energy": {"rmse": [1.0, 0.5, 0.4], "curves": {}}},
     }
-    rows = summary.sweep_rows("demo", front, "f" * 32)
+    rows = sweep_rows("demo", front, "f" * 32)
     assert [row["quantity"][:40] for row in rows][:2] == [
         "does ν = 2 improve demo energy over ν = ", "does ν = 3 improve demo energy over ν = "]
     assert rows[0]["ours"].startswith("yes") and rows[1]["ours"].startswith("yes")
@@ -279,13 +285,14 @@ def test_front_does_not_read_measured_times(tmp_path, monkeypatch, config):
     mine["dataset"].update(source="file", filename="mine.xyz")
     mine["targets"] = ["energy"]
     mine["features"].update(correlation_order=[1, 2, 3], max_angular=1, max_radial=1, cutoff=5.0,
-                        radial_gaussian_width=2.0)
+                            radial_gaussian_width=2.0)
     mine["ridge"].update(cv_folds=3, alphas={"log10_min": -4, "log10_max": 2, "num": 3})
     mine["learning_curve"].update(train_sizes=[5], folds=3)
     config["studies"]["sweep"]["only"] = ["mine"]
     plan = sweep_plan(config, tmp_path)
     monkeypatch.chdir(tmp_path)
-    jobs = tracking.init_jobs([job.state_point for job in plan.jobs.values()])
+    jobs = tracking.init_jobs([job.state_point for job in plan.jobs.values()],
+                              parents=[job.parents for job in plan.jobs.values()])
     assert {job.id for job in jobs} == set(plan.jobs)
     points = [job.id for job in plan.of_step("sweep_point")]
     (front,) = plan.ids("sweep_front")
@@ -326,7 +333,7 @@ def test_a_user_file_end_to_end(tmp_path):
     (tmp_path / "my_sweep.yaml").write_text(yaml.safe_dump(mine, allow_unicode=True))
 
     run = snakemake(tmp_path, "--cores", "2", "--configfile", "my_sweep.yaml")
-    assert job_counts(run.stdout + run.stderr) == {"sweep_point": 2, "sweep_front": 1, "sweep_report": 1,
+    assert job_counts(run.stdout + run.stderr) == {"sweep_point": 2, "sweep_front": 1, "sweep_report_my_data": 1,
                                                    "summary": 1, "all": 1}
     out = tmp_path / "results/sweep/my_data"
     for name in ("pareto.png", "pareto.csv", "best_per_budget.csv", "learning_curves.png"):

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import yaml
-
 from anisoap_pipeline import studies, summary, tracking
+from anisoap_pipeline.config import load_config
+from anisoap_pipeline.studies.gay_berne.summary import gay_berne_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The test config is run from a path with a space and a ";" (every shell value is quoted).
@@ -52,7 +52,9 @@ FINAL_OUTPUTS = [
     "results/benzene/pcovr.chemiscope.json.gz",
     "results/sweep/gay_berne_dimers/pareto.png",
     "results/sweep/gay_berne_dimers/pareto.csv",
+    "results/sweep/gay_berne_dimers/best_per_budget.csv",
     "results/sweep/gay_berne_dimers/learning_curves.png",
+    "results/sweep/gay_berne_dimers/summary_rows.json",
     "results/summary.md",
 ]
 JOB_ID = re.compile(r"\b[0-9a-f]{32}\b")
@@ -91,12 +93,7 @@ def job_counts(output):
 
 def plan_of(config_file, workdir):
     """The plan Snakemake builds from config/config.yaml and ``config_file`` (merged, validated)."""
-    from snakemake.utils import update_config, validate
-
-    config = yaml.safe_load((workdir / "config/config.yaml").read_text())
-    update_config(config, yaml.safe_load((workdir / config_file).read_text()))
-    validate(config, str(workdir / "config/schema.yaml"))
-    return studies.plan(config, basedir=str(workdir))
+    return studies.plan(load_config(workdir / config_file), basedir=str(workdir))
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +266,7 @@ def test_lint_and_slurm_dry_run(workflow_copy):
     pytest.importorskip("snakemake_executor_plugin_slurm")
     dry = snakemake(workflow_copy, "--dry-run", "--profile", "workflow/profiles/slurm",
                     "--configfile", "config/paper.yaml")
-    assert "srun -n 4 anisoap-pipeline featurize --job" in dry.stdout + dry.stderr
+    assert re.search(r"srun -n 4 anisoap-pipeline featurize [0-9a-f]{32} --no-progress", dry.stdout + dry.stderr)
 
 
 def test_summary_rows_and_table():
@@ -284,15 +281,15 @@ def test_summary_rows_and_table():
               "energy": model("b", [0.95, 0.96, 0.97], 0.2, splits_subsets=wall)}
     curves = {"energy": {"job": "c" * 32, "train_sizes": [100, 1000, 2000],
                          "splits": summarise([{"test_rmse_mean": [1.0, 0.52, 0.5]}] * 3)}}
-    rows = summary.gay_berne_rows(models, curves, n_dimers=2000)
+    rows = gay_berne_rows(models, curves, n_dimers=2000)
     assert [row["reproduces"] for row in rows] == ["yes", "yes", "yes"]
     assert "± " in rows[0]["ours"] and "over 3 splits" in rows[0]["ours"]
     # a spread that reaches below the threshold is not "yes"
     shaky = {"h12_pw": model("a", [0.999, 0.9, 0.999], 0.01)}
-    assert summary.gay_berne_rows(shaky, {}, 2000)[0]["reproduces"] == "qualitative"
+    assert gay_berne_rows(shaky, {}, 2000)[0]["reproduces"] == "qualitative"
     small = {"energy": {**curves["energy"], "train_sizes": [10, 40],
                         "splits": summarise([{"test_rmse_mean": [1.0, 0.9]}])}}
-    assert summary.gay_berne_rows({}, small, 60)[0]["reproduces"] == "n/a"
+    assert gay_berne_rows({}, small, 60)[0]["reproduces"] == "n/a"
     text = summary.render(rows)
     assert text.count("| gay_berne |") == 3 and "`" + "a" * 32 + "`" in text
     assert "Criteria:" in text
