@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
-from snakemake.utils import update_config, validate
 
 from anisoap_pipeline import studies, tracking
+from anisoap_pipeline.config import load_config
 from anisoap_pipeline.shards import check_items, shard_ranges
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,11 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def load(**changes):
     """config/test.yaml merged over config/config.yaml, with changes, validated."""
-    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
-    update_config(config, yaml.safe_load((ROOT / "config/test.yaml").read_text()))
-    update_config(config, changes)
-    validate(config, str(ROOT / "config/schema.yaml"))
-    return config
+    return load_config(ROOT / "config/test.yaml", overrides=changes)
 
 
 def test_shard_ranges_tile_the_items():
@@ -66,13 +61,22 @@ def test_plan_has_one_shard_per_range_and_gather_ids_do_not_depend_on_shard_size
 
 
 def _run(plan, steps):
-    """Run the plan's jobs of ``steps`` through the command line, in plan (topological) order."""
+    """Run the plan's jobs of ``steps`` through the command line, in plan (topological) order.
+
+    A gather reads its shards from its job document's ``parents`` (written by :func:`_init`).
+    """
     from anisoap_pipeline.cli import main
 
     for job in plan.jobs.values():
         if job.step in steps:
-            shards = list(job.parents.get("shards", ()))
-            main([job.step, job.id] + (["--shards", *shards] if shards else []))
+            main([job.step, job.id])
+
+
+def _init(plan, *extra):
+    """Initialise the plan's jobs (labels and parent links in their documents), and ``extra`` jobs."""
+    jobs = [*plan.jobs.values(), *extra]
+    return tracking.init_jobs([job.state_point for job in jobs], labels=[job.label for job in jobs],
+                              parents=[job.parents for job in jobs])
 
 
 def _digest(path):
@@ -85,7 +89,7 @@ def _gathered(tmp_path, monkeypatch, name, config, steps):
     folder.mkdir()
     monkeypatch.chdir(folder)
     plan = studies.plan(config, basedir=str(ROOT))
-    tracking.init_jobs([job.state_point for job in plan.jobs.values()], labels=[j.label for j in plan.jobs.values()])
+    _init(plan)
     _run(plan, steps)
     return plan
 
@@ -175,14 +179,20 @@ def test_gather_rejects_shards_of_another_dataset(tmp_path, monkeypatch):
     other = copy.deepcopy(config)
     other["studies"]["gay_berne"]["dataset"]["seed"] = 1
     stranger = studies.plan(other, basedir=str(ROOT)).of_step("dimers_shard")[1]
-    tracking.init_jobs([job.state_point for job in plan.jobs.values()] + [stranger.state_point])
+    _init(plan, stranger)
     _run(plan, {"dimers_shard"})
     main(["dimers_shard", stranger.id])
     (dimers,) = plan.of_step("dimers")
+    document = tracking.open_job(dimers.id).doc
+    assert document["parents"]["shards"] == list(dimers.parents["shards"])  # the plan's links, written at init
+    # the shards come from the job document's parent links: point them elsewhere
+    document["parents"] = {"shards": [dimers.parents["shards"][0], stranger.id]}
     with pytest.raises(SystemExit, match="not a dimers_shard job of this dataset"):
-        main(["dimers", dimers.id, "--shards", dimers.parents["shards"][0], stranger.id])
+        main(["dimers", dimers.id])
+    document["parents"] = {"shards": [dimers.parents["shards"][1]]}
     with pytest.raises(SystemExit, match="must tile"):
-        main(["dimers", dimers.id, "--shards", dimers.parents["shards"][1]])
+        main(["dimers", dimers.id])
     assert not Path(f"workspace/{dimers.id}/metrics.json").exists()
-    main(["dimers", dimers.id, "--shards", *dimers.parents["shards"]])
+    document["parents"] = {"shards": list(dimers.parents["shards"])}
+    main(["dimers", dimers.id])
     assert json.loads(Path(f"workspace/{dimers.id}/metrics.json").read_text())["metrics"]["n_dimers"] == 10
