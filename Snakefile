@@ -41,8 +41,10 @@ onstart:
 
 
 rule all:
-    """Every figure and table of the studies the config runs, and results/summary.md."""
+    """Every figure and table of the studies the config runs, results/summary.md, and every
+    job's completion file: a deleted artifact is made again, and so is what depends on it."""
     default_target: True
     input:
         PLAN.targets,
         "results/summary.md",
+        [f"workspace/{job}/{tracking.METRICS_FILE}" for job in PLAN.jobs],

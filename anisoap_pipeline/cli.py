@@ -44,6 +44,7 @@ def run_step(step, args):
             return step.handler(job, args)
     with job_step(step.name, args.job) as job:
         _check_step(step, job)
+        _verify_parents(job)
         start = time.perf_counter()
         metrics = step.handler(job, args)
         record(job, metrics=metrics, wall_time=time.perf_counter() - start)
@@ -55,13 +56,28 @@ def _check_step(step, job):
                          f"`anisoap-pipeline {job.sp()['step']} {job.id}`")
 
 
+def _verify_parents(job):
+    """Every artifact the job may read is the one its parent wrote (:func:`anisoap_pipeline.tracking.verify`)."""
+    from .tracking import verify
+
+    for ids in job.doc.get("parents", {}).values():
+        for parent in ids:
+            verify(parent)
+
+
 def run_report(report, args):
-    """Run a study's report on the jobs of its groups, into ``args.directory``."""
+    """Run a study's report on the jobs of its groups (their artifacts verified first), into ``args.directory``."""
     from pathlib import Path
 
+    from .tracking import verify
+
+    groups = {name: ids for name, *ids in args.group or ()}
+    for ids in groups.values():
+        for job in ids:
+            verify(job)
     directory = Path(args.directory)
     directory.mkdir(parents=True, exist_ok=True)
-    report.handler(directory, {name: ids for name, *ids in args.group or ()}, args)
+    report.handler(directory, groups, args)
 
 
 def build_parser():
@@ -88,7 +104,32 @@ def build_parser():
                        help="a group of jobs the plan hands the report: its name, then the job ids")
         p.set_defaults(handler=lambda args, report=report: run_report(report, args))
     add_summary_parser(subparsers)
+    p = subparsers.add_parser("check", help="verify every finished job's artifacts against their recorded SHA-256",
+                              description="Exit status 1, with one line per damaged or missing artifact, if any.")
+    p.add_argument("jobs", nargs="*", help="job ids (default: every job of the project)")
+    p.set_defaults(handler=check)
     return parser
+
+
+def check(args):
+    """``anisoap-pipeline check [JOB...]``: verify the artifacts of finished jobs; say how many were checked."""
+    from pathlib import Path
+
+    from .tracking import METRICS_FILE, ArtifactError, get_project, open_job, verify
+
+    jobs = [open_job(job) for job in args.jobs] if args.jobs else list(get_project())
+    finished = [job for job in jobs if args.jobs or Path(job.fn(METRICS_FILE)).is_file()]
+    problems = []
+    for job in finished:
+        try:
+            verify(job)
+        except ArtifactError as error:
+            problems.append(str(error))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"{len(finished) - len(problems)} of {len(finished)} finished jobs verified", file=sys.stderr)
+    if problems:
+        sys.exit(1)
 
 
 def main(argv=None):

@@ -1,6 +1,7 @@
 """Atomic file output: a killed run never leaves a half-written artifact."""
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -9,7 +10,7 @@ from pathlib import Path
 import metatensor
 import numpy as np
 
-__all__ = ["atomic_path", "save_array", "save_tensormap", "save_json"]
+__all__ = ["atomic_path", "file_sha256", "save_array", "save_tensormap", "save_json"]
 
 
 @contextlib.contextmanager
@@ -55,3 +56,19 @@ def save_json(path, data):
     """Write JSON (sorted keys, indented) atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def file_sha256(path):
+    """SHA-256 of a file's bytes, as hexadecimal digits (a user file's content in a state point,
+    an artifact's in its job record).
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the file.
+    """
+    digest = hashlib.sha256()
+    with open(Path(path), "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -25,16 +25,16 @@ whatever ``shard_size``.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import itertools
+import os
 import re
-from pathlib import Path
 
 from . import tracking
+from .io import file_sha256
 from .shards import shard_label, shard_ranges
 from .steps import registry
 
-__all__ = ["ConfigError", "Job", "Plan", "ReportJob", "file_sha256", "grid"]
+__all__ = ["ConfigError", "Job", "Plan", "ReportJob", "file_sha256", "grid", "user_file"]
 
 
 class ConfigError(ValueError):
@@ -310,16 +310,25 @@ def grid(**values):
     return [dict(zip(keys, combination)) for combination in itertools.product(*lists)]
 
 
-def file_sha256(path):
-    """SHA-256 of a file's bytes (a user file's content in a state point).
+def user_file(path, basedir="."):
+    """A user file's name as it enters a state point: relative to the project folder ``basedir``.
 
-    Raises
-    ------
-    FileNotFoundError
-        Naming the file.
+    Job ids must not depend on where the checkout sits, so a state point never
+    holds an absolute path: the file is named relative to the project (the
+    workflow's working folder, where the steps open it) and its content enters
+    as :func:`file_sha256` beside it.
+
+    Parameters
+    ----------
+    path : str
+        As written in the config: absolute, or relative to ``basedir``.
+    basedir : str, optional
+        The project folder (the Snakefile's).
+
+    Returns
+    -------
+    str
+        The normalised relative path, ``/``-separated.
     """
-    digest = hashlib.sha256()
-    with open(Path(path), "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    absolute = os.path.normpath(os.path.join(os.path.abspath(basedir), path))
+    return os.path.relpath(absolute, os.path.abspath(basedir)).replace(os.sep, "/")

@@ -40,9 +40,12 @@ from pathlib import Path
 import signac
 from signac.job import calc_id
 
-from .io import save_json
+from .io import file_sha256, save_json
 
 __all__ = [
+    "ArtifactError",
+    "checksums",
+    "verify",
     "METRICS_FILE",
     "PACKAGES",
     "JobStepError",
@@ -322,7 +325,8 @@ def record(job, metrics=None, wall_time=None, metrics_file=METRICS_FILE, **extra
     """Record a finished step in its job document, then mark it complete.
 
     Writes into the job document (atomically, by signac) ``metrics``,
-    ``wall_time`` (seconds), ``versions`` (:func:`versions`),
+    ``sha256`` (:func:`checksums` of the artifacts, which :func:`verify` checks
+    before a job reads them), ``wall_time`` (seconds), ``versions`` (:func:`versions`),
     ``git_revision`` and ``git_dirty`` (:func:`git_revision`), ``host`` and ``finished`` (UTC
     time), plus any ``extra`` keys; then writes ``metrics`` (and the wall time)
     atomically to ``job.fn(metrics_file)``, the file Snakemake waits for.
@@ -342,6 +346,7 @@ def record(job, metrics=None, wall_time=None, metrics_file=METRICS_FILE, **extra
     metrics = json.loads(json.dumps(dict(metrics or {}), default=_json_default))
     entry = {
         "metrics": metrics,
+        "sha256": checksums(job),
         "wall_time": None if wall_time is None else float(wall_time),
         "versions": versions(),
         "git_revision": git_revision()[0],
@@ -354,7 +359,52 @@ def record(job, metrics=None, wall_time=None, metrics_file=METRICS_FILE, **extra
     job.document.update(entry)
     if metrics_file is not None:
         save_json(job.fn(metrics_file), {"metrics": metrics, "wall_time": entry["wall_time"],
-                                         "job": job.id, "state_point": job.sp()})
+                                         "job": job.id, "state_point": job.sp(), "sha256": entry["sha256"]})
+
+
+#: Files of a job folder that are not artifacts: signac's own and the completion marker.
+NOT_ARTIFACTS = ("signac_statepoint.json", "signac_job_document.json", METRICS_FILE)
+
+
+def checksums(job):
+    """SHA-256 of every artifact in a job folder, its files but signac's and :data:`METRICS_FILE`:
+    a list of ``{"file": name, "sha256": digest}`` (signac document keys cannot hold file names)."""
+    folder = Path(job.path)
+    return [{"file": path.name, "sha256": file_sha256(path)} for path in sorted(folder.iterdir())
+            if path.is_file() and path.name not in NOT_ARTIFACTS]
+
+
+class ArtifactError(ValueError):
+    """An artifact that is missing or whose bytes are not the ones its job wrote."""
+
+
+def verify(job):
+    """Check a finished job's artifacts against the checksums recorded when they were written.
+
+    Parameters
+    ----------
+    job : signac.job.Job or str
+        The job, or its id.
+
+    Raises
+    ------
+    ArtifactError
+        Naming the file, the job in words and what to do: a job that has not
+        finished, a missing artifact, or one whose bytes changed. A job recorded
+        without checksums is not checked.
+    """
+    job = open_job(job) if isinstance(job, str) else job
+    label = f"{job.doc.get('label', job.sp()['step'])} [{job.id}]"
+    if not Path(job.fn(METRICS_FILE)).is_file():
+        raise ArtifactError(f"{job.fn(METRICS_FILE)}: missing: {label} has not finished; run snakemake, which "
+                            "(re)makes it")
+    for entry in job.doc.get("sha256", []):
+        path, digest = Path(job.fn(entry["file"])), entry["sha256"]
+        if not path.is_file():
+            raise ArtifactError(f"{path}: missing: an artifact of {label}; run snakemake, which makes it again")
+        if file_sha256(path) != digest:
+            raise ArtifactError(f"{path}: its bytes are not the ones {label} wrote (SHA-256 {digest[:12]}... "
+                                f"recorded): delete it and run snakemake, which makes it again")
 
 
 def find(filter=None, path=".", **state_point):

@@ -14,8 +14,11 @@ def summary(args):
 
     from ..summary import write_summary
     from ..summary.headline import write_headline
-    from ..tracking import git_revision, read_revision
+    from ..summary import read_rows
+    from ..tracking import git_revision, read_revision, verify
 
+    for job in dict.fromkeys(job for row in read_rows(args.rows) for job in row["jobs"]):
+        verify(job)  # a row cites only jobs whose artifacts are intact
     revision, dirty = git_revision()
     notes = [f"Code revision: `{revision}`{' (with uncommitted changes)' if dirty else ''}; the "
              "revision column gives the one that computed each row (`+`: with uncommitted changes)."]

@@ -26,7 +26,7 @@ them): ``diameters = [diameter_12, diameter_12, diameter_3]``, with
 import os
 
 from ...shards import shard_label
-from ...plan import ConfigError, Plan, file_sha256, grid
+from ...plan import ConfigError, Plan, file_sha256, grid, user_file
 
 __all__ = ["CALCULATOR_SETTINGS", "FILE_DIAMETERS", "plan", "validate"]
 
@@ -99,7 +99,7 @@ def plan(config, basedir="."):
     files = []
     if data["source"] == "file":
         data = {key: data[key] for key in _SOURCE_SETTINGS if key in data}
-        data["filename"] = os.path.normpath(os.path.join(basedir, data["filename"]))
+        data["filename"] = user_file(data["filename"], basedir)
         files.append(data["filename"])
         details = f"file={os.path.basename(data['filename'])}[{data['start']}:{data['stop']}:{data['stride']}]"
     else:
@@ -110,11 +110,11 @@ def plan(config, basedir="."):
                   if key in CALCULATOR_SETTINGS[config["calculator"]["name"]]}
     label_files = []
     if calculator["name"] == "file":  # energies of the crystals' own file unless another is named
-        calculator["filename"] = os.path.normpath(os.path.join(basedir, calculator.get("filename")
-                                                               or config["dataset"]["filename"]))
+        calculator["filename"] = user_file(calculator.get("filename") or config["dataset"]["filename"], basedir)
         label_files.append(calculator["filename"])
     if files:
-        crystals = p.add("crystals", details, files=files, **data, sha256=file_sha256(files[0]))
+        crystals = p.add("crystals", details, files=files, **data,
+                         sha256=file_sha256(os.path.join(basedir, files[0])))
         pieces = {crystals: "all crystals"}  # job -> what a label shard labels, in words
     else:
         crystals = p.add_sharded("crystals", details, data["n_crystals"], config["dataset"]["shard_size"], **data)
@@ -122,7 +122,8 @@ def plan(config, basedir="."):
     spacing = config["calculator"].get("supercell_spacing") if calculator["name"] == "tblite" else None
     label_details = " ".join(str(value) for key, value in calculator.items()
                              if key in ("name", "method")) + (f" supercell≥{spacing:g}Å" if spacing else "")
-    label_parameters = {"calculator": calculator, **({"sha256": file_sha256(label_files[0])} if label_files else {}),
+    label_parameters = {"calculator": calculator,
+                        **({"sha256": file_sha256(os.path.join(basedir, label_files[0]))} if label_files else {}),
                         **({"supercell_spacing": spacing} if spacing else {})}
     label_shards = [p.add("label_shard", f"{label_details} {words}", files=label_files, threads=config["label_jobs"],
                           crystals=piece, **label_parameters) for piece, words in pieces.items()]

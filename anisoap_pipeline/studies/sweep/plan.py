@@ -24,7 +24,7 @@ import warnings
 
 from ..gay_berne import plan as gay_berne
 from ..benzene.plan import FILE_DIAMETERS
-from ...plan import ConfigError, Plan, file_sha256, grid
+from ...plan import ConfigError, Plan, file_sha256, grid, user_file
 
 __all__ = ["GRID_AXES", "plan", "validate"]
 
@@ -105,15 +105,15 @@ def _dataset(p, name, data, basedir):
         shard_size = params.pop("shard_size")
         return {"dataset": p.add_sharded("configurations", f"L/D={params['aspect_ratio']:g} seed={params['seed']}",
                                          params["n_nematic"] + params["n_smectic"], shard_size, **params)}, ()
-    path = _filename(data, basedir)
+    path, name = _filename(data, basedir), user_file(data["filename"], basedir)
     selection = {"start": data["start"], "stop": data["stop"], "stride": data["stride"]}
     details = f"file={os.path.basename(path)}[{data['start']}:{data['stop']}:{data['stride']}]"
     if source == "benzene_crystals":  # all-atom crystals -> one ellipsoid per molecule
-        crystals = p.add("crystals", details, files=[path], source="file", filename=path, **selection,
+        crystals = p.add("crystals", details, files=[name], source="file", filename=name, **selection,
                          sha256=file_sha256(path))
         return {"dataset": p.add("coarse_grain", "one ellipsoid per molecule", crystals=crystals,
                                  diameters=FILE_DIAMETERS)}, ()
-    return {"frames": path, **selection, "sha256": file_sha256(path)}, (path,)
+    return {"frames": name, **selection, "sha256": file_sha256(path)}, (name,)
 
 
 def _details(name, point):
