@@ -172,7 +172,7 @@ def render(rows, title="Reproduction summary", notes=(), revisions=None, current
     older = sum(cell.endswith(f"({OLDER})") for cell in cells)
     if older:
         notes = [*notes, f"**{older} row(s) were computed at an older code revision** (marked "
-                         f"({OLDER})): rerun their jobs, or bump the steps' NUMERICS_VERSION if the "
+                         f"({OLDER})): rerun their jobs, or bump the steps' numerics (their Step records) if the "
                          "numbers changed."]
     lines = [f"# {title}", ""]
     lines.extend(notes)

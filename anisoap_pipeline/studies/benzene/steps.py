@@ -39,7 +39,7 @@ meV/atom (the baselined per-atom energy), lengths in Å.
 ``coarse_grain JOB``
     state point ``crystals``, ``diameters`` -> ``frames.xyz``, one ellipsoid
     per molecule (:func:`anisoap_pipeline.studies.benzene.coarse_grain.coarse_grain_frames`).
-    The diameters are only the file's default: ``featurize --job`` passes
+    The diameters are only the file's default: a ``featurize`` job passes
     each featurisation's own ``diameters``.
 ``soap JOB``
     state point ``crystals``, ``cutoff, density_width, max_angular,
