@@ -7,8 +7,8 @@ code revision that computed each row. :mod:`.table` holds the table; each
 study's ``summary.py`` turns its results into rows, one function per paper claim.
 """
 
-from .table import (BEYOND_THE_PAPER, VERDICTS, finding, fmt, fmt_spread, read_rows, render, row, write_rows,
-                    write_summary)
+from .table import (BEYOND_THE_PAPER, VERDICTS, finding, fmt, fmt_spread, has_spread, high, low, read_rows, render,
+                    row, write_rows, write_summary)
 
 __all__ = [
     "BEYOND_THE_PAPER",
@@ -16,6 +16,9 @@ __all__ = [
     "finding",
     "fmt",
     "fmt_spread",
+    "has_spread",
+    "high",
+    "low",
     "read_rows",
     "render",
     "row",

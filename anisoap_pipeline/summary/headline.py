@@ -26,7 +26,7 @@ __all__ = ["BEGIN", "END", "drift", "headline_values", "parse_block", "render_bl
 
 BEGIN = "<!-- headline values: begin (tests/test_headline.py; regenerate from results/headline.md) -->"
 END = "<!-- headline values: end -->"
-_LINE = re.compile(r"^\|\s*`([^`]+)`\s*\|\s*([-+0-9.eE]+)\s*\|\s*([-+0-9.eE]+)\s*\|\s*$")
+_LINE = re.compile(r"^\|\s*`([^`]+)`\s*\|\s*([-+0-9.eE]+)\s*\|\s*([-+0-9.eE]+|nan)\s*\|\s*$")
 
 
 def headline_values(rows):
@@ -113,7 +113,8 @@ def drift(values, stated):
             messages.append(f"{name}: in the README but not in the run's headline values")
             continue
         mean = values[name]["mean"]
-        tolerance = max(claim["sd"], 0.5 * 10.0 ** -claim.get("digits", 0)) * (1 + 1e-9)
+        spread = claim["sd"] if math.isfinite(claim["sd"]) else 0.0  # one split: no spread
+        tolerance = max(spread, 0.5 * 10.0 ** -claim.get("digits", 0)) * (1 + 1e-9)
         if not math.isfinite(mean) or abs(mean - claim["mean"]) > tolerance:
             messages.append(f"{name}: run {mean:.6g} vs README {claim['mean']:g} ± {claim['sd']:g}")
     return messages

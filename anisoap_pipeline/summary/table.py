@@ -55,10 +55,29 @@ def fmt(value, digits=3):
     return f"{value:.{digits}g}"
 
 
+def has_spread(statistic):
+    """Whether a statistic over splits has a spread: at least two finite values (a finite ``sd``)."""
+    sd = statistic.get("sd")
+    return statistic.get("n", 0) >= 2 and sd is not None and math.isfinite(sd)
+
+
 def fmt_spread(statistic, digits=3):
     """``"mean ± sd"`` of a statistic over splits (:func:`anisoap_pipeline.analysis.splits.summarise`);
-    say the number of splits once per row (e.g. ``"over 10 splits: "``)."""
+    say the number of splits once per row (e.g. ``"over 10 splits: "``). One split has no
+    spread, which is not a spread of 0: ``"mean (one split: no spread)"``."""
+    if not has_spread(statistic):
+        return f"{fmt(statistic['mean'], digits)} (one split: no spread)"
     return f"{fmt(statistic['mean'], digits)} ± {fmt(statistic['sd'], 2)}"
+
+
+def low(statistic):
+    """mean − sd of a statistic over splits, a verdict's conservative value (the mean of one split)."""
+    return statistic["mean"] - statistic["sd"] if has_spread(statistic) else statistic["mean"]
+
+
+def high(statistic):
+    """mean + sd of a statistic over splits (the mean of one split)."""
+    return statistic["mean"] + statistic["sd"] if has_spread(statistic) else statistic["mean"]
 
 
 def row(study, quantity, paper, ours, job, reproduces, criterion="", headline=None):

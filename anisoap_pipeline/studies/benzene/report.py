@@ -12,6 +12,7 @@ Energies in meV/atom.
 """
 
 import json
+import math
 from pathlib import Path
 
 from ...steps import Report
@@ -52,7 +53,7 @@ def benzene_report(out, groups, args):
                                                     "gfre_mean", "gfre_sd", "n_splits", "job"])
         writer.writeheader()
         for p in grid:  # gfre: the paper's split; mean and sd over the seeded splits
-            spread = p.get("splits", {"mean": p["gfre"], "sd": 0.0, "n": 1})
+            spread = p.get("splits", {"mean": p["gfre"], "sd": math.nan, "n": 1})
             writer.writerow({**{k: p[k] for k in ("diameter_12", "diameter_3", "radial_gaussian_width", "gfre", "job")},
                              "gfre_mean": spread["mean"], "gfre_sd": spread["sd"], "n_splits": spread["n"]})
 

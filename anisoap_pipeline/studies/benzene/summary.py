@@ -5,9 +5,11 @@ paper's single split; the verdicts are judged on the splits (how: each row's
 criterion).
 """
 
+import math
+
 import numpy as np
 
-from ...summary.table import fmt, fmt_spread, row
+from ...summary.table import fmt, fmt_spread, high, low, row
 
 __all__ = [
     "anisoap_length_row",
@@ -79,7 +81,7 @@ def dataset_row(ridge, n_crystals, calculator):
 
 def _gfre(point):
     """A grid point's GFRE statistic over splits (a single split without them)."""
-    return point.get("splits") or {"mean": point["gfre"], "sd": 0.0, "values": [point["gfre"]], "n": 1}
+    return point.get("splits") or {"mean": point["gfre"], "sd": math.nan, "values": [point["gfre"]], "n": 1}
 
 
 def _mean(point):
@@ -232,7 +234,7 @@ def centres_ridge_row(ridge):
     """Ridge on SOAP of the molecule centres: R² ≤ 0.4 (Fig. 6, centre)."""
     centres, anisoap = _test(ridge, "centres", "r2"), _test(ridge, "anisoap", "r2")
     below, n = _wins(centres, anisoap)
-    if centres["mean"] + centres["sd"] <= BENZENE_CENTRES_R2_MAX:
+    if high(centres) <= BENZENE_CENTRES_R2_MAX:
         verdict = "yes"
     elif _fraction(below, n):
         verdict = "qualitative"
@@ -257,7 +259,7 @@ def anisoap_ridge_row(ridge):
     """Ridge on AniSOAP: R² ≈ 0.9 (Fig. 6, right)."""
     centres, anisoap = _test(ridge, "centres", "r2"), _test(ridge, "anisoap", "r2")
     below, n = _wins(centres, anisoap)
-    if anisoap["mean"] - anisoap["sd"] >= BENZENE_ANISOAP_R2_MIN:
+    if low(anisoap) >= BENZENE_ANISOAP_R2_MIN:
         verdict = "yes"
     elif _fraction(below, n) and anisoap["mean"] - centres["mean"] >= BENZENE_R2_JUMP:
         verdict = "qualitative"
@@ -331,7 +333,8 @@ def learning_curve_row(curve, ridge):
     return row(
         STUDY, "AniSOAP learning curve (Fig. S5)",
         "in the saturation regime; learns with little training data",
-        "mean test RMSE " + ", ".join(f"N = {n}: {fmt(r)} ± {fmt(s, 2)}" for n, r, s in zip(sizes, mean, sd))
+        "mean test RMSE " + ", ".join(f"N = {n}: {fmt_spread({'mean': r, 'sd': s, 'n': stats['n']})}"
+                                      for n, r, s in zip(sizes, mean, sd))
         + f" meV/atom (mean ± sd over {stats['n']} splits)",
         curve["job"], verdict,
         f"learning curve (RMSE averaged over the 5 folds, then over the splits): yes if the mean RMSE at "

@@ -1,6 +1,6 @@
 """Summary rows of the Gay-Berne dimer study (paper Sec. III B, Fig. 3, Fig. S4)."""
 
-from ...summary.table import fmt, fmt_spread, row
+from ...summary.table import fmt, fmt_spread, low, row
 
 __all__ = ["BEYOND_THE_PAPER", "gay_berne_force_rows", "gay_berne_rows"]
 
@@ -30,14 +30,14 @@ def _converged_size(sizes, mean):
     return sizes[-1]
 
 
+def _at(curve, k):
+    """The statistic of a learning curve's ``k``-th training size."""
+    return {"mean": curve["mean"][k], "sd": curve["sd"][k], "n": curve["n"]}
+
+
 def _last(curve):
     """The statistic of a learning curve's largest training size."""
-    return {"mean": curve["mean"][-1], "sd": curve["sd"][-1], "n": curve["n"]}
-
-
-def _low(statistic):
-    """mean − sd of a statistic over splits: the verdicts' conservative value."""
-    return statistic["mean"] - statistic["sd"]
+    return _at(curve, -1)
 
 
 def _paper_split(m, unit):
@@ -56,9 +56,9 @@ def _energy_row(energy, n_dimers):
         ours += (f"; RMSE U<0: {fmt_spread(attractive)} ε, U>0: {fmt_spread(repulsive)} ε "
                  f"(U>0 worse in {wall} of {len(pairs)} splits)")
     ours += f"; {_paper_split(energy['metrics'], 'ε')}"
-    if _low(stats["r2"]) >= ENERGY_R2_YES and (degrades or not repulsive["n"]):
+    if low(stats["r2"]) >= ENERGY_R2_YES and (degrades or not repulsive["n"]):
         verdict = "yes"
-    elif _low(stats["r2"]) >= ENERGY_R2_QUALITATIVE and (degrades or not repulsive["n"]):
+    elif low(stats["r2"]) >= ENERGY_R2_QUALITATIVE and (degrades or not repulsive["n"]):
         verdict = "qualitative"
     else:
         verdict = "no"
@@ -78,7 +78,7 @@ def _energy_row(energy, n_dimers):
 def _attractive_row(model):
     """The model of the U < 0 dimers alone: parity where the paper says it is good."""
     stats = model["splits"]["test"]
-    low = _low(stats["r2"])
+    lowest = low(stats["r2"])
     return row(
         "gay_berne",
         "parity of predicted energy U, attractive branch only (model trained and tested on U < 0)",
@@ -86,7 +86,7 @@ def _attractive_row(model):
         f"over {stats['r2']['n']} splits: R² = {fmt_spread(stats['r2'])}, RMSE = {fmt_spread(stats['rmse'])} ε; "
         f"{_paper_split(model['metrics'], 'ε')}",
         model["job"],
-        "yes" if low >= ENERGY_R2_YES else ("qualitative" if low >= ENERGY_R2_QUALITATIVE else "no"),
+        "yes" if lowest >= ENERGY_R2_YES else ("qualitative" if lowest >= ENERGY_R2_QUALITATIVE else "no"),
         f"attractive branch: yes if test R² mean − sd ≥ {ENERGY_R2_YES} over the splits, qualitative "
         f"if ≥ {ENERGY_R2_QUALITATIVE}; with the full-range row this tests \"degrades only on the "
         "repulsive wall\" as stated.",
@@ -124,7 +124,7 @@ def gay_berne_rows(models, curves, n_dimers):
         if target not in models:
             continue
         stats = models[target]["splits"]["test"]
-        low = _low(stats["r2"])
+        lowest = low(stats["r2"])
         rows.append(row(
             "gay_berne",
             f"parity of predicted {name} (test set, {n_dimers:,} dimers)",
@@ -132,7 +132,7 @@ def gay_berne_rows(models, curves, n_dimers):
             f"over {stats['r2']['n']} splits: R² = {fmt_spread(stats['r2'], 4)}, RMSE = {fmt_spread(stats['rmse'])} σ; "
             f"{_paper_split(models[target]['metrics'], 'σ')}",
             models[target]["job"],
-            "yes" if low >= H12_R2_YES else ("qualitative" if low >= 0.9 else "no"),
+            "yes" if lowest >= H12_R2_YES else ("qualitative" if lowest >= 0.9 else "no"),
             f"h12 parity: yes if test R² mean − sd ≥ {H12_R2_YES} over the splits, qualitative if ≥ 0.9.",
             headline={f"gay_berne.{target}.r2": stats["r2"], f"gay_berne.{target}.rmse": stats["rmse"]},
         ))
@@ -149,8 +149,8 @@ def gay_berne_rows(models, curves, n_dimers):
             converged.append(size)
             largest = max(largest, curve["train_sizes"][-1])
             parts.append(
-                f"{target}: N_conv = {fmt(int(size))} (RMSE {fmt(stats['mean'][0])} ± {fmt(stats['sd'][0], 2)} → "
-                f"{fmt(stats['mean'][-1])} ± {fmt(stats['sd'][-1], 2)}, {stats['n']} splits)"
+                f"{target}: N_conv = {fmt(int(size))} (RMSE {fmt_spread(_at(stats, 0))} → "
+                f"{fmt_spread(_at(stats, -1))}, {stats['n']} splits)"
             )
         if largest < PAPER_CONVERGENCE_SIZE:
             verdict = "n/a"

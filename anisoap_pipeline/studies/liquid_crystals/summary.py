@@ -1,6 +1,8 @@
 """Summary rows of the liquid-crystal study (paper Sec. III A, Figs. 1, 2, S2, S3)."""
 
-from ...summary.table import fmt, row
+import math
+
+from ...summary.table import fmt, fmt_spread, has_spread, row
 
 __all__ = ["liquid_crystal_rows"]
 
@@ -75,12 +77,14 @@ def liquid_crystal_rows(main, mixed=None, other_cutoffs=()):
 
     def gt(source, target, result=main):
         """GFRE as text, mean ± sd over the splits."""
-        sd = entry(source, target, result, "gfre_sd") if "gfre_sd" in result else 0.0
-        return f"{fmt(g(source, target, result), 2)} ± {fmt(sd, 1)}"
+        statistic = stat(source, target, result)
+        if not has_spread(statistic):
+            return fmt_spread(statistic, 2)
+        return f"{fmt(statistic['mean'], 2)} ± {fmt(statistic['sd'], 1)}"
 
     def stat(source, target, result=main):
         return {"mean": g(source, target, result), "n": result.get("n_splits", 1),
-                "sd": entry(source, target, result, "gfre_sd") if "gfre_sd" in result else 0.0}
+                "sd": entry(source, target, result, "gfre_sd") if "gfre_sd" in result else math.nan}
 
     def place(result):
         setting = _setting(result)
