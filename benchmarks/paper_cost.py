@@ -119,15 +119,11 @@ def _width(threads, cores):
 
 
 def load_config(*names):
-    """config/config.yaml, then ``names`` (files in config/) merged over it, validated."""
-    import yaml
-    from snakemake.utils import update_config, validate
+    """config/config.yaml, then ``names`` (files in config/) merged over it, validated
+    (:func:`anisoap_pipeline.config.load_config`, the Snakefile's loader)."""
+    from anisoap_pipeline.config import load_config as load
 
-    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
-    for name in names:
-        update_config(config, yaml.safe_load((ROOT / "config" / name).read_text()))
-    validate(config, str(ROOT / "config/schema.yaml"))
-    return config
+    return load(*(ROOT / "config" / name for name in names))
 
 
 def frames(job, plan, per_original=None):

@@ -36,7 +36,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,15 +44,13 @@ def default_sweeps():
     """The validated default config's sweep section and its plan (benzene skipped without ../shared)."""
     import warnings
 
-    from snakemake.utils import validate
-
     from anisoap_pipeline import studies
+    from anisoap_pipeline.config import load_config
 
-    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
-    validate(config, str(ROOT / "config/schema.yaml"))
+    config = load_config()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        plan = studies.STUDIES["sweep"].plan(config["studies"]["sweep"], basedir=str(ROOT))
+        plan = studies.study_plan("sweep").plan(config["studies"]["sweep"], basedir=str(ROOT))
     return config["studies"]["sweep"], plan
 
 
@@ -83,7 +80,8 @@ def measure(plan, name, repeats):
     from anisoap_pipeline.frames import read_frames, write_frames
     from anisoap_pipeline.studies.sweep.steps import _FEATURISER
 
-    (front,) = plan.groups[name]
+    (report,) = [report for report in plan.reports if report.name == name]
+    (front,) = report.groups["front"]
     points = [plan.jobs[job] for job in plan.jobs[front].state_point["points"]]
     frames = dataset_frames(plan, points[0])
     with tempfile.TemporaryDirectory() as folder:  # the step reads its frames back from the dataset's frames.xyz
@@ -128,7 +126,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per grid point (the minimum is kept)")
     args = parser.parse_args(argv)
     _, plan = default_sweeps()
-    names = args.sweeps or list(plan.groups)
+    names = args.sweeps or [report.name for report in plan.reports]
     print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
     start = time.perf_counter()
     results = {name: measure(plan, name, args.repeats) for name in names}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from ase import Atoms
 
-from anisoap_pipeline import plots
+from anisoap_pipeline.studies.benzene import figures
 from anisoap_pipeline.studies.benzene.baselining import baseline_and_correct, numerical_rank
 from anisoap_pipeline.studies.benzene.analysis import compare_regressions, gfre_point
 from anisoap_pipeline.analysis.pcovr import pcovr_losses, pcovr_map, write_chemiscope
@@ -186,17 +186,17 @@ def test_benzene_figures(tmp_path, two_scale_data):
     A, S, y, *_, train, test = two_scale_data
     s12, s3, gto = np.meshgrid([1.0, 2.0, 4.0], [0.5, 1.0, 2.0], [1.5, 3.0], indexing="ij")
     gfre = 0.1 + 0.05 * s3.ravel() / s12.ravel() + 0.01 * gto.ravel()
-    plots.gfre_contour_plot(s12.ravel(), s3.ravel(), gto.ravel(), gfre, tmp_path / "gfre.png")
-    plots.gfre_contour_plot([2.0, 2.0], [0.5, 2.0], [1.5, 1.5], [0.3, 0.4], tmp_path / "gfre_two.png")
+    figures.gfre_contour_plot(s12.ravel(), s3.ravel(), gto.ravel(), gfre, tmp_path / "gfre.png")
+    figures.gfre_contour_plot([2.0, 2.0], [0.5, 2.0], [1.5, 1.5], [0.3, 0.4], tmp_path / "gfre_two.png")
     result = baseline_and_correct(A, S, y, train, test, **FAST)
     panels = [{"y_true": y[test], "y_pred": result["y_test_baseline"], "name": "energy", "unit": "meV/atom",
                "metrics": result["before"], "title": "AniSOAP"}]
-    plots.parity_error_plot(panels * 3, tmp_path / "parity.png")
-    plots.baselining_plot(y[test], result["y_test_baseline"], result["y_test_pred"], tmp_path / "base.png",
-                          metrics_before=result["before"], metrics_after=result["after"])
+    figures.parity_error_plot(panels * 3, tmp_path / "parity.png")
+    figures.baselining_plot(y[test], result["y_test_baseline"], result["y_test_pred"], tmp_path / "base.png",
+                            metrics_before=result["before"], metrics_after=result["after"])
     fitted = pcovr_map(S, y - A @ np.linalg.lstsq(A, y, rcond=None)[0])
-    plots.pcovr_map_plot(fitted["projection"], y, tmp_path / "pcovr.png", mixing=0.5,
-                         test=np.isin(np.arange(len(y)), test))
+    figures.pcovr_map_plot(fitted["projection"], y, tmp_path / "pcovr.png", mixing=0.5,
+                           test=np.isin(np.arange(len(y)), test))
     for name in ("gfre", "gfre_two", "parity", "base", "pcovr"):
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
 
@@ -243,7 +243,8 @@ def _rows_inputs(anisoap_r2=0.9, centres_r2=0.3, soap_rmse=10.0, after_rmse=12.0
 
 
 def test_benzene_rows_verdicts():
-    from anisoap_pipeline.summary import benzene_rows, render
+    from anisoap_pipeline.studies.benzene.summary import benzene_rows
+    from anisoap_pipeline.summary import render
 
     rows = {row["quantity"].split(" (")[0]: row for row in benzene_rows(*_rows_inputs())}
     assert rows["GFRE(X_AniSOAP → X_SOAP) minimum"]["reproduces"] == "yes"

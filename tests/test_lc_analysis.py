@@ -7,11 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from anisoap_pipeline import plots, summary, tracking
+from anisoap_pipeline import summary, tracking
+from anisoap_pipeline.steps import registry
+from anisoap_pipeline.studies.liquid_crystals import figures
 from anisoap_pipeline.studies.liquid_crystals.analysis import (
     REPRESENTATIONS,
     compare_representations,
 )
+from anisoap_pipeline.studies.liquid_crystals.summary import liquid_crystal_rows
 from anisoap_pipeline.analysis.pca import order_correlation, pca_map, separation_scores
 
 
@@ -163,18 +166,18 @@ def test_figures_are_written(tmp_path):
     phase, S, _ = synthetic_frames(40)
     rng = np.random.default_rng(5)
     maps = rng.normal(size=(40, 2)), rng.normal(size=(40, 2))
-    plots.lc_pca_plot(*maps, phase, S, tmp_path / "pca.png", explained={"anisoap": [0.8, 0.1]})
+    figures.lc_pca_plot(*maps, phase, S, tmp_path / "pca.png", explained={"anisoap": [0.8, 0.1]})
     shape = np.repeat([3.0, 2.0], 20)
-    plots.lc_pca_plot(*maps, phase, S, tmp_path / "pca_mixed.png", aspect_ratio=shape, title="S2")
-    plots.gfre_heatmap(rng.random((4, 4)), list(REPRESENTATIONS.values()), tmp_path / "gfre.png",
-                       title="GFRE", subtitle="seed 0")
+    figures.lc_pca_plot(*maps, phase, S, tmp_path / "pca_mixed.png", aspect_ratio=shape, title="S2")
+    figures.gfre_heatmap(rng.random((4, 4)), list(REPRESENTATIONS.values()), tmp_path / "gfre.png",
+                         title="GFRE", subtitle="seed 0")
     for name in ("pca.png", "pca_mixed.png", "gfre.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # atomic writes
     with pytest.raises(ValueError, match="unknown phases"):
-        plots.lc_pca_plot(*maps, np.repeat("isotropic", 40), S, tmp_path / "x.png")
+        figures.lc_pca_plot(*maps, np.repeat("isotropic", 40), S, tmp_path / "x.png")
     with pytest.raises(ValueError, match="square"):
-        plots.gfre_heatmap(np.ones((2, 3)), ["a", "b"], tmp_path / "x.png")
+        figures.gfre_heatmap(np.ones((2, 3)), ["a", "b"], tmp_path / "x.png")
 
 
 # ---------------------------------------------------------------------- summary
@@ -202,31 +205,31 @@ PAPER_LIKE = [  # rows = input, columns = target: nu1, nu2, sop, oop
 
 
 def test_liquid_crystal_rows_verdicts():
-    rows = summary.liquid_crystal_rows(analysis_metrics(PAPER_LIKE))
+    rows = liquid_crystal_rows(analysis_metrics(PAPER_LIKE))
     assert [row["reproduces"] for row in rows] == ["yes"] * 6
-    ours = summary.liquid_crystal_rows(analysis_metrics(
+    ours = liquid_crystal_rows(analysis_metrics(
         [[0, 0.08, 0.25, 0.7], [0.03, 0, 0.2, 0.27], [0.31, 0.33, 0, 0.61], [0.93, 0.93, 0.98, 0]],
         rho=0.3,
     ))
     assert [row["reproduces"] for row in ours] == ["qualitative", "qualitative", "no", "no", "qualitative", "yes"]
-    small = summary.liquid_crystal_rows(analysis_metrics(PAPER_LIKE, n_frames=12))
+    small = liquid_crystal_rows(analysis_metrics(PAPER_LIKE, n_frames=12))
     assert {row["reproduces"] for row in small} == {"n/a"}
     worse = [[v + 0.1 if i >= 2 and j < 2 else v for j, v in enumerate(r)] for i, r in enumerate(PAPER_LIKE)]
-    mixed = summary.liquid_crystal_rows(analysis_metrics(PAPER_LIKE),
-                                        analysis_metrics(worse, n_frames=2000, job="b" * 32))
+    mixed = liquid_crystal_rows(analysis_metrics(PAPER_LIKE),
+                                analysis_metrics(worse, n_frames=2000, job="b" * 32))
     assert len(mixed) == 8 and mixed[-1]["reproduces"] == "yes" and mixed[-1]["jobs"] == ["a" * 32, "b" * 32]
     text = summary.render(mixed)
     assert text.count("| liquid_crystals |") == 8 and "Criteria:" in text
     # with statistics over splits the verdicts use the mean and the text carries ± sd
     spread = {**analysis_metrics(worse), "gfre_mean": PAPER_LIKE, "gfre_sd": [[0.01] * 4] * 4, "n_splits": 10}
-    rows = summary.liquid_crystal_rows(spread)
+    rows = liquid_crystal_rows(spread)
     assert [row["reproduces"] for row in rows] == ["yes"] * 6
     assert "ν=2 → SOP 0.07 ± 0.01" in rows[0]["ours"] and "over 10 splits" in rows[0]["quantity"]
     assert rows[0]["headline"]["liquid_crystals.gfre.nu2_sop"] == {"mean": 0.07, "sd": 0.01, "n": 10}
     # a second cutoff adds its AniSOAP <-> SOP row; every row states packing and cutoff
     setting = {"packing_fraction": [0.3], "cutoff": 5.0}
     other = {**analysis_metrics(worse, job="c" * 32), "packing_fraction": [0.3], "cutoff": 7.0}
-    rows = summary.liquid_crystal_rows({**analysis_metrics(PAPER_LIKE), **setting}, other_cutoffs=[other])
+    rows = liquid_crystal_rows({**analysis_metrics(PAPER_LIKE), **setting}, other_cutoffs=[other])
     assert len(rows) == 7 and [row["jobs"] for row in rows[:2]] == [["a" * 32], ["c" * 32]]
     assert "packing 0.3, cutoff 5 D" in rows[0]["quantity"] and "packing 0.3, cutoff 7 D" in rows[1]["quantity"]
     assert [row["reproduces"] for row in rows[:2]] == ["yes", "qualitative"]  # SOP -> AniSOAP 0.23: far off
@@ -243,26 +246,27 @@ def test_cli_steps_on_a_tiny_project(tmp_path, monkeypatch):
     from anisoap_pipeline.cli import main
 
     monkeypatch.chdir(tmp_path)
-    dataset_sp = {"study": "liquid_crystals", "step": "configurations_shard", "n_nematic": 4, "n_smectic": 4,
-                  "aspect_ratio": 3.0, "n_particles": 40, "packing_fraction": 0.12, "s_max": 1.0, "seed": 0,
-                  "shard": [0, 8]}
+
+    def state_point(step, **parameters):
+        return {"study": "liquid_crystals", "step": step, "numerics": registry()[step].numerics, **parameters}
+
+    dataset_sp = state_point("configurations_shard", n_nematic=4, n_smectic=4, aspect_ratio=3.0, n_particles=40,
+                             packing_fraction=0.12, s_max=1.0, seed=0, layer_gap=0.2, shard=[0, 8])
     dataset = tracking.state_point_id(dataset_sp)
-    order_sp = {"study": "liquid_crystals", "step": "order", "dataset": dataset, "cutoff": 3.0,
-                "max_angular": 4, "weighted": True}
+    order_sp = state_point("order_parameters", dataset=dataset, cutoff=3.0, max_angular=4, weighted=True)
     hypers = {"cutoff": 3.0, "max_radial": 2, "radial_gaussian_width": 3.0}
-    nu1_sp = {"study": "liquid_crystals", "step": "anisoap", "dataset": dataset, "kind": "radial_spectrum",
-              "max_angular": 0, **hypers}
+    nu1_sp = state_point("featurize", dataset=dataset, kind="radial_spectrum", max_angular=0, **hypers)
     nu2_sp = {**nu1_sp, "kind": "power_spectrum", "max_angular": 2}
     ids = [tracking.state_point_id(sp) for sp in (order_sp, nu1_sp, nu2_sp)]
-    analysis_sp = {"study": "liquid_crystals", "step": "analysis", "order": [ids[0]],
-                   "radial_spectrum": [ids[1]], "power_spectrum": [ids[2]], "seed": 0, "train_fraction": 0.5}
+    analysis_sp = state_point("compare_representations", order=[ids[0]], radial_spectrum=[ids[1]],
+                              power_spectrum=[ids[2]], seed=0, train_fraction=0.5, n_splits=1)
     tracking.init_jobs([dataset_sp, order_sp, nu1_sp, nu2_sp, analysis_sp])
     analysis = tracking.state_point_id(analysis_sp)
 
     main(["configurations_shard", dataset])
     main(["order_parameters", ids[0]])
     for job in ids[1:]:
-        main(["featurize", "--job", job, "--no-progress"])
+        main(["featurize", job, "--no-progress"])
     main(["compare_representations", analysis])
     # the same set at a second cutoff (AniSOAP and Steinhardt)
     order_2 = {**order_sp, "cutoff": 2.5}
@@ -274,9 +278,13 @@ def test_cli_steps_on_a_tiny_project(tmp_path, monkeypatch):
     analysis_2 = tracking.state_point_id(analysis_2_sp)
     main(["order_parameters", ids_2[0]])
     for job in ids_2[1:]:
-        main(["featurize", "--job", job, "--no-progress"])
+        main(["featurize", job, "--no-progress"])
     main(["compare_representations", analysis_2])
-    main(["liquid_crystals_report", analysis, analysis_2, "--output-dir", "results"])
+    # a job of another step is refused, naming both steps
+    with pytest.raises(SystemExit, match="is a order_parameters job, not a compare_representations job"):
+        main(["compare_representations", ids[0]])
+    # the L/D = 3 set at two cutoffs, no mixed set (an empty group, as the workflow passes it)
+    main(["liquid_crystals_report", "results", "--group", "main", analysis, analysis_2, "--group", "mixed"])
 
     order = np.load(tracking.open_job(ids[0]).fn("order.npz"))
     assert order["sop"].shape == (8, 5) and order["oop"].shape == (8,)

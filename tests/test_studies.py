@@ -210,9 +210,14 @@ def test_user_files_are_inputs_and_part_of_the_job_id(tmp_path, test_config):
     (labels,) = plan.of_step("label")
     (shard,) = plan.of_step("label_shard")  # a file is read by one crystals job, labelled by one shard
     assert not plan.of_step("crystals_shard") and shard.parents["crystals"] == (crystals.id,)
-    assert crystals.files == shard.files == (str(data),)
-    assert plan.inputs(shard.id, tracking.artifacts)["files"] == [str(data)]
-    assert labels.state_point["calculator"]["filename"] == shard.state_point["calculator"]["filename"] == str(data)
+    # named relative to the project (basedir), so job ids do not depend on where the checkout sits
+    assert crystals.files == shard.files == ("crystals.xyz",) and crystals.state_point["filename"] == "crystals.xyz"
+    assert plan.inputs(shard.id, tracking.artifacts)["files"] == ["crystals.xyz"]
+    assert labels.state_point["calculator"]["filename"] == shard.state_point["calculator"]["filename"] == "crystals.xyz"
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    (moved / "crystals.xyz").write_text("frames\n")
+    assert set(studies.plan(config, basedir=str(moved)).jobs) == set(plan.jobs)
     data.write_text("other frames\n")  # edited: new ids, the whole chain reruns
     again = studies.plan(config, basedir=str(tmp_path))
     assert not set(again.ids("crystals") + again.ids("label")) & set(plan.jobs)

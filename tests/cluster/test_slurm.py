@@ -19,6 +19,7 @@ it when it can start Slurm). Minutes on an idle 2-core machine, 35 min under loa
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -73,10 +74,16 @@ def node_profile(directory, cpus, memory):
     The profile's numbers are for the paper's sizes on a real cluster; this
     cluster is one small node, so each rule's threads and memory are capped at
     the node's and each featurisation (a rule with an `mpi` launcher) asks for
-    RANKS tasks. Everything else
-    (executor, srun launcher, retries, latency, ...) is the profile as written.
+    RANKS tasks. A rule's memory comes from its step's (or report's) record, sized for the
+    paper (anisoap_pipeline.steps): where that is more than the node's, the profile caps it.
+    Everything else (executor, srun launcher, retries, latency, ...) is the profile as written.
     """
+    from anisoap_pipeline.steps import registry, reports
+
     profile = yaml.safe_load((ROOT / "workflow/profiles/slurm/config.yaml").read_text())
+    for record in [*registry().values(), *reports().values()]:
+        if record.mem_mb > memory:
+            profile["set-resources"].setdefault(record.name, {})["mem_mb"] = memory
     for rule, threads in profile.get("set-threads", {}).items():
         profile["set-threads"][rule] = min(threads, cpus)
     for resources in [profile["default-resources"], *profile["set-resources"].values()]:
@@ -175,7 +182,7 @@ def test_slurm_run_equals_local_run(slurm_node, tmp_path):
                       if line.startswith("total ")))
     assert submitted == n_jobs - 1, output  # all but the target rule `all`
     assert len(list((cluster / ".snakemake/slurm_logs").rglob("*.log"))) == submitted
-    assert f"srun -n {RANKS} anisoap-pipeline featurize --job" in output
+    assert re.search(rf"srun -n {RANKS} anisoap-pipeline featurize [0-9a-f]{{32}} --no-progress", output)
     documents = job_documents(cluster)
     featurized = [doc for doc in documents.values() if "mpi_ranks" in doc["metrics"]]
     assert featurized and all(doc["metrics"]["mpi_ranks"] == RANKS for doc in featurized)

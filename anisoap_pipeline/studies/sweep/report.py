@@ -56,10 +56,10 @@ def sweep_report(out, groups, args):
             {"label": figures.sweep_point_label(by_job[job]), "train_sizes": c["train_sizes"],
              "mean": c["test_rmse_mean"], "min": c["test_rmse_min"], "max": c["test_rmse_max"]}
             for job, c in sorted(entry["curves"].items(), key=lambda item: by_job[item[0]]["kflop_per_centre"])]})
-    for name, rows, fields in (("pareto.csv", table, columns), ("best_per_budget.csv", best, [
+    for file, rows, fields in (("pareto.csv", table, columns), ("best_per_budget.csv", best, [
             "target", "budget_kflop_per_centre", "job", "correlation_order", "label", "n_features", "kflop_per_centre",
             "test_rmse", "test_r2"])):
-        with atomic_path(out / name) as tmp, open(tmp, "w", newline="") as handle:
+        with atomic_path(out / file) as tmp, open(tmp, "w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=fields)
             writer.writeheader()
             writer.writerows(rows)
