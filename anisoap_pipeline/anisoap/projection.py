@@ -91,7 +91,9 @@ class EllipsoidalDensityProjection:
         (only the neighbour's shape and orientation enter).
     radial_gaussian_width : float, optional
         σ of the GTO basis r^{l+2n} exp(-r²/2σ²), in Å. Required for ``"gto"``,
-        must be None for ``"monomial"``.
+        must be None for ``"monomial"``. At least ``MIN_WIDTH_TO_CUTOFF`` × cutoff,
+        and (like the monomial basis' cutoff) inside
+        :func:`.radial_basis.length_scale_range`, where the basis norms are finite.
     max_radial : None, int or sequence of int
         None: n = 0 ... (max_angular - l) // 2 for each l; int N: n = 0 ... N for
         every l; sequence: n = 0 ... max_radial[l] (anisoap 0.1.1 meaning).

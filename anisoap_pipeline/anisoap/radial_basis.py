@@ -12,7 +12,10 @@ For each l the functions are normalised, Φ_d = φ_d / sqrt(I_d), their overlap
 matrix G_{dd'} = I_{(d+d')/2} / sqrt(I_d I_{d'}) is formed and the coefficients
 are transformed with G^{-1/2} (Löwdin symmetric orthonormalisation, paper
 Appendix A 8). anisoap 0.1.1 does the same, eigenvalues below ``basis_rcond``
-dropped and the reconstruction checked against ``basis_tol``.
+dropped and the reconstruction checked against ``basis_tol``. Lengths for which
+some I_d under- or overflows float64 (:func:`length_scale_range`) are refused,
+as is any overlap or basis that is not finite: a NaN basis would give NaN
+features without an error.
 """
 
 import numpy as np
