@@ -132,8 +132,7 @@ def test_gto_width_far_below_the_cutoff_is_refused_not_nan(width):
     message = str(error.value)
     assert f"radial_gaussian_width = {width:g} Å is too small for cutoff = 5 Å" in message, message
     assert "e.g. radial_gaussian_width = 1.5" in message
-    if width < 1e-6:
-        assert f"if it is in metres, write {width * 1e10:g}" in message
+    assert (f"if it is in metres, write {width * 1e10:g}" in message) == (width < 1e-6)
 
 
 @pytest.mark.parametrize(
@@ -153,6 +152,7 @@ def test_lengths_whose_basis_norms_underflow_are_refused_naming_them(hypers, nam
     message = str(error.value)
     assert message.startswith(name) and "outside the range float64 can represent" in message, message
     assert "give " + name.split(" =")[0] + " between " in message
+    assert ("3e-10 is in metres, write 3" in message) == ("3e-10" in name)
 
 
 def test_length_scale_range_narrows_with_the_degree():

@@ -172,7 +172,7 @@ class EllipsoidalDensityProjection:
             radial_gaussian_width = _check_positive("radial_gaussian_width", radial_gaussian_width)
             if radial_gaussian_width < MIN_WIDTH_TO_CUTOFF * cutoff:
                 hint = f"; lengths are in Å: if it is in metres, write {radial_gaussian_width * 1e10:g}" if (
-                    radial_gaussian_width < 1e-6) else ""
+                    1e-13 < radial_gaussian_width < 1e-6) else ""
                 raise ValueError(
                     f"radial_gaussian_width = {radial_gaussian_width:g} Å is too small for cutoff = {cutoff:g} Å: "
                     f"below {MIN_WIDTH_TO_CUTOFF:g} × cutoff ({MIN_WIDTH_TO_CUTOFF * cutoff:g} Å) the GTO basis "

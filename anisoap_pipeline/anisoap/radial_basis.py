@@ -127,7 +127,7 @@ def check_length_scale(num_radial, radial_basis, cutoff, radial_gaussian_width):
     degree = int(_degrees(num_radial).max())
     direction = "underflows" if value < low else "overflows"
     hint = ""
-    if value < 1e-6:
+    if 1e-13 < value < 1e-6:  # what atomic lengths in metres look like
         hint = f"; lengths are in Å: if {value:g} is in metres, write {value * 1e10:g}"
     raise ValueError(
         f"{name} = {value:g} Å is outside the range float64 can represent for this basis: "
