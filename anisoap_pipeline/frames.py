@@ -8,8 +8,10 @@ It carries, besides ``positions``, ``numbers`` (species), ``cell`` and
     (N, 4) float64 unit quaternions, order (w, x, y, z), rotating body
     coordinates into lab coordinates.
 ``c_diameter[1]``, ``c_diameter[2]``, ``c_diameter[3]``
-    (N,) float64 full diameters along the body axes, in Å like every length
-    of a frame (the Gaussian widths of the density are half of them).
+    (N,) float64 full diameters along the body axes, in the frame's length
+    unit (the Gaussian widths of the density are half of them): Å, or reduced
+    units of the same order (the Gay-Berne σ); lengths in metres are refused
+    (``SMALLEST_LENGTH``).
 
 Frame-level data (``energy``, ``h12_gb``, identifiers, ...) lives in
 ``atoms.info``.
