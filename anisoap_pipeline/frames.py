@@ -9,7 +9,9 @@ It carries, besides ``positions``, ``numbers`` (species), ``cell`` and
     coordinates into lab coordinates.
 ``c_diameter[1]``, ``c_diameter[2]``, ``c_diameter[3]``
     (N,) float64 full diameters along the body axes, in the frame's length
-    unit (the Gaussian widths of the density are half of them).
+    unit (the Gaussian widths of the density are half of them): Å, or reduced
+    units of the same order (the Gay-Berne σ); lengths in metres are refused
+    (``SMALLEST_LENGTH``).
 
 Frame-level data (``energy``, ``h12_gb``, identifiers, ...) lives in
 ``atoms.info``.
@@ -47,6 +49,8 @@ from scipy.spatial.transform import Rotation
 
 __all__ = [
     "QUATERNION_TOLERANCE",
+    "SINGULAR_CELL_TOLERANCE",
+    "SMALLEST_LENGTH",
     "canonicalize",
     "get_diameters",
     "get_quaternions",
@@ -59,6 +63,15 @@ __all__ = [
 #: Largest accepted deviation from 1 of a quaternion's norm, and from the
 #: identity of R R^T for a rotation matrix. Within it, input is renormalised.
 QUATERNION_TOLERANCE = 1e-6
+
+#: Shortest length (Å) a frame's largest diameter or longest periodic cell
+#: vector may have. Nothing physical is smaller; frames written in metres
+#: (1 Å = 1e-10 m) or similar units are, and are refused with that said.
+SMALLEST_LENGTH = 1e-4
+
+#: A periodic cell is singular when |det| of its rows scaled to unit length is
+#: at most this: a relative test, the same for a cell in any length unit.
+SINGULAR_CELL_TOLERANCE = 1e-12
 
 DIAMETER_KEYS = ("c_diameter[1]", "c_diameter[2]", "c_diameter[3]")
 ORIENTATION_KEYS = ("c_q", "quaternions", "rotation_matrix")
@@ -102,7 +115,10 @@ def canonicalize(atoms, index=0, diameters=None):
         If positions, orientations or diameters are missing or not finite,
         a diameter is not positive, a quaternion's norm is off 1 by more than
         ``QUATERNION_TOLERANCE``, a rotation matrix is not a proper rotation,
-        pbc is mixed, or a periodic cell is singular. The message starts with
+        pbc is mixed, a periodic cell is singular (relative to its vectors'
+        lengths, ``SINGULAR_CELL_TOLERANCE``), or the frame's largest diameter
+        or cell vector is shorter than ``SMALLEST_LENGTH`` Å (lengths in
+        another unit, e.g. metres). The message starts with
         ``"frame {index}: field '...'"`` and names the particle and, for
         diameters, the axis.
     """
@@ -270,8 +286,14 @@ def _checked_arrays(rows, start, argument):
         norms = np.linalg.norm(quaternions, axis=1)
         errors = np.abs(matrices @ matrices.transpose(0, 2, 1) - np.eye(3)).max(axis=(1, 2), initial=0.0)
         determinants = np.linalg.det(matrices)
-        scale = np.maximum(np.abs(cells).max(axis=(1, 2), initial=0.0), 1.0) ** 3
-        singular = ~np.isfinite(cells).all(axis=(1, 2)) | (np.abs(np.linalg.det(cells)) <= 1e-12 * scale)
+        vector_lengths = np.linalg.norm(cells, axis=2)
+        # a zero vector gives NaN here, which the negated comparison counts as singular
+        unit_cells = cells / vector_lengths[:, :, None]
+        singular = ~np.isfinite(cells).all(axis=(1, 2)) | ~(
+            np.abs(np.linalg.det(unit_cells)) > SINGULAR_CELL_TOLERANCE)
+        longest_vector = vector_lengths.max(axis=1, initial=0.0)
+        largest_diameter = np.full(n_frames, -np.inf)
+        np.maximum.at(largest_diameter, frame_of, diameters.max(axis=1, initial=-np.inf))
     not_finite = ~np.isfinite(diameters)
     not_positive = diameters <= 0
 
@@ -288,6 +310,9 @@ def _checked_arrays(rows, start, argument):
         per_frame(pbc.any(axis=1) & ~pbc.all(axis=1), lambda f: (
             f"field 'pbc' is {pbc[f].tolist()}; mixed periodicity is not supported, "
             "expected all True or all False")),
+        per_frame(pbc.all(axis=1) & np.isfinite(cells).all(axis=(1, 2)) & (longest_vector < SMALLEST_LENGTH), lambda f: (
+            f"field 'cell' has vectors no longer than {longest_vector[f]:.3g}: the frames seem to be in another "
+            f"length unit (Å expected; metres? 1 m = 1e10 Å): convert them to Å")),
         per_frame(pbc.all(axis=1) & singular, lambda f: "field 'cell' is singular or not finite but the frame is periodic"),
         per_particle(~by_matrix & ~np.isfinite(quaternions).all(axis=1), lambda g, p: (
             f"field '{keys[frame_of[g]]}' (quaternion) of particle {p} is not finite")),
@@ -304,6 +329,12 @@ def _checked_arrays(rows, start, argument):
             "expected +1 (a proper rotation)")),
         diameter(not_finite, lambda value: "not finite"),
         diameter(not_positive, lambda value: f"{value:g}, expected > 0"),
+        # after the checks of single values, so that a NaN or a 0 is named as such
+        per_frame((n_atoms > 0) & (largest_diameter < SMALLEST_LENGTH), lambda f: (
+            f"{'argument' if fields[f] == 'diameters' else 'field'} "
+            f"'{'diameters' if fields[f] == 'diameters' else 'c_diameter[1..3]'}': the largest diameter is "
+            f"{largest_diameter[f]:.3g}: the frames seem to be in another length unit (Å expected; "
+            f"metres? 1 m = 1e10 Å): convert them to Å")),
     ]
     failing = np.array([frames for frames, _, _ in checks]).reshape(len(checks), n_frames)
     if failing.any():

@@ -114,3 +114,111 @@ def test_frames_of_the_wrong_type(frames, message):
 def test_basis_rcond_of_the_wrong_type(value):
     with pytest.raises(ValueError, match="basis_rcond must be a finite number >= 0, got"):
         EllipsoidalDensityProjection(**GOOD, basis_rcond=value)
+
+
+# --------------------------------------------------- finite features or a refusal
+def _frames():
+    from .test_anisoap_invariance import random_frame
+
+    return [random_frame(seed=s, species=(1, 6)) for s in range(2)]
+
+
+@pytest.mark.parametrize("width", [1e-10, 3e-10, 1e-6])
+def test_gto_width_far_below_the_cutoff_is_refused_not_nan(width):
+    """σ^(2d+3) underflowed and the pair Gaussian's exponent cancelled to noise:
+    all-NaN (1e-10) or inf/garbage (3e-10, 1e-6) features were returned."""
+    with pytest.raises(ValueError) as error:
+        EllipsoidalDensityProjection(max_angular=3, cutoff=5.0, radial_gaussian_width=width, max_radial=2)
+    message = str(error.value)
+    assert f"radial_gaussian_width = {width:g} Å is too small for cutoff = 5 Å" in message, message
+    assert "e.g. radial_gaussian_width = 1.5" in message
+    assert (f"if it is in metres, write {width * 1e10:g}" in message) == (width < 1e-6)
+
+
+@pytest.mark.parametrize(
+    "hypers, name",
+    [
+        (dict(radial_basis="monomial", cutoff=1e-100), "cutoff = 1e-100 Å"),
+        (dict(radial_basis="monomial", cutoff=1e30), "cutoff = 1e+30 Å"),
+        (dict(cutoff=7e-10, radial_gaussian_width=3e-10), "radial_gaussian_width = 3e-10 Å"),
+        (dict(cutoff=1e-60, radial_gaussian_width=1e-62), "radial_gaussian_width = 1e-62 Å"),
+        (dict(cutoff=4.0, radial_gaussian_width=1e40), "radial_gaussian_width = 1e+40 Å"),
+    ],
+)
+def test_lengths_whose_basis_norms_underflow_are_refused_naming_them(hypers, name):
+    """These gave LinAlgError ("Eigenvalues did not converge") or NaN."""
+    with pytest.raises(ValueError) as error:
+        EllipsoidalDensityProjection(**{"max_angular": 10, "max_radial": 4, **hypers})
+    message = str(error.value)
+    assert message.startswith(name) and "outside the range float64 can represent" in message, message
+    assert "give " + name.split(" =")[0] + " between " in message
+    assert ("3e-10 is in metres, write 3" in message) == ("3e-10" in name)
+
+
+def test_length_scale_range_narrows_with_the_degree():
+    from anisoap_pipeline.anisoap.radial_basis import length_scale_range, num_radial_functions
+
+    small = length_scale_range(num_radial_functions(2, 1), "gto")
+    large = length_scale_range(num_radial_functions(20, 4), "gto")
+    assert small[0] < large[0] < 1e-4 and 1e4 < large[1] < small[1]
+    # the configs' values sit well inside
+    assert large[0] < 0.5 and 7.0 < large[1]
+
+
+def test_orthonormalization_never_returns_nan():
+    """A 1 x 1 NaN overlap went through eigh and `error > tol` (False for NaN)."""
+    from anisoap_pipeline.anisoap.radial_basis import orthonormalization_matrix
+
+    with pytest.raises(ValueError, match="radial_gaussian_width = 1e-200 Å is outside the range"):
+        orthonormalization_matrix(0, 1, "gto", 4.0, 1e-200, 0.0, 1e-8)
+    with pytest.raises(ValueError, match="cutoff = 1e-300 Å is outside the range"):
+        orthonormalization_matrix(3, 2, "monomial", 1e-300, None, 0.0, 1e-8)
+
+
+def test_nan_reconstruction_error_fails_the_tolerance():
+    from anisoap_pipeline.anisoap.radial_basis import _inverse_sqrt
+
+    with pytest.raises(ValueError, match="not finite"):
+        _inverse_sqrt(np.array([[np.nan]]), 0.0, 1e-8, "radial_gaussian_width")
+
+
+@pytest.mark.parametrize("radial_basis", ["gto", "monomial"])
+@pytest.mark.parametrize("max_angular, max_radial", [(0, None), (3, 0), (4, 2), (10, None)])
+def test_compute_is_finite_or_refused(radial_basis, max_angular, max_radial):
+    """Over 120 orders of magnitude of the length hyperparameters: never a
+    non-finite feature, never an error other than a ValueError."""
+    frames = _frames()
+    for exponent in range(-60, 61, 6):
+        value = 10.0**exponent
+        hypers = dict(max_angular=max_angular, max_radial=max_radial, radial_basis=radial_basis)
+        if radial_basis == "gto":
+            hypers.update(cutoff=5.0, radial_gaussian_width=value)
+        else:
+            hypers.update(cutoff=value)
+        try:
+            features = EllipsoidalDensityProjection(**hypers).compute(frames)
+        except ValueError:
+            continue
+        assert np.all(np.isfinite(features)), hypers
+
+
+@pytest.mark.parametrize(
+    "options, name",
+    [
+        (["--cutoff", "5", "--radial-gaussian-width", "1e-10"], "radial_gaussian_width = 1e-10 Å"),
+        (["--cutoff", "1e-100", "--radial-basis", "monomial"], "cutoff = 1e-100 Å"),
+    ],
+)
+def test_featurize_refuses_with_one_line_and_writes_nothing(tmp_path, capsys, options, name):
+    """Both wrote an all-NaN (or LinAlgError) array before; exit 0 for the first."""
+    from anisoap_pipeline.cli import main
+    from anisoap_pipeline.frames import write_frames
+
+    write_frames(tmp_path / "frames.xyz", _frames())
+    output = tmp_path / "out.npy"
+    with pytest.raises(SystemExit) as stop:
+        main(["featurize", str(tmp_path / "frames.xyz"), str(output), "--max-angular", "3", *options, "--no-progress"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 1 and err.count("\n") == 1, err
+    assert err.startswith(f"anisoap-pipeline featurize: {name}"), err
+    assert not output.exists()

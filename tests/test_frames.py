@@ -435,3 +435,66 @@ def test_index_past_the_end_says_how_many_frames(tmp_path, index):
     with pytest.raises(IndexError, match=r"frame index -?\d+ is out of range; the file holds 3 frames"):
         read_frames(path, index=index)
     np.testing.assert_array_equal(read_frames(path, index=-3)[0].positions, read_frames(path, index=0)[0].positions)
+
+
+# ------------------------------------------------- lengths in another unit
+def in_metres(frame):
+    """The same frame with every length in metres (1 Å = 1e-10 m)."""
+    scaled = frame.copy()
+    scaled.set_cell(frame.cell.array * 1e-10, scale_atoms=False)
+    scaled.positions = frame.positions * 1e-10
+    for key in DIAMETER_KEYS:
+        scaled.arrays[key] = frame.arrays[key] * 1e-10
+    return scaled
+
+
+def test_periodic_frames_in_metres_are_named_as_such_not_singular():
+    """An absolute 1e-12 threshold on det(cell) called a 7e-10 m cell singular."""
+    frames = [make_frame(seed=0, periodic=True), in_metres(make_frame(seed=1, periodic=True))]
+    with pytest.raises(ValueError) as error:
+        validate_frames(frames)
+    message = str(error.value)
+    assert message.startswith("frame 1: field 'cell' has vectors no longer than 7.1e-10: "), message
+    assert "the frames seem to be in another length unit (Å expected" in message and "singular" not in message
+
+
+def test_open_frames_in_metres_are_named_by_their_diameters():
+    frames = [make_frame(seed=0), in_metres(make_frame(seed=1))]
+    with pytest.raises(ValueError, match=r"^frame 1: field 'c_diameter\[1\.\.3\]': the largest diameter is 2\.\d+e-10: "
+                                         r"the frames seem to be in another length unit \(Å expected"):
+        validate_frames(frames)
+    with pytest.raises(ValueError, match=r"^frame 0: argument 'diameters': the largest diameter is 3e-10: the frames seem"):
+        validate_frames([make_frame()], diameters=(1e-10, 2e-10, 3e-10))
+
+
+def test_reading_frames_in_metres_names_the_file(tmp_path):
+    path = tmp_path / "si.xyz"
+    ase.io.write(path, [in_metres(make_frame(seed=s, periodic=True)) for s in range(2)], format="extxyz")
+    with pytest.raises(ValueError, match=re.escape(str(path)) + r": frame 0: field 'cell' has vectors no longer than"):
+        read_frames(path)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e8])
+def test_singular_cell_is_relative_to_the_cell_size(scale):
+    """Degenerate at any size; a valid cell is accepted at any size (down to SMALLEST_LENGTH)."""
+    good = make_frame(periodic=True)
+    good.set_cell(good.cell.array * scale, scale_atoms=True)
+    for key in DIAMETER_KEYS:
+        good.arrays[key] = good.arrays[key] * scale
+    validate_frames([good])
+    flat = good.copy()
+    a, b = flat.cell.array[:2]
+    flat.set_cell([a, b, a + b * (1 + 1e-14)], scale_atoms=False)
+    with pytest.raises(ValueError, match=r"^frame 0: field 'cell' is singular"):
+        validate_frames([flat])
+    sheared = good.copy()
+    sheared.set_cell([a, b, a + b + 1e-6 * np.linalg.norm(a) * np.cross(a, b) / np.linalg.norm(np.cross(a, b))],
+                     scale_atoms=False)
+    validate_frames([sheared])
+
+
+def test_zero_cell_vector_is_singular():
+    frame = make_frame(periodic=True)
+    frame.set_cell([[5.0, 0, 0], [0, 5.0, 0], [0, 0, 0]], scale_atoms=False)
+    with pytest.raises(ValueError, match=r"^frame 0: field 'cell' is singular"):
+        validate_frames([frame])

@@ -63,7 +63,7 @@ def test_scaling_uses_training_rows_only():
     test = result["test"]
     X2, y2 = X.copy(), y.copy()
     X2[test] = 1e6 * np.random.default_rng(3).normal(size=X2[test].shape)  # wild test rows
-    y2[test] = -1e6
+    y2[test] = -1e6 * (1.0 + np.arange(len(test)))  # wild, but not constant: that would be refused
     model2, result2 = regression.fit_ridge(X2, y2, *regression.split(len(y), 0.1, seed=2), seed=2)
     assert np.array_equal(result2["test"], test)
     for a, b in zip(fitted_scalers(model), fitted_scalers(model2)):
@@ -140,3 +140,45 @@ def test_plots_write_files(tmp_path):
     for name in ("parity.png", "lc.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lc.png", "parity.png"]  # no temporaries
+
+
+# ------------------------------------------------------- degenerate data refused
+def test_constant_target_is_refused_not_scored_with_nan():
+    """A constant target gave test R² NaN (and RMSE 0) with no word."""
+    X, _, _ = linear_data(n=50)
+    train, test = regression.split(50, 0.1, seed=0)
+    with pytest.raises(ValueError, match=r"^the target is constant over the 45 training frames \(every value 1\.5\): "
+                                         r"there is nothing to fit and R² is undefined"):
+        regression.fit_ridge(X, np.full(50, 1.5), train, test, cv_folds=3)
+    # varying where the model is trained, constant where it is scored
+    _, y, _ = linear_data(n=50)
+    y[test] = 2.0
+    with pytest.raises(ValueError, match=r"^the target is constant over the 5 test frames \(every value 2\)"):
+        regression.fit_ridge(X, y, train, test, cv_folds=3)
+    # round-off around a constant is a constant
+    with pytest.raises(ValueError, match="the target is constant"):
+        regression.fit_ridge(X, 1e3 + 1e-14 * np.arange(50), train, test, cv_folds=3)
+
+
+def test_a_single_test_frame_is_refused():
+    X, y, _ = linear_data(n=10)
+    train, test = regression.split(10, 0.1, seed=0)
+    with pytest.raises(ValueError, match=r"^1 test frame\(s\) of 10: R² needs at least 2 .* larger test_fraction"):
+        regression.fit_ridge(X, y, train, test, cv_folds=3)
+
+
+def test_fewer_frames_than_folds():
+    X, y, _ = linear_data(n=4)
+    with pytest.raises(ValueError, match=r"^4 frame\(s\) cannot be split into cv_folds = 5 folds for the cross-validation "
+                                         r"of the ridge regularisation: it needs at least 5 frames"):
+        regression.ridge_model(cv_folds=5).fit(X, y)
+    with pytest.raises(ValueError, match=r"^4 frame\(s\) cannot be split into folds = 5 folds for the learning curve"):
+        regression.ridge_learning_curve(X, y, [2, 3], folds=5, cv_folds=2)
+    with pytest.raises(ValueError, match=r"^cv_folds must be an integer >= 2"):
+        regression.ridge_model(cv_folds=1).fit(X, y)
+
+
+def test_learning_curve_of_a_constant_target_is_refused():
+    X, _, _ = linear_data(n=60)
+    with pytest.raises(ValueError, match=r"^the target is constant over the 60 frames of the learning curve"):
+        regression.ridge_learning_curve(X, np.zeros(60), [10, 20], folds=3, cv_folds=3)

@@ -32,7 +32,7 @@ def test_split_zero_is_the_paper_split():
 
 
 def test_one_split_equals_the_single_fit():
-    """over_splits with n_splits = 1 gives exactly fit_ridge on the paper split, sd 0."""
+    """over_splits with n_splits = 1 gives exactly fit_ridge on the paper split; no sd (not 0)."""
     X, y = _data()
     alphas = regression.alpha_grid(-4, 2, 7)
 
@@ -43,7 +43,7 @@ def test_one_split_equals_the_single_fit():
     train, test = regression.split(len(y), 0.2, 0)
     single = regression.fit_ridge(X, y, train, test, alphas=alphas, cv_folds=3, seed=0)[1]["metrics_test"]
     assert per_split == [single]
-    assert stats["r2"]["mean"] == single["r2"] and stats["r2"]["sd"] == 0.0 and stats["r2"]["n"] == 1
+    assert stats["r2"]["mean"] == single["r2"] and np.isnan(stats["r2"]["sd"]) and stats["r2"]["n"] == 1
 
 
 def test_summarise_against_numpy():
@@ -113,3 +113,36 @@ def test_benzene_statistics_start_at_the_paper_split():
     assert stats["anisoap"]["test"]["r2"]["values"][0] == single["anisoap"]["test"]["r2"]
     assert stats["anisoap"]["test_rmse_mean"]["values"][0] == single_curves["anisoap"]["test_rmse_mean"]
     assert curves == single_curves
+
+
+def test_a_single_value_has_no_spread_not_a_spread_of_zero():
+    """'over 1 splits: R² = 0.995 ± 0' came from sd = 0 for one split."""
+    stats = summarise([{"r2": 0.995, "curve": [3.0, 2.0]}])
+    assert stats["r2"]["mean"] == 0.995 and stats["r2"]["n"] == 1 and np.isnan(stats["r2"]["sd"])
+    assert stats["curve"]["mean"] == [3.0, 2.0] and stats["curve"]["n"] == 1
+    assert all(np.isnan(sd) for sd in stats["curve"]["sd"])
+    # one finite value among several splits: no spread either
+    stats = summarise([{"rmse": 1.0}, {"rmse": float("nan")}])["rmse"]
+    assert stats["n"] == 1 and np.isnan(stats["sd"])
+    # two splits do have one
+    assert summarise([{"r2": 0.9}, {"r2": 0.8}])["r2"]["sd"] == pytest.approx(np.std([0.9, 0.8], ddof=1))
+
+
+def test_fewer_frames_than_folds_is_said_in_the_projects_words():
+    """A 3-frame study failed with scikit-learn's "Cannot have number of splits n_splits=5 ..."."""
+    X, y = _data(n=3)
+    (train, test), = seeded_splits(3, 1, seed=0, test_fraction=0.1)
+    with pytest.raises(ValueError) as error:
+        regression.fit_ridge(X, y, train, test, cv_folds=5)
+    message = str(error.value)
+    assert message.startswith("2 frame(s) cannot be split into cv_folds = 5 folds for the cross-validation of the "
+                              "ridge regularisation on the training frames (2 of 3 frames; the other 1 are the "
+                              "test set): it needs at least 5 frames; use more frames or lower cv_folds"), message
+    assert "Cannot have number of splits" not in message
+
+
+@pytest.mark.parametrize("n, fraction", [(1, 0.1), (2, 0.9)])
+def test_too_few_frames_for_a_split(n, fraction):
+    with pytest.raises(ValueError, match=rf"^{n} frame\(s\) cannot be split into training and test frames with "
+                                         rf"test_fraction = {fraction:g}"):
+        seeded_splits(n, 2, seed=0, test_fraction=fraction)

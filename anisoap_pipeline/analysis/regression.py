@@ -32,6 +32,8 @@ from .checks import check_xy
 __all__ = [
     "RidgeGridCV",
     "alpha_grid",
+    "check_folds",
+    "check_target_varies",
     "fit_ridge",
     "regression_metrics",
     "ridge_learning_curve",
@@ -99,6 +101,7 @@ class RidgeGridCV(RegressorMixin, BaseEstimator):
 
     def fit(self, X, y):
         X, y = check_xy(X, y)
+        check_folds(len(y), self.cv_folds, "cv_folds", "the cross-validation of the ridge regularisation")
         alphas = alpha_grid() if self.alphas is None else np.asarray(self.alphas, dtype=float)
         rmse = np.zeros((self.cv_folds, len(alphas)))
         for k, (train, valid) in enumerate(KFold(self.cv_folds, shuffle=True, random_state=self.seed).split(X)):
@@ -148,6 +151,55 @@ def _fold_rmse(X_train, y_train, X_valid, y_valid, alphas):
     return np.sqrt(np.mean((predictions - y_valid[:, None]) ** 2, axis=0))
 
 
+def check_folds(n_rows, folds, name, purpose):
+    """Refuse a k-fold split of ``n_rows`` frames that cannot be made, in the project's words.
+
+    Parameters
+    ----------
+    n_rows : int
+        Frames to split.
+    folds : int
+        Number of folds k.
+    name : str
+        The option that sets k (``"cv_folds"``, ``"folds"``), for the message.
+    purpose : str
+        What the folds are for, for the message.
+
+    Raises
+    ------
+    ValueError
+        If ``folds`` is not an integer >= 2, or there are fewer frames than folds
+        (scikit-learn would say "Cannot have number of splits ... greater than the
+        number of samples").
+    """
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
+        raise ValueError(f"{name} must be an integer >= 2 (folds of {purpose}), got {folds!r}")
+    if n_rows < folds:
+        raise ValueError(
+            f"{n_rows} frame(s) cannot be split into {name} = {folds} folds for {purpose}: "
+            f"it needs at least {folds} frames; use more frames or lower {name}"
+        )
+
+
+def check_target_varies(y, what):
+    """Refuse a constant target: there is nothing to fit, and R² (1 - SS_res / SS_tot) is undefined.
+
+    "Constant" is a spread below 1e-12 of the target's magnitude (round-off),
+    or a single value.
+
+    Raises
+    ------
+    ValueError
+        Naming ``what`` (e.g. "the 54 training frames") and the value.
+    """
+    y = np.asarray(y, dtype=float).ravel()
+    if y.size and np.ptp(y) <= 1e-12 * np.max(np.abs(y)):
+        raise ValueError(
+            f"the target is constant over {what} (every value {y[0]:.6g}): there is nothing to fit and "
+            f"R² is undefined; check the target (is it the quantity you meant?) or use more frames"
+        )
+
+
 def ridge_model(alphas=None, cv_folds=5, seed=0):
     """The paper's cross-validated ridge regression, unfitted: :class:`RidgeGridCV`.
 
@@ -177,10 +229,21 @@ def split(n_samples, test_fraction=0.1, seed=0):
     Returns
     -------
     train, test : numpy.ndarray of int
-        Sorted row indices.
+        Sorted row indices; the test set has ceil(test_fraction * n_samples) rows.
+
+    Raises
+    ------
+    ValueError
+        If ``test_fraction`` is outside (0, 1) or leaves no training or no test row.
     """
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction}")
+    n_test = int(np.ceil(test_fraction * n_samples))
+    if n_samples < 2 or n_test >= n_samples:
+        raise ValueError(
+            f"{n_samples} frame(s) cannot be split into training and test frames with "
+            f"test_fraction = {test_fraction:g} ({n_test} test frame(s)): use more frames"
+        )
     train, test = train_test_split(
         np.arange(n_samples), test_size=test_fraction, random_state=seed, shuffle=True
     )
@@ -191,7 +254,8 @@ def regression_metrics(y_true, y_pred):
     """RMSE, MAE, R² and the count of a set of predictions.
 
     R² is ``1 - SS_res / SS_tot`` about the mean of ``y_true``; it is NaN when
-    ``y_true`` is constant.
+    ``y_true`` is constant (e.g. an empty or one-frame subset): :func:`fit_ridge`
+    refuses a constant target instead of scoring it.
     """
     y_true = np.asarray(y_true, dtype=float).ravel()
     y_pred = np.asarray(y_pred, dtype=float).ravel()
@@ -233,9 +297,26 @@ def fit_ridge(X, y, train, test, *, alphas=None, cv_folds=5, seed=0):
         ``alpha`` (chosen), ``cv_rmse`` (mean validation RMSE per alpha),
         ``alphas``, and the metrics ``test`` and ``train``
         (:func:`regression_metrics`).
+
+    Raises
+    ------
+    ValueError
+        If there are fewer training frames than ``cv_folds``, or the target is
+        constant over the training or the test frames (R² would be NaN, the
+        RMSE a meaningless 0).
     """
     X, y = check_xy(X, y)
     train, test = np.asarray(train, dtype=int), np.asarray(test, dtype=int)
+    check_folds(len(train), cv_folds, "cv_folds",
+                f"the cross-validation of the ridge regularisation on the training frames "
+                f"({len(train)} of {len(y)} frames; the other {len(test)} are the test set)")
+    check_target_varies(y[train], f"the {len(train)} training frames")
+    if len(test) < 2:
+        raise ValueError(
+            f"{len(test)} test frame(s) of {len(y)}: R² needs at least 2 (it compares the errors with the "
+            f"test target's spread); use more frames or a larger test_fraction"
+        )
+    check_target_varies(y[test], f"the {len(test)} test frames")
     model = ridge_model(alphas, cv_folds, seed)
     model.fit(X[train], y[train])
     y_train_pred = model.predict(X[train])
@@ -285,8 +366,16 @@ def ridge_learning_curve(X, y, train_sizes, folds=5, seed=0, alphas=None, cv_fol
         ``train_sizes`` (kept, ascending, list of int), ``dropped_sizes``,
         ``test_rmse`` and ``train_rmse`` (lists, sizes x folds), and the
         per-size ``test_rmse_mean``, ``test_rmse_min``, ``test_rmse_max``.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer frames than ``folds``, the target is constant, or no
+        training size is usable.
     """
     X, y = check_xy(X, y)
+    check_folds(len(y), folds, "folds", "the learning curve")
+    check_target_varies(y, f"the {len(y)} frames of the learning curve")
     n_max = len(y) - int(np.ceil(len(y) / folds))
     requested = sorted({int(size) for size in train_sizes})
     kept = [size for size in requested if cv_folds <= size <= n_max]

@@ -121,11 +121,13 @@ def summarise(results):
     -------
     dict
         The same nesting; each number becomes ``{"mean", "sd", "values", "n"}``
-        (``sd`` with ``ddof = 1``, 0 for a single value), each list of
-        numbers ``{"mean": [...], "sd": [...], "values": [[...] per split], "n"}``.
+        (``sd`` with ``ddof = 1``), each list of numbers
+        ``{"mean": [...], "sd": [...], "values": [[...] per split], "n"}``.
         Non-finite values (e.g. the RMSE of an empty subset of a test set)
         stay in ``values`` but are left out of ``mean`` and ``sd``; ``n``
-        counts the finite ones (``mean``/``sd`` are NaN if none is).
+        counts the finite ones (``mean`` is NaN if none is). ``sd`` is NaN
+        when ``n < 2``: one split has no spread, which is not a spread of 0,
+        and whatever prints a statistic must say so rather than "± 0".
 
     Raises
     ------
@@ -150,12 +152,12 @@ def summarise(results):
         values = np.array([float(v) for v in results])
         finite = values[np.isfinite(values)]
         return {"mean": float(finite.mean()) if len(finite) else float("nan"),
-                "sd": float(finite.std(ddof=1)) if len(finite) > 1 else (0.0 if len(finite) else float("nan")),
+                "sd": float(finite.std(ddof=1)) if len(finite) > 1 else float("nan"),
                 "values": values.tolist(), "n": len(finite)}
     if isinstance(first, (list, tuple)) and first and all(_is_number(v) for v in first):
         values = np.array([[float(v) for v in result] for result in results])
         return {"mean": values.mean(axis=0).tolist(),
-                "sd": (values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros(values.shape[1])).tolist(),
+                "sd": (values.std(axis=0, ddof=1) if len(values) > 1 else np.full(values.shape[1], np.nan)).tolist(),
                 "values": values.tolist(), "n": len(values)}
     return None
 

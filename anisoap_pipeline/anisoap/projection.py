@@ -26,7 +26,7 @@ from .gradients import batch_gradients, check_gradients
 from .moments import moment_recurrence
 from .names import KINDS  # what compute can return; all but "coefficients" go to DensityCoefficients.invariants
 from .neighbors import batch_neighbor_pairs
-from .radial_basis import num_radial_functions, orthonormalization_matrix
+from .radial_basis import check_length_scale, num_radial_functions, orthonormalization_matrix
 from .solid_harmonics import MAX_ANGULAR_LIMIT, solid_harmonic_coefficients
 
 __all__ = ["EllipsoidalDensityProjection", "KINDS", "MAX_ANGULAR_LIMIT", "MAX_PERIODIC_IMAGES"]
@@ -37,6 +37,12 @@ __all__ = ["EllipsoidalDensityProjection", "KINDS", "MAX_ANGULAR_LIMIT", "MAX_PE
 #: widths w_k (a cutoff of 3 widths in every direction: 7³ = 343; 10 x 10 x 1e-4 Å
 #: with a 5 Å cutoff: 9e5). Thinner cells are rejected, not featurised.
 MAX_PERIODIC_IMAGES = 10_000
+
+#: Smallest σ / cutoff of the GTO basis. The pair Gaussian's exponent is formed
+#: as r·(r - C r / σ²) / σ² (:func:`.moments.gaussian_parameters`), which loses
+#: ε (r / σ)² to cancellation: 2e-10 relative at this ratio, all digits (and
+#: NaN from inf·0) at σ ~ 1e-8 cutoff.
+MIN_WIDTH_TO_CUTOFF = 1e-3
 
 _HYPERPARAMETERS = (
     "max_angular", "cutoff", "radial_gaussian_width", "max_radial", "radial_basis",
@@ -85,7 +91,9 @@ class EllipsoidalDensityProjection:
         (only the neighbour's shape and orientation enter).
     radial_gaussian_width : float, optional
         σ of the GTO basis r^{l+2n} exp(-r²/2σ²), in Å. Required for ``"gto"``,
-        must be None for ``"monomial"``.
+        must be None for ``"monomial"``. At least ``MIN_WIDTH_TO_CUTOFF`` × cutoff,
+        and (like the monomial basis' cutoff) inside
+        :func:`.radial_basis.length_scale_range`, where the basis norms are finite.
     max_radial : None, int or sequence of int
         None: n = 0 ... (max_angular - l) // 2 for each l; int N: n = 0 ... N for
         every l; sequence: n = 0 ... max_radial[l] (anisoap 0.1.1 meaning).
@@ -162,6 +170,15 @@ class EllipsoidalDensityProjection:
             if radial_gaussian_width is None:
                 raise ValueError("radial_gaussian_width (Å) is required with radial_basis='gto'")
             radial_gaussian_width = _check_positive("radial_gaussian_width", radial_gaussian_width)
+            if radial_gaussian_width < MIN_WIDTH_TO_CUTOFF * cutoff:
+                hint = f"; lengths are in Å: if it is in metres, write {radial_gaussian_width * 1e10:g}" if (
+                    1e-13 < radial_gaussian_width < 1e-6) else ""
+                raise ValueError(
+                    f"radial_gaussian_width = {radial_gaussian_width:g} Å is too small for cutoff = {cutoff:g} Å: "
+                    f"below {MIN_WIDTH_TO_CUTOFF:g} × cutoff ({MIN_WIDTH_TO_CUTOFF * cutoff:g} Å) the GTO basis "
+                    f"loses its precision to round-off (NaN further down); give a σ of the order of the "
+                    f"particles' size, e.g. radial_gaussian_width = 1.5{hint}"
+                )
         elif radial_gaussian_width is not None:
             raise ValueError(
                 "radial_gaussian_width applies only to radial_basis='gto'; "
@@ -242,6 +259,8 @@ class EllipsoidalDensityProjection:
 
     def _build_basis(self):
         num_radial = self.num_radial
+        # the whole basis' admissible range in one message, before any l fails alone
+        check_length_scale(num_radial, self.radial_basis, self.cutoff, self.radial_gaussian_width)
         row_ptr, columns, values, max_degree = solid_harmonic_coefficients(self.max_angular, num_radial)
         n_max = max(num_radial)
         ortho = np.zeros((self.max_angular + 1, n_max, n_max))
