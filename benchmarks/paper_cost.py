@@ -4,7 +4,7 @@
     python benchmarks/paper_cost.py predict   # config/paper.yaml on 1 x 2, 1 x 32, 10 x 32 cores
     python benchmarks/paper_cost.py predict --config paper.yaml paper_scaled.yaml --machines 1x2
     python benchmarks/paper_cost.py check TIMES --workdir RUN --config paper.yaml paper_scaled.yaml
-    python benchmarks/paper_cost.py slurm TIMES     # set-resources for workflow/profiles/slurm/config.yaml
+    python benchmarks/paper_cost.py slurm TIMES     # runtime= and mem_mb= of the step records (Slurm)
 
 TIMES: one GNU time line per step process of a run (:func:`read_job_times`).
 
@@ -526,6 +526,7 @@ def main(argv=None):
     parser.add_argument("--scale", type=float, default=1.0, help="predict: CPU s x this (a loaded machine)")
     args = parser.parse_args(argv)
     from anisoap_pipeline import studies
+    from anisoap_pipeline.steps import registry
 
     config = load_config(*args.config)
     if args.command == "measure":
@@ -565,9 +566,12 @@ def main(argv=None):
             if job_id in measured.jobs:
                 step = measured.jobs[job_id].step
                 peaks[step] = max(peaks.get(step, 0.0), mb)
-        print(f"set-resources:  # benchmarks/paper_cost.py slurm: {SAFETY} x the model at paper size")
+        print(f"# {SAFETY} x the model at paper size: set these in each step's record (runtime=, mem_mb=)")
+        records = registry()
         for step, resources in slurm_resources(plan, costs, peaks).items():
-            print(f"  {step}:\n    runtime: {resources['runtime']}\n    mem_mb: {resources['mem_mb']}")
+            record = records.get(step)
+            now = f" (record: {record.runtime}, {record.mem_mb})" if record else ""
+            print(f"{step}: runtime={resources['runtime']}, mem_mb={resources['mem_mb']}{now}")
 
 
 if __name__ == "__main__":
