@@ -21,11 +21,22 @@ def validate_config(config, schema=SCHEMA):
 
     Raises
     ------
-    snakemake.exceptions.WorkflowError
-        Naming the offending key.
+    anisoap_pipeline.plan.ConfigError
+        One line naming the offending key and what is wrong (for a misspelt
+        key, the keys allowed there), not the whole schema.
     """
+    import jsonschema
+    import yaml
     from snakemake.utils import validate
 
+    from .plan import ConfigError
+
+    rules = yaml.safe_load(Path(schema).read_text())
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(rules).iter_errors(config))
+    if error is not None:
+        key = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+        allowed = sorted(error.schema.get("properties", {})) if error.validator == "additionalProperties" else []
+        raise ConfigError(key, error.message + (f"; allowed here: {', '.join(allowed)}" if allowed else ""))
     validate(config, str(schema), set_default=True)
     return config
 
