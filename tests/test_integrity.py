@@ -95,3 +95,16 @@ def test_user_files_enter_state_points_relative_to_the_project(tmp_path):
     for checkout in ("a", "b/c"):
         assert user_file("../shared/data/x.xyz", tmp_path / checkout) == "../shared/data/x.xyz"
         assert user_file(str(tmp_path / checkout / "my.xyz"), tmp_path / checkout) == "my.xyz"
+
+
+def test_renaming_a_sweep_changes_no_job_id():
+    from anisoap_pipeline import studies
+    from anisoap_pipeline.config import ROOT, load_config
+
+    config = load_config(ROOT / "config/test.yaml", overrides={"only": ["sweep"]})
+    renamed = load_config(ROOT / "config/test.yaml", overrides={"only": ["sweep"]})
+    sweeps = renamed["studies"]["sweep"]["sweeps"]
+    sweeps["renamed"] = sweeps.pop("gay_berne_dimers")
+    before, after = studies.plan(config), studies.plan(renamed)
+    assert set(before.jobs) == set(after.jobs)
+    assert {report.name for report in after.reports} >= {"renamed"}
