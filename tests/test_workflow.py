@@ -222,21 +222,34 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
     assert job_counts(idle.stdout + idle.stderr) == {}
     assert "Nothing to be done" in idle.stdout + idle.stderr
 
-    # delete one intermediate. Snakemake 9 leaves a missing intermediate alone while
-    # everything downstream of it is up to date; asked for it, it rebuilds it and
-    # exactly the jobs that depend on it, not the dataset upstream
+    # delete one intermediate: every job's completion file is a target, so the next run
+    # makes it again, with the same bytes, and exactly the jobs that depend on it
     (features,) = [job for job in jobs if job.sp["step"] == "featurize"]
     deleted = Path(features.path) / "features.npy"
+    written, summary_text = deleted.read_bytes(), (workflow_copy / "results/summary.md").read_text()
     deleted.unlink()
-    target = str(deleted.relative_to(workflow_copy))
     dependents = {"featurize": 1, "ridge": 4, "learning_curve": 3, "force_fit": 1, "gay_berne_report": 1,
                   "summary": 1, "all": 1}  # force_fit reads the featurisation's gradients
-    dry = snakemake(workflow_copy, "--dry-run", *test_config, "--", "all", target)
+    dry = snakemake(workflow_copy, "--dry-run", *test_config)
     assert job_counts(dry.stdout + dry.stderr) == dependents
-    rerun = snakemake(workflow_copy, "--cores", "2", *test_config, "--", "all", target)
+    rerun = snakemake(workflow_copy, "--cores", "2", *test_config)
     assert job_counts(rerun.stdout + rerun.stderr) == dependents
     assert "gay_berne dimers" not in rerun.stdout + rerun.stderr
-    assert deleted.is_file()
+    assert deleted.read_bytes() == written
+
+    def rows(text):  # the summary's table rows without their revision column
+        return [line.rsplit("|", 2)[0] for line in text.splitlines() if line.startswith("| ")]
+
+    assert rows((workflow_copy / "results/summary.md").read_text()) == rows(summary_text)
+
+    # damage it: the run that would read it stops, naming the file, and changes no number
+    with open(deleted, "r+b") as handle:
+        handle.seek(len(written) // 2)
+        handle.write(b"\0" * 64)
+    damaged = snakemake(workflow_copy, "--cores", "2", *test_config, check=False)
+    assert damaged.returncode != 0
+    assert f"{deleted}: its bytes are not the ones" in damaged.stdout + damaged.stderr
+    assert rows((workflow_copy / "results/summary.md").read_text()) == rows(summary_text)
 
 
 @pytest.mark.slow
