@@ -12,8 +12,6 @@ finds every step record (:func:`anisoap_pipeline.steps.registry`).
 
 import importlib
 
-from ..plan import ConfigError, Plan
-
 __all__ = ["plan", "selected", "study_plan"]
 
 
@@ -25,6 +23,8 @@ def selected(config):
     ConfigError
         If ``only`` names a study that is not in the config or not enabled.
     """
+    from ..plan import ConfigError
+
     studies = config["studies"]
     only = config.get("only")
     if only is None:
@@ -57,6 +57,8 @@ def plan(config, basedir="."):
     -------
     Plan
     """
+    from ..plan import Plan
+
     whole = Plan()
     for name in selected(config):
         whole.merge(study_plan(name).plan(config["studies"][name], basedir))
