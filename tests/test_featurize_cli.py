@@ -201,3 +201,12 @@ def test_mpi_failure_on_another_rank_reaches_rank_0():
     assert result.returncode == 0, result.stderr
     assert "rank 1 raised: rank 1 ran out of memory" in result.stdout
     assert "rank 0 told: rank 1 failed: MemoryError: rank 1 ran out of memory" in result.stdout
+
+
+def test_an_unwritable_output_is_refused_before_the_work(frames_file, tmp_path):
+    path, _ = frames_file
+    result = featurize(path, tmp_path / "absent" / "X.npy", "--max-angular", 2, "--cutoff", 4,
+                       "--radial-gaussian-width", 1.5, check=False)
+    assert result.returncode != 0
+    assert f"{tmp_path / 'absent' / 'X.npy'}: cannot write the output into {tmp_path / 'absent'}" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -115,6 +115,7 @@ def featurize_file(args):
 def _featurize_inputs(args):
     """Options checked, the calculator built and the frames read (rank 0)."""
     import os
+    import tempfile
 
     from ..anisoap import EllipsoidalDensityProjection
     from ..anisoap.batch import FrameBatch
@@ -130,6 +131,11 @@ def _featurize_inputs(args):
         raise ValueError("--kind coefficients is per centre: write it to a .mts file")
     if os.path.isdir(args.output):
         raise ValueError(f"{args.output}: the output path is a directory")
+    folder = os.path.dirname(os.path.abspath(args.output))
+    try:  # before the work, not after it: a file can be written where the output goes
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as error:
+        raise ValueError(f"{args.output}: cannot write the output into {folder}: {error.strerror}") from None
     calculator = EllipsoidalDensityProjection(
         max_angular=args.max_angular,
         cutoff=args.cutoff,
