@@ -13,9 +13,9 @@ same memory.
 import numpy as np
 from numba import njit, prange
 
-from .moments import gaussian_moments, gaussian_parameters
+from .moments import PAIR_BLOCK, block_multipliers, gaussian_moment_block, gaussian_parameters, moment_terms
 
-__all__ = ["density_coefficients", "contract_centre"]
+__all__ = ["density_coefficients", "contract_block", "contract_centre"]
 
 
 @njit(cache=True)
@@ -44,6 +44,46 @@ def contract_centre(summed, raw, row_ptr, columns, values, num_radial, orthonorm
                     for n in range(nr):
                         total += raw[s, row + n] * orthonormalization[l, n, k]
                     out[column] = total
+                    column += 1
+            row += nr
+
+
+@njit(cache=True)
+def contract_block(sums, n_lanes, lane_centre, raw, total, row_ptr, columns, values, num_radial, orthonormalization, out):
+    """:func:`contract_centre` for the centres of a block of lanes at once.
+
+    ``sums`` (n_species, n_monomials, lanes) -> ``raw`` (n_species, n_rows,
+    lanes) -> rows ``lane_centre[:n_lanes]`` of ``out``. The lanes are the
+    innermost (vectorised) loop; each lane sees the operations of
+    :func:`contract_centre` in the same order, so the same bits.
+    """
+    n_species, n_rows, n_block = raw.shape
+    for s in range(n_species):
+        for row in range(n_rows):
+            for lane in range(n_block):
+                total[lane] = 0.0
+            for t in range(row_ptr[row], row_ptr[row + 1]):
+                value = values[t]
+                column = columns[t]
+                for lane in range(n_block):
+                    total[lane] += value * sums[s, column, lane]
+            for lane in range(n_block):
+                raw[s, row, lane] = total[lane]
+    row = 0
+    column = 0
+    for l in range(num_radial.shape[0]):
+        nr = num_radial[l]
+        for m in range(2 * l + 1):
+            for s in range(n_species):
+                for k in range(nr):
+                    for lane in range(n_block):
+                        total[lane] = 0.0
+                    for n in range(nr):
+                        weight = orthonormalization[l, n, k]
+                        for lane in range(n_block):
+                            total[lane] += raw[s, row + n, lane] * weight
+                    for lane in range(n_lanes):
+                        out[lane_centre[lane], column] = total[lane]
                     column += 1
             row += nr
 
@@ -113,25 +153,71 @@ def density_coefficients(
     for l in range(num_radial.shape[0]):
         n_features += (2 * l + 1) * n_species * num_radial[l]
     out = np.zeros((n_centres, n_features))
+    terms, n_multipliers = moment_terms(table)
     n_tasks = max(1, min(n_centres, n_tasks))
     for task in prange(n_tasks):
-        summed = np.empty((n_species, n_monomials))
-        raw = np.empty((n_species, n_rows))
-        moments = np.zeros(n_monomials + 1)
+        first = task * n_centres // n_tasks
+        last = (task + 1) * n_centres // n_tasks
+        counts = pair_ptr[first + 1 : last + 1] - pair_ptr[first:last]
+        # centres by number of pairs: the lanes of a block then have about as many
+        # pairs each (the order of the centres does not enter any result)
+        order = np.argsort(counts)
+        sums = np.empty((n_species, n_monomials, PAIR_BLOCK))
+        raw = np.empty((n_species, n_rows, PAIR_BLOCK))
+        total = np.empty(PAIR_BLOCK)
+        moments = np.empty((n_monomials, PAIR_BLOCK))
+        centers = np.empty((3, PAIR_BLOCK))
+        covariances = np.empty((9, PAIR_BLOCK))
+        multipliers = np.empty((9 * n_multipliers, PAIR_BLOCK))
+        prefactors = np.empty(PAIR_BLOCK)
+        lane_centre = np.empty(PAIR_BLOCK, dtype=np.int64)
+        lane_species = np.empty(PAIR_BLOCK, dtype=np.int64)
         covariance = np.empty((3, 3))
         center = np.empty(3)
-        for c in range(task * n_centres // n_tasks, (task + 1) * n_centres // n_tasks):
-            if pair_ptr[c] == pair_ptr[c + 1]:
-                continue
-            summed[:, :] = 0.0
-            for p in range(pair_ptr[c], pair_ptr[c + 1]):
-                j = neighbors[p]
-                prefactor = pair_weights[p] * gaussian_parameters(
-                    vectors[p], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
-                )
-                gaussian_moments(covariance, center, prefactor, table, moments)
-                s = species_index[j]
-                for f in range(n_monomials):
-                    summed[s, f] += moments[f]
-            contract_centre(summed, raw, row_ptr, columns, values, num_radial, orthonormalization, out[c])
+        block_start = 0
+        while block_start < order.shape[0] and counts[order[block_start]] == 0:
+            block_start += 1
+        for block in range(block_start, order.shape[0], PAIR_BLOCK):
+            n_lanes = min(PAIR_BLOCK, order.shape[0] - block)
+            for lane in range(n_lanes):
+                lane_centre[lane] = first + order[block + lane]
+            n_steps = counts[order[block + n_lanes - 1]]
+            sums[:, :, :] = 0.0
+            # step k: lane i takes the k-th pair of its centre, so each centre's
+            # moments are summed in pair order (the bits of a pair-by-pair sum)
+            for step in range(n_steps):
+                for lane in range(PAIR_BLOCK):
+                    c = lane_centre[lane]
+                    if lane >= n_lanes or step >= pair_ptr[c + 1] - pair_ptr[c]:
+                        prefactors[lane] = 0.0  # an idle lane: all its moments are +0
+                        lane_species[lane] = -1
+                        for k in range(3):
+                            centers[k, lane] = 0.0
+                        for k in range(9):
+                            covariances[k, lane] = 0.0
+                        continue
+                    q = pair_ptr[c] + step
+                    j = neighbors[q]
+                    prefactors[lane] = pair_weights[q] * gaussian_parameters(
+                        vectors[q], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
+                    )
+                    lane_species[lane] = species_index[j]
+                    for k in range(3):
+                        centers[k, lane] = center[k]
+                        for b in range(3):
+                            covariances[3 * k + b, lane] = covariance[k, b]
+                block_multipliers(covariances, n_multipliers, multipliers)
+                gaussian_moment_block(centers, multipliers, prefactors, terms, PAIR_BLOCK, moments)
+                if n_species == 1:
+                    for f in range(n_monomials):
+                        for lane in range(PAIR_BLOCK):
+                            sums[0, f, lane] += moments[f, lane]
+                else:  # x + 0.0 is x: lanes of other species add zeros
+                    for s in range(n_species):
+                        for f in range(n_monomials):
+                            for lane in range(PAIR_BLOCK):
+                                sums[s, f, lane] += moments[f, lane] if lane_species[lane] == s else 0.0
+            contract_block(
+                sums, n_lanes, lane_centre, raw, total, row_ptr, columns, values, num_radial, orthonormalization, out
+            )
     return out
