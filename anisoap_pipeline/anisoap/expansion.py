@@ -49,25 +49,26 @@ def contract_centre(summed, raw, row_ptr, columns, values, num_radial, orthonorm
 
 
 @njit(cache=True)
-def contract_block(sums, n_lanes, lane_centre, raw, total, row_ptr, columns, values, num_radial, orthonormalization, out):
+def contract_block(sums, width, n_lanes, lane_centre, raw, total, row_ptr, columns, values, num_radial, orthonormalization, out):
     """:func:`contract_centre` for the centres of a block of lanes at once.
 
     ``sums`` (n_species, n_monomials, lanes) -> ``raw`` (n_species, n_rows,
-    lanes) -> rows ``lane_centre[:n_lanes]`` of ``out``. The lanes are the
+    lanes) -> rows ``lane_centre[:n_lanes]`` of ``out``; lanes ``width`` and
+    beyond are not read (``n_lanes <= width``). The lanes are the
     innermost (vectorised) loop; each lane sees the operations of
     :func:`contract_centre` in the same order, so the same bits.
     """
-    n_species, n_rows, n_block = raw.shape
+    n_species, n_rows = raw.shape[0], raw.shape[1]
     for s in range(n_species):
         for row in range(n_rows):
-            for lane in range(n_block):
+            for lane in range(width):
                 total[lane] = 0.0
             for t in range(row_ptr[row], row_ptr[row + 1]):
                 value = values[t]
                 column = columns[t]
-                for lane in range(n_block):
+                for lane in range(width):
                     total[lane] += value * sums[s, column, lane]
-            for lane in range(n_block):
+            for lane in range(width):
                 raw[s, row, lane] = total[lane]
     row = 0
     column = 0
@@ -76,11 +77,11 @@ def contract_block(sums, n_lanes, lane_centre, raw, total, row_ptr, columns, val
         for m in range(2 * l + 1):
             for s in range(n_species):
                 for k in range(nr):
-                    for lane in range(n_block):
+                    for lane in range(width):
                         total[lane] = 0.0
                     for n in range(nr):
                         weight = orthonormalization[l, n, k]
-                        for lane in range(n_block):
+                        for lane in range(width):
                             total[lane] += raw[s, row + n, lane] * weight
                     for lane in range(n_lanes):
                         out[lane_centre[lane], column] = total[lane]
@@ -182,11 +183,12 @@ def density_coefficients(
             for lane in range(n_lanes):
                 lane_centre[lane] = first + order[block + lane]
             n_steps = counts[order[block + n_lanes - 1]]
+            width = min(PAIR_BLOCK, (n_lanes + 7) // 8 * 8)  # lanes computed: whole vectors
             sums[:, :, :] = 0.0
             # step k: lane i takes the k-th pair of its centre, so each centre's
             # moments are summed in pair order (the bits of a pair-by-pair sum)
             for step in range(n_steps):
-                for lane in range(PAIR_BLOCK):
+                for lane in range(width):
                     c = lane_centre[lane]
                     if lane >= n_lanes or step >= pair_ptr[c + 1] - pair_ptr[c]:
                         prefactors[lane] = 0.0  # an idle lane: all its moments are +0
@@ -206,18 +208,18 @@ def density_coefficients(
                         centers[k, lane] = center[k]
                         for b in range(3):
                             covariances[3 * k + b, lane] = covariance[k, b]
-                block_multipliers(covariances, n_multipliers, multipliers)
-                gaussian_moment_block(centers, multipliers, prefactors, terms, PAIR_BLOCK, moments)
+                block_multipliers(covariances, n_multipliers, width, multipliers)
+                gaussian_moment_block(centers, multipliers, prefactors, terms, width, moments)
                 if n_species == 1:
                     for f in range(n_monomials):
-                        for lane in range(PAIR_BLOCK):
+                        for lane in range(width):
                             sums[0, f, lane] += moments[f, lane]
                 else:  # x + 0.0 is x: lanes of other species add zeros
                     for s in range(n_species):
                         for f in range(n_monomials):
-                            for lane in range(PAIR_BLOCK):
+                            for lane in range(width):
                                 sums[s, f, lane] += moments[f, lane] if lane_species[lane] == s else 0.0
             contract_block(
-                sums, n_lanes, lane_centre, raw, total, row_ptr, columns, values, num_radial, orthonormalization, out
+                sums, width, n_lanes, lane_centre, raw, total, row_ptr, columns, values, num_radial, orthonormalization, out
             )
     return out
