@@ -136,6 +136,8 @@ class DensityCoefficients:
         center_types = np.unique(self.center_type)
         if kind == "bispectrum" and mean_over_samples:
             return self._bispectrum_frame_means(center_types, angular_cutoff)
+        if kind == "power_spectrum" and mean_over_samples:
+            return self._power_spectrum_frame_means(center_types)
         if kind == "power_spectrum":
             values = power_spectrum_values(self.flat, self.num_radial, len(self.species))
         elif kind == "radial_spectrum":
@@ -159,6 +161,24 @@ class DensityCoefficients:
         n_groups = len(center_types) * self.n_systems
         sums = bispectrum_values(self.flat, self.num_radial, len(self.species), angular_cutoff, group, n_groups)
         means = sums / np.maximum(np.bincount(group, minlength=n_groups), 1)[:, None]
+        return means.reshape(len(center_types), self.n_systems, -1).transpose(1, 0, 2).reshape(self.n_systems, -1)
+
+    def _power_spectrum_frame_means(self, center_types):
+        """Frame means of the power spectrum without the (n_centres x n_features)
+        per-centre array: each (centre type, frame) group summed in centre order
+        in one parallel kernel, then divided by its size (the bits of
+        :meth:`_frame_mean` on :func:`power_spectrum_values`)."""
+        group = np.searchsorted(center_types, self.center_type) * self.n_systems + self.system
+        n_groups = len(center_types) * self.n_systems
+        order = np.argsort(group, kind="stable")
+        counts = np.bincount(group, minlength=n_groups)
+        group_ptr = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(counts, out=group_ptr[1:])
+        sums = _power_spectrum_sums(
+            np.ascontiguousarray(self.flat), np.asarray(self.num_radial, dtype=np.int64), len(self.species),
+            order.astype(np.int64), group_ptr,
+        )
+        means = sums / np.maximum(counts, 1)[:, None]
         return means.reshape(len(center_types), self.n_systems, -1).transpose(1, 0, 2).reshape(self.n_systems, -1)
 
     def _frame_mean(self, values, mask):
@@ -204,27 +224,136 @@ def power_spectrum_values(flat, num_radial, n_species):
     return _power_spectrum(np.ascontiguousarray(flat), np.asarray(num_radial, dtype=np.int64), n_species)
 
 
-@njit(cache=True, parallel=True)
-def _power_spectrum(flat, num_radial, n_species):
+@njit(cache=True)
+def _centre_power_spectrum(flat, i, num_radial, n_species, out):
+    """Power spectrum of centre i into ``out`` (n_features,)."""
+    start = 0
+    column = 0
+    for l in range(num_radial.shape[0]):
+        width = n_species * num_radial[l]
+        block = out[column : column + width * width]
+        block[:] = 0.0
+        for m in range(2 * l + 1):
+            c = flat[i, start + m * width : start + (m + 1) * width]
+            for q in range(width):
+                for r in range(width):  # contiguous: vectorised
+                    block[q * width + r] += c[q] * c[r]
+        block *= (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
+        start += (2 * l + 1) * width
+        column += width * width
+
+
+@njit(cache=True)
+def _power_spectrum_width(num_radial, n_species):
     n_features = 0
     for l in range(num_radial.shape[0]):
         n_features += (n_species * num_radial[l]) ** 2
-    out = np.empty((flat.shape[0], n_features))
+    return n_features
+
+
+@njit(cache=True, parallel=True)
+def _power_spectrum(flat, num_radial, n_species):
+    out = np.empty((flat.shape[0], _power_spectrum_width(num_radial, n_species)))
     for i in prange(flat.shape[0]):
-        start = 0
-        column = 0
-        for l in range(num_radial.shape[0]):
-            width = n_species * num_radial[l]
-            block = out[i, column : column + width * width]
-            block[:] = 0.0
-            for m in range(2 * l + 1):
-                c = flat[i, start + m * width : start + (m + 1) * width]
-                for q in range(width):
-                    for r in range(width):  # contiguous: vectorised
-                        block[q * width + r] += c[q] * c[r]
-            block *= (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
-            start += (2 * l + 1) * width
-            column += width * width
+        _centre_power_spectrum(flat, i, num_radial, n_species, out[i])
+    return out
+
+
+@njit(cache=True)
+def _pairwise_block(values, first, n, out):
+    """numpy's ``pairwise_sum`` of ``values[first:first + n]`` for n <= 128, column by column."""
+    n_features = values.shape[1]
+    if n < 8:
+        for f in range(n_features):
+            out[f] = -0.0
+        for i in range(first, first + n):
+            for f in range(n_features):
+                out[f] += values[i, f]
+        return
+    partial = np.empty((8, n_features))
+    for j in range(8):
+        for f in range(n_features):
+            partial[j, f] = values[first + j, f]
+    i = 8
+    while i < n - n % 8:
+        for j in range(8):
+            for f in range(n_features):
+                partial[j, f] += values[first + i + j, f]
+        i += 8
+    for f in range(n_features):
+        out[f] = ((partial[0, f] + partial[1, f]) + (partial[2, f] + partial[3, f])) + (
+            (partial[4, f] + partial[5, f]) + (partial[6, f] + partial[7, f])
+        )
+    while i < n:
+        for f in range(n_features):
+            out[f] += values[first + i, f]
+        i += 1
+
+
+@njit(cache=True)
+def _pairwise_sum(values, first, n, out):
+    """``out[:] = values[first:first + n].sum(axis=0)`` in the order of numpy's add
+    reduction (``pairwise_sum``: 8 partial sums up to 128 terms, above that the
+    sum of the two halves, cut at a multiple of 8), so the same bits. The
+    recursion is unrolled onto an explicit stack."""
+    n_features = values.shape[1]
+    if n <= 128:
+        _pairwise_block(values, first, n, out)
+        return
+    depth = 128
+    task_first = np.empty(depth, dtype=np.int64)
+    task_n = np.empty(depth, dtype=np.int64)
+    task_combine = np.empty(depth, dtype=np.bool_)
+    results = np.empty((depth, n_features))
+    n_tasks = 1
+    n_results = 0
+    task_first[0], task_n[0], task_combine[0] = first, n, False
+    while n_tasks > 0:
+        n_tasks -= 1
+        start, size, combine = task_first[n_tasks], task_n[n_tasks], task_combine[n_tasks]
+        if combine:  # left + right, the two latest results
+            n_results -= 1
+            for f in range(n_features):
+                results[n_results - 1, f] += results[n_results, f]
+        elif size <= 128:
+            _pairwise_block(values, start, size, results[n_results])
+            n_results += 1
+        else:
+            half = size // 2
+            half -= half % 8
+            # run left, then right, then combine them (a stack: pushed in reverse)
+            task_first[n_tasks], task_n[n_tasks], task_combine[n_tasks] = start, size, True
+            task_first[n_tasks + 1], task_n[n_tasks + 1], task_combine[n_tasks + 1] = start + half, size - half, False
+            task_first[n_tasks + 2], task_n[n_tasks + 2], task_combine[n_tasks + 2] = start, half, False
+            n_tasks += 3
+    out[:] = results[0]
+
+
+@njit(cache=True, parallel=True)
+def _power_spectrum_sums(flat, num_radial, n_species, order, group_ptr):
+    """Sum of the power spectra of the centres ``order[group_ptr[g]:group_ptr[g + 1]]``
+    for each group g, as ``np.add.reduceat`` adds them: the first, plus the
+    pairwise sum (:func:`_pairwise_sum`) of the others."""
+    n_groups = group_ptr.shape[0] - 1
+    n_features = _power_spectrum_width(num_radial, n_species)
+    largest = 0
+    for g in range(n_groups):
+        largest = max(largest, group_ptr[g + 1] - group_ptr[g])
+    out = np.zeros((n_groups, n_features))
+    for g in prange(n_groups):
+        n = group_ptr[g + 1] - group_ptr[g]
+        if n == 0:
+            continue
+        values = np.empty((n, n_features))
+        for k in range(n):
+            _centre_power_spectrum(flat, order[group_ptr[g] + k], num_radial, n_species, values[k])
+        if n == 1:
+            out[g] = values[0]
+            continue
+        rest = np.empty(n_features)
+        _pairwise_sum(values, 1, n - 1, rest)
+        for f in range(n_features):
+            out[g, f] = values[0, f] + rest[f]
     return out
 
 
