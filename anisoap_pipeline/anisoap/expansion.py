@@ -5,9 +5,16 @@ Each neighbour pair contributes the moments of one Gaussian
 those moments (:mod:`.solid_harmonics`, paper Eqs. A23-A24). Because the map is
 linear, the moments of all neighbours of one species are summed first and
 contracted once per centre: <anlm|rho_i> = sum_k T^{nlm}_k sum_{j in a} M_k(ij)
-(paper Eq. 17, <nlm|rho_i> = sum_j <nlm|rho_ij>). Centres run in parallel
-(``prange``); each owns its scratch arrays, so no two threads write to the
-same memory.
+(paper Eq. 17, <nlm|rho_i> = sum_j <nlm|rho_ij>). Blocks of centres run in
+parallel (``prange``); each owns its scratch arrays, so no two threads write
+to the same memory.
+
+Within a block, centres are the lanes of the innermost loops (``PAIR_BLOCK``
+of them, structure of arrays): step k computes the moments of the k-th pair
+of every lane's centre at once, which the compiler vectorises, and adds them
+to that lane's sums, so each centre's pairs are still summed in pair order and
+the results are those of a pair-by-pair loop, bit for bit. Centres are put in
+blocks by number of pairs, so that few lanes idle.
 """
 
 import numpy as np
