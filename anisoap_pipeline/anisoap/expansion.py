@@ -96,6 +96,90 @@ def contract_block(sums, width, n_lanes, lane_centre, raw, total, row_ptr, colum
             row += nr
 
 
+@njit(cache=True)
+def _density_task(
+    first, last, pair_ptr, neighbors, vectors, pair_weights, precisions, semiaxes_products, species_index, n_species,
+    inv_sigma2, terms, n_multipliers, row_ptr, columns, values, num_radial, orthonormalization, out,
+):
+    """Rows ``first:last`` of :func:`density_coefficients`' output (one task; its own scratch)."""
+    n_monomials = terms.shape[0]
+    n_rows = row_ptr.shape[0] - 1
+    # centres by number of pairs (a counting sort): the lanes of a block then have
+    # about as many pairs each (the order of the centres does not enter any result)
+    counts = np.empty(last - first, dtype=np.int64)
+    largest = 0
+    for c in range(first, last):
+        counts[c - first] = pair_ptr[c + 1] - pair_ptr[c]
+        largest = max(largest, counts[c - first])
+    position = np.zeros(largest + 2, dtype=np.int64)
+    for k in range(counts.shape[0]):
+        position[counts[k] + 1] += 1
+    for n in range(largest + 1):
+        position[n + 1] += position[n]
+    order = np.empty(counts.shape[0], dtype=np.int64)
+    for k in range(counts.shape[0]):
+        order[position[counts[k]]] = k
+        position[counts[k]] += 1
+    sums = np.empty((n_species, n_monomials, PAIR_BLOCK))
+    raw = np.empty((n_species, n_rows, PAIR_BLOCK))
+    total = np.empty(PAIR_BLOCK)
+    moments = np.empty((n_monomials, PAIR_BLOCK))
+    centers = np.empty((3, PAIR_BLOCK))
+    covariances = np.empty((9, PAIR_BLOCK))
+    multipliers = np.empty((9 * n_multipliers, PAIR_BLOCK))
+    prefactors = np.empty(PAIR_BLOCK)
+    lane_centre = np.empty(PAIR_BLOCK, dtype=np.int64)
+    lane_species = np.empty(PAIR_BLOCK, dtype=np.int64)
+    covariance = np.empty((3, 3))
+    center = np.empty(3)
+    block_start = 0
+    while block_start < order.shape[0] and counts[order[block_start]] == 0:
+        block_start += 1
+    for block in range(block_start, order.shape[0], PAIR_BLOCK):
+        n_lanes = min(PAIR_BLOCK, order.shape[0] - block)
+        for lane in range(n_lanes):
+            lane_centre[lane] = first + order[block + lane]
+        n_steps = counts[order[block + n_lanes - 1]]
+        width = min(PAIR_BLOCK, (n_lanes + 7) // 8 * 8)  # lanes computed: whole vectors
+        sums[:, :, :] = 0.0
+        # step k: lane i takes the k-th pair of its centre, so each centre's
+        # moments are summed in pair order (the bits of a pair-by-pair sum)
+        for step in range(n_steps):
+            for lane in range(width):
+                if lane >= n_lanes or step >= pair_ptr[lane_centre[lane] + 1] - pair_ptr[lane_centre[lane]]:
+                    prefactors[lane] = 0.0  # an idle lane: all its moments are +0
+                    lane_species[lane] = -1
+                    for k in range(3):
+                        centers[k, lane] = 0.0
+                    for k in range(9):
+                        covariances[k, lane] = 0.0
+                    continue
+                q = pair_ptr[lane_centre[lane]] + step
+                j = neighbors[q]
+                prefactors[lane] = pair_weights[q] * gaussian_parameters(
+                    vectors[q], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
+                )
+                lane_species[lane] = species_index[j]
+                for k in range(3):
+                    centers[k, lane] = center[k]
+                    for b in range(3):
+                        covariances[3 * k + b, lane] = covariance[k, b]
+            block_multipliers(covariances, n_multipliers, width, multipliers)
+            gaussian_moment_block(centers, multipliers, prefactors, terms, width, moments)
+            if n_species == 1:
+                for f in range(n_monomials):
+                    for lane in range(width):
+                        sums[0, f, lane] += moments[f, lane]
+            else:  # x + 0.0 is x: lanes of other species add zeros
+                for s in range(n_species):
+                    for f in range(n_monomials):
+                        for lane in range(width):
+                            sums[s, f, lane] += moments[f, lane] if lane_species[lane] == s else 0.0
+        contract_block(
+            sums, width, n_lanes, lane_centre, raw, total, row_ptr, columns, values, num_radial, orthonormalization, out
+        )
+
+
 @njit(cache=True, parallel=True)
 def density_coefficients(
     pair_ptr,
@@ -155,78 +239,18 @@ def density_coefficients(
         zeros.
     """
     n_centres = pair_ptr.shape[0] - 1
-    n_monomials = table.shape[0]
-    n_rows = row_ptr.shape[0] - 1
     n_features = 0
     for l in range(num_radial.shape[0]):
         n_features += (2 * l + 1) * n_species * num_radial[l]
     out = np.zeros((n_centres, n_features))
     terms, n_multipliers = moment_terms(table)
     n_tasks = max(1, min(n_centres, n_tasks))
+    # the task's work is a separate function: a short parallel loop keeps numba's
+    # parfor passes (and compile time) small
     for task in prange(n_tasks):
-        first = task * n_centres // n_tasks
-        last = (task + 1) * n_centres // n_tasks
-        counts = pair_ptr[first + 1 : last + 1] - pair_ptr[first:last]
-        # centres by number of pairs: the lanes of a block then have about as many
-        # pairs each (the order of the centres does not enter any result)
-        order = np.argsort(counts)
-        sums = np.empty((n_species, n_monomials, PAIR_BLOCK))
-        raw = np.empty((n_species, n_rows, PAIR_BLOCK))
-        total = np.empty(PAIR_BLOCK)
-        moments = np.empty((n_monomials, PAIR_BLOCK))
-        centers = np.empty((3, PAIR_BLOCK))
-        covariances = np.empty((9, PAIR_BLOCK))
-        multipliers = np.empty((9 * n_multipliers, PAIR_BLOCK))
-        prefactors = np.empty(PAIR_BLOCK)
-        lane_centre = np.empty(PAIR_BLOCK, dtype=np.int64)
-        lane_species = np.empty(PAIR_BLOCK, dtype=np.int64)
-        covariance = np.empty((3, 3))
-        center = np.empty(3)
-        block_start = 0
-        while block_start < order.shape[0] and counts[order[block_start]] == 0:
-            block_start += 1
-        for block in range(block_start, order.shape[0], PAIR_BLOCK):
-            n_lanes = min(PAIR_BLOCK, order.shape[0] - block)
-            for lane in range(n_lanes):
-                lane_centre[lane] = first + order[block + lane]
-            n_steps = counts[order[block + n_lanes - 1]]
-            width = min(PAIR_BLOCK, (n_lanes + 7) // 8 * 8)  # lanes computed: whole vectors
-            sums[:, :, :] = 0.0
-            # step k: lane i takes the k-th pair of its centre, so each centre's
-            # moments are summed in pair order (the bits of a pair-by-pair sum)
-            for step in range(n_steps):
-                for lane in range(width):
-                    c = lane_centre[lane]
-                    if lane >= n_lanes or step >= pair_ptr[c + 1] - pair_ptr[c]:
-                        prefactors[lane] = 0.0  # an idle lane: all its moments are +0
-                        lane_species[lane] = -1
-                        for k in range(3):
-                            centers[k, lane] = 0.0
-                        for k in range(9):
-                            covariances[k, lane] = 0.0
-                        continue
-                    q = pair_ptr[c] + step
-                    j = neighbors[q]
-                    prefactors[lane] = pair_weights[q] * gaussian_parameters(
-                        vectors[q], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
-                    )
-                    lane_species[lane] = species_index[j]
-                    for k in range(3):
-                        centers[k, lane] = center[k]
-                        for b in range(3):
-                            covariances[3 * k + b, lane] = covariance[k, b]
-                block_multipliers(covariances, n_multipliers, width, multipliers)
-                gaussian_moment_block(centers, multipliers, prefactors, terms, width, moments)
-                if n_species == 1:
-                    for f in range(n_monomials):
-                        for lane in range(width):
-                            sums[0, f, lane] += moments[f, lane]
-                else:  # x + 0.0 is x: lanes of other species add zeros
-                    for s in range(n_species):
-                        for f in range(n_monomials):
-                            for lane in range(width):
-                                sums[s, f, lane] += moments[f, lane] if lane_species[lane] == s else 0.0
-            contract_block(
-                sums, width, n_lanes, lane_centre, raw, total, row_ptr, columns, values, num_radial, orthonormalization, out
-            )
+        _density_task(
+            task * n_centres // n_tasks, (task + 1) * n_centres // n_tasks, pair_ptr, neighbors, vectors, pair_weights,
+            precisions, semiaxes_products, species_index, n_species, inv_sigma2, terms, n_multipliers, row_ptr,
+            columns, values, num_radial, orthonormalization, out,
+        )
     return out
