@@ -260,100 +260,93 @@ def _power_spectrum(flat, num_radial, n_species):
 
 
 @njit(cache=True)
-def _pairwise_block(values, first, n, out):
-    """numpy's ``pairwise_sum`` of ``values[first:first + n]`` for n <= 128, column by column."""
-    n_features = values.shape[1]
+def _pairwise_leaf(a, first, n):
+    """numpy's ``pairwise_sum`` of ``a[first:first + n]`` for n <= 128: up to 8
+    terms one after the other from -0.0, else 8 partial sums and the rest."""
     if n < 8:
-        for f in range(n_features):
-            out[f] = -0.0
+        total = -0.0
         for i in range(first, first + n):
-            for f in range(n_features):
-                out[f] += values[i, f]
-        return
-    partial = np.empty((8, n_features))
-    for j in range(8):
-        for f in range(n_features):
-            partial[j, f] = values[first + j, f]
+            total += a[i]
+        return total
+    r0, r1, r2, r3 = a[first], a[first + 1], a[first + 2], a[first + 3]
+    r4, r5, r6, r7 = a[first + 4], a[first + 5], a[first + 6], a[first + 7]
     i = 8
     while i < n - n % 8:
-        for j in range(8):
-            for f in range(n_features):
-                partial[j, f] += values[first + i + j, f]
+        r0 += a[first + i]
+        r1 += a[first + i + 1]
+        r2 += a[first + i + 2]
+        r3 += a[first + i + 3]
+        r4 += a[first + i + 4]
+        r5 += a[first + i + 5]
+        r6 += a[first + i + 6]
+        r7 += a[first + i + 7]
         i += 8
-    for f in range(n_features):
-        out[f] = ((partial[0, f] + partial[1, f]) + (partial[2, f] + partial[3, f])) + (
-            (partial[4, f] + partial[5, f]) + (partial[6, f] + partial[7, f])
-        )
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
-        for f in range(n_features):
-            out[f] += values[first + i, f]
+        total += a[first + i]
         i += 1
+    return total
 
 
 @njit(cache=True)
-def _pairwise_sum(values, first, n, out):
-    """``out[:] = values[first:first + n].sum(axis=0)`` in the order of numpy's add
-    reduction (``pairwise_sum``: 8 partial sums up to 128 terms, above that the
-    sum of the two halves, cut at a multiple of 8), so the same bits. The
-    recursion is unrolled onto an explicit stack."""
-    n_features = values.shape[1]
+def _pairwise_sum(a, first, n):
+    """``a[first:first + n].sum()`` in the order of numpy's add reduction
+    (``pairwise_sum``: :func:`_pairwise_leaf` up to 128 terms, above that the sum
+    of two halves cut at a multiple of 8), so the same bits. The recursion runs
+    on an explicit stack (numba's cache does not keep recursive functions)."""
     if n <= 128:
-        _pairwise_block(values, first, n, out)
-        return
+        return _pairwise_leaf(a, first, n)
     depth = 128
     task_first = np.empty(depth, dtype=np.int64)
     task_n = np.empty(depth, dtype=np.int64)
-    task_combine = np.empty(depth, dtype=np.bool_)
-    results = np.empty((depth, n_features))
-    n_tasks = 1
-    n_results = 0
-    task_first[0], task_n[0], task_combine[0] = first, n, False
+    task_combine = np.zeros(depth, dtype=np.bool_)
+    results = np.empty(depth)
+    n_tasks, n_results = 1, 0
+    task_first[0], task_n[0] = first, n
     while n_tasks > 0:
         n_tasks -= 1
         start, size, combine = task_first[n_tasks], task_n[n_tasks], task_combine[n_tasks]
         if combine:  # left + right, the two latest results
             n_results -= 1
-            for f in range(n_features):
-                results[n_results - 1, f] += results[n_results, f]
+            results[n_results - 1] += results[n_results]
         elif size <= 128:
-            _pairwise_block(values, start, size, results[n_results])
+            results[n_results] = _pairwise_leaf(a, start, size)
             n_results += 1
-        else:
+        else:  # left, then right, then their sum (pushed in reverse)
             half = size // 2
             half -= half % 8
-            # run left, then right, then combine them (a stack: pushed in reverse)
             task_first[n_tasks], task_n[n_tasks], task_combine[n_tasks] = start, size, True
             task_first[n_tasks + 1], task_n[n_tasks + 1], task_combine[n_tasks + 1] = start + half, size - half, False
             task_first[n_tasks + 2], task_n[n_tasks + 2], task_combine[n_tasks + 2] = start, half, False
             n_tasks += 3
-    out[:] = results[0]
+    return results[0]
+
+
+@njit(cache=True)
+def _group_power_spectrum_sum(flat, centres, num_radial, n_species, out):
+    """``out`` = the sum of the power spectra of ``centres``, as ``np.add.reduceat``
+    adds them: the first, plus the pairwise sum (:func:`_pairwise_sum`) of the others."""
+    n = centres.shape[0]
+    n_features = out.shape[0]
+    values = np.empty(n_features)
+    columns = np.empty((n_features, n))  # a centre per column: each feature's terms contiguous
+    for k in range(n):
+        _centre_power_spectrum(flat, centres[k], num_radial, n_species, values)
+        for f in range(n_features):
+            columns[f, k] = values[f]
+    for f in range(n_features):
+        out[f] = columns[f, 0] + _pairwise_sum(columns[f], 1, n - 1) if n > 1 else columns[f, 0]
 
 
 @njit(cache=True, parallel=True)
 def _power_spectrum_sums(flat, num_radial, n_species, order, group_ptr):
     """Sum of the power spectra of the centres ``order[group_ptr[g]:group_ptr[g + 1]]``
-    for each group g, as ``np.add.reduceat`` adds them: the first, plus the
-    pairwise sum (:func:`_pairwise_sum`) of the others."""
+    for each group g (:func:`_group_power_spectrum_sum`; zeros for an empty group)."""
     n_groups = group_ptr.shape[0] - 1
-    n_features = _power_spectrum_width(num_radial, n_species)
-    largest = 0
-    for g in range(n_groups):
-        largest = max(largest, group_ptr[g + 1] - group_ptr[g])
-    out = np.zeros((n_groups, n_features))
+    out = np.zeros((n_groups, _power_spectrum_width(num_radial, n_species)))
     for g in prange(n_groups):
-        n = group_ptr[g + 1] - group_ptr[g]
-        if n == 0:
-            continue
-        values = np.empty((n, n_features))
-        for k in range(n):
-            _centre_power_spectrum(flat, order[group_ptr[g] + k], num_radial, n_species, values[k])
-        if n == 1:
-            out[g] = values[0]
-            continue
-        rest = np.empty(n_features)
-        _pairwise_sum(values, 1, n - 1, rest)
-        for f in range(n_features):
-            out[g, f] = values[0, f] + rest[f]
+        if group_ptr[g + 1] > group_ptr[g]:
+            _group_power_spectrum_sum(flat, order[group_ptr[g] : group_ptr[g + 1]], num_radial, n_species, out[g])
     return out
 
 
