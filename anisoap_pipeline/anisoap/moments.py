@@ -5,6 +5,8 @@ GTO basis is one Gaussian exp(-½ (r - a)ᵀ Ã (r - a)) times a constant (paper
 Appendix A 1, Eqs. A7-A10). Its moments <x^{n0} y^{n1} z^{n2}> follow from the
 recurrences of Appendix A 7 (Eqs. A51-A60), written here over a flat monomial
 index so that every new moment costs four multiply-adds.
+:func:`gaussian_moment_block` runs the same recurrence for a block of pairs at
+once (the pairs innermost, so vectorised), leaving out the terms that are zero.
 """
 
 import numpy as np
