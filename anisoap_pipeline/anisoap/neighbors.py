@@ -8,9 +8,6 @@ pairs in one numba kernel over all of them, enumerating periodic images
 explicitly, in the same order as vesin's single-cell search.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
-import numba
 import numpy as np
 import vesin
 from numba import njit
@@ -150,23 +147,11 @@ def batch_neighbor_pairs(batch, cutoff, self_pairs):
     # cutoff, self pairs, the stable sort by centre) and the merge in frame order
     # run in one numba pass over all frames
     large = np.flatnonzero(~small)
-
-    def search_frames(part):
-        calculator = vesin.NeighborList(cutoff=cutoff, full_list=True)
-        found = []
-        for k in part:
-            box = cells[k] if periodic[k] else np.zeros((3, 3))
-            found.append(calculator.compute(positions[offsets[k] : offsets[k + 1]], box, bool(periodic[k]), "ijD"))
-        return found
-
-    # vesin releases the GIL: with several numba threads (idle here), as many Python
-    # threads share the frames, in contiguous parts so that the order is kept
-    n_threads = min(numba.get_num_threads(), len(large) // 8)
-    if n_threads > 1:
-        with ThreadPoolExecutor(n_threads) as pool:
-            found = [pairs for part in pool.map(search_frames, np.array_split(large, n_threads)) for pairs in part]
-    else:
-        found = search_frames(large)
+    calculator = vesin.NeighborList(cutoff=cutoff, full_list=True)
+    found = []
+    for k in large:
+        box = cells[k] if periodic[k] else np.zeros((3, 3))
+        found.append(calculator.compute(positions[offsets[k] : offsets[k + 1]], box, bool(periodic[k]), "ijD"))
     found_i, found_j, found_d = ([pairs[q] for pairs in found] for q in range(3))
     found_ptr = np.zeros(len(large) + 1, dtype=np.int64)
     np.cumsum([len(i) for i in found_i], out=found_ptr[1:])
