@@ -17,6 +17,15 @@ Each configuration runs in a fresh process: one numba thread, two numba
 threads, and ``mpiexec -n 2`` (one thread per rank). Timings exclude reading
 the input file (measured separately for W2) and are the median of ``--runs`` repetitions after one warm-up;
 compile time is measured separately with an empty numba cache.
+
+On W1 the same run also times featomic's ``SoapPowerSpectrum`` on the same
+points (every particle a hydrogen atom; cutoff 7 Å with a 0.5 Å
+shifted-cosine smoothing, Gaussian density width 0.5 Å, max_angular 6,
+max_radial 6: 343 features per centre like ours) with one rayon thread:
+``--rounds`` rounds, each running our one-thread configuration and
+featomic's, alternately, each in its own process; the ratio of each round
+(ours / featomic, same minute, same machine load) and their median are
+printed with the load average, since the machine may be shared.
 """
 
 import argparse
@@ -33,6 +42,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENZENE = ROOT.parent / "shared" / "data" / "anisoap_paper" / "benzene_ellipsoids.xyz"
+#: featomic's SOAP on the W1 points, the anchor of the per-pair comparison
+FEATOMIC_HYPERS = dict(
+    cutoff={"radius": 7.0, "smoothing": {"type": "ShiftedCosine", "width": 0.5}},
+    density={"type": "Gaussian", "width": 0.5},
+    basis={"type": "TensorProduct", "max_angular": 6, "radial": {"type": "Gto", "max_radial": 6}},
+)
 HYPERS = {
     "W1": dict(max_angular=6, cutoff=7.0, max_radial=6, radial_gaussian_width=3.0),
     "W2": dict(max_angular=6, cutoff=7.0, max_radial=4, radial_gaussian_width=1.5, subtract_center_contribution=True),
@@ -62,12 +77,10 @@ def workload(name):
 def measure(name, runs, mpi):
     """Run inside a worker process; return a dict of timings (rank 0)."""
     import numba
-    import numpy as np
 
+    import anisoap_pipeline
     import anisoap_pipeline.anisoap.projection as projection
     from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
-    from anisoap_pipeline.anisoap.batch import FrameBatch
-    from anisoap_pipeline.anisoap.neighbors import batch_neighbor_pairs
 
     comm = None
     if mpi:
@@ -111,6 +124,7 @@ def measure(name, runs, mpi):
         return None
     result = dict(
         workload=name,
+        package=str(Path(anisoap_pipeline.__file__).parent),
         frames=len(frames),
         particles=sum(len(f) for f in frames),
         threads=numba.get_num_threads(),
@@ -124,49 +138,130 @@ def measure(name, runs, mpi):
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
     if not comm:
-        # where the time goes (serial only)
-        start = time.perf_counter()
-        batch = FrameBatch.from_frames(frames)
-        result["validate_s"] = time.perf_counter() - start
-        start = time.perf_counter()
-        pairs = 0
-        for s in range(0, len(batch), calculator.chunk_size):
-            i, _, _ = batch_neighbor_pairs(batch[s : s + calculator.chunk_size], calculator.cutoff, not calculator.subtract_center_contribution)
-            pairs += len(i)
-        result["neighbor_list_s"] = time.perf_counter() - start
-        result["pairs"] = pairs
-        moment_only, contraction_split = [], []
-        for _, args in kernel_calls:
-            args = list(args)
-            args[9] = np.zeros_like(args[9])  # empty CSR: moments and their sums only
-            start = time.perf_counter()
-            original(*args)
-            moment_only.append(time.perf_counter() - start)
-        result["moments_s"] = sum(moment_only)
-        result["contraction_s"] = result["kernel_s"] - result["moments_s"]
-        coefficients = calculator.compute_coefficients(frames)
-        start = time.perf_counter()
-        coefficients.invariants("power_spectrum")
-        result["power_spectrum_s"] = time.perf_counter() - start
+        result.update(breakdown(calculator, frames, kernel_calls, original, runs))
     return result
 
 
+def breakdown(calculator, frames, kernel_calls, kernel, runs):
+    """Where the time goes (serial runs only): each part timed alone, median CPU time of ``runs``."""
+    import numpy as np
+
+    from anisoap_pipeline.anisoap.batch import FrameBatch
+    from anisoap_pipeline.anisoap.moments import moment_terms
+    from anisoap_pipeline.anisoap.neighbors import batch_neighbor_pairs
+
+    def median_time(function):
+        # CPU time: one thread, and on a shared machine wall time mostly measures the other jobs
+        times = []
+        for _ in range(runs):
+            start = time.process_time()
+            function()
+            times.append(time.process_time() - start)
+        return statistics.median(times)
+
+    chunk_size = 512  # compute's default, as in the timed calls
+    batch = FrameBatch.from_frames(frames)
+    chunks = [batch[s : s + chunk_size] for s in range(0, len(batch), chunk_size)]
+    self_pairs = not calculator.subtract_center_contribution
+    pairs = sum(len(batch_neighbor_pairs(chunk, calculator.cutoff, self_pairs)[0]) for chunk in chunks)
+    # the kernel with an empty solid-harmonic matrix: pair Gaussians, moments and their sums
+    # (the Löwdin step on zeros stays, a few µs per centre)
+    no_contraction = []
+    for _, args in kernel_calls:
+        args = list(args)
+        args[10] = np.zeros_like(args[10])
+        no_contraction.append(args)
+    moments_s = median_time(lambda: [kernel(*args) for args in no_contraction])
+    kernel_s = median_time(lambda: [kernel(*args) for _, args in kernel_calls])
+    coefficients = calculator.compute_coefficients(frames)
+    table = calculator._basis[0]
+    terms, _ = moment_terms(table)
+    # flop of the recurrence per pair: one product for the parent, a multiply-add per non-zero term
+    moment_flop = int(np.sum(1 + 2 * terms[1:, 2]))
+    return dict(
+        validate_s=median_time(lambda: FrameBatch.from_frames(frames)),
+        neighbor_list_s=median_time(lambda: [batch_neighbor_pairs(c, calculator.cutoff, self_pairs) for c in chunks]),
+        pairs=pairs,
+        kernel_alone_s=kernel_s,
+        moments_s=moments_s,
+        contraction_s=kernel_s - moments_s,
+        power_spectrum_s=median_time(lambda: coefficients.invariants("power_spectrum")),
+        moment_flop_per_pair=moment_flop,
+        n_monomials=int(table.shape[0]),
+    )
+
+
+def measure_featomic(name, runs):
+    """featomic ``SoapPowerSpectrum`` on the points of workload ``name`` (per centre)."""
+    import numpy as np
+    from featomic import SoapPowerSpectrum
+
+    frames = workload(name)
+    for frame in frames:
+        frame.numbers = np.ones(len(frame), dtype=int)
+    soap = SoapPowerSpectrum(**FEATOMIC_HYPERS)
+    start = time.perf_counter()
+    soap.compute(frames)
+    first_call = time.perf_counter() - start
+    totals, cpus = [], []
+    for _ in range(runs):
+        start, cpu = time.perf_counter(), time.process_time()
+        soap.compute(frames)
+        totals.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    return dict(
+        workload=name, code="featomic", frames=len(frames), particles=sum(len(f) for f in frames),
+        first_call_s=first_call, total_s=statistics.median(totals), totals_s=totals, cpu_s=statistics.median(cpus),
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
+
+
 def worker(args):
+    if args.featomic:
+        print("RESULT " + json.dumps(measure_featomic(args.workload, args.runs)))
+        return
     result = measure(args.workload, args.runs, args.mpi)
     if result is not None:
         print("RESULT " + json.dumps(result))
 
 
-def spawn(name, runs, threads, ranks=1, cache_dir=None):
-    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads), OMP_NUM_THREADS="1")
+def spawn(name, runs, threads, ranks=1, cache_dir=None, featomic=False):
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads), RAYON_NUM_THREADS=str(threads), OMP_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1")
     if cache_dir:
         env["NUMBA_CACHE_DIR"] = cache_dir
     command = [sys.executable, __file__, "--worker", "--workload", name, "--runs", str(runs)]
+    if featomic:
+        command.append("--featomic")
     if ranks > 1:
         mpiexec = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or "mpiexec"
         command = [mpiexec, "-n", str(ranks), *command, "--mpi"]
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     return json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
+
+
+def against_featomic(name, runs, rounds, pairs):
+    """Ours and featomic on one thread, alternating, each in its own process; prints a table."""
+    rows = []
+    load_before = os.getloadavg()
+    for _ in range(rounds):
+        ours = spawn(name, runs, threads=1)
+        theirs = spawn(name, runs, threads=1, featomic=True)
+        rows.append(dict(ours=ours, featomic=theirs, load=os.getloadavg()))
+    ratios = [r["ours"]["total_s"] / r["featomic"]["total_s"] for r in rows]
+    cpu_ratios = [r["ours"]["cpu_s"] / r["featomic"]["cpu_s"] for r in rows]
+    print(f"\n#### {name} against featomic SoapPowerSpectrum, one thread each, {rounds} alternating rounds "
+          f"(load average before: {' '.join(f'{x:.2f}' for x in load_before)})\n")
+    print("| round | ours (s) | µs / pair | featomic (s) | µs / pair | ours / featomic (wall) | (CPU) | load (1 min) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for k, r in enumerate(rows):
+        o, f = r["ours"]["total_s"], r["featomic"]["total_s"]
+        print(f"| {k + 1} | {o:.3f} | {1e6 * o / pairs:.2f} | {f:.3f} | {1e6 * f / pairs:.2f} | {ratios[k]:.2f} | "
+              f"{cpu_ratios[k]:.2f} | {r['load'][0]:.2f} |")
+    print(f"\nMedian ratio ours / featomic: {statistics.median(ratios):.2f} (wall), "
+          f"{statistics.median(cpu_ratios):.2f} (CPU); featomic's per-centre SoapPowerSpectrum against our frame means "
+          "(ours includes validation and averaging).")
+    return [dict(against_featomic=rows, ratio_wall=statistics.median(ratios), ratio_cpu=statistics.median(cpu_ratios))]
 
 
 def main():
@@ -176,6 +271,8 @@ def main():
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--mpi", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workload", help=argparse.SUPPRESS)
+    parser.add_argument("--featomic", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=3, help="W1 rounds of ours against featomic, alternating")
     parser.add_argument("--json", help="also write all results to this file")
     args = parser.parse_args()
     if args.worker:
@@ -192,7 +289,9 @@ def main():
         rows[0]["compile_s"] = cold["first_call_s"] - cold["total_s"]
         results.extend(rows)
         base = rows[0]
-        print(f"\n### {name}: {base['frames']} frames, {base['particles']} particles, {base['pairs']} neighbour pairs\n")
+        load = os.getloadavg()
+        print(f"\n### {name}: {base['frames']} frames, {base['particles']} particles, {base['pairs']} neighbour pairs "
+              f"({base['package']}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})\n")
         print("| configuration | median time (s) | runs (s) | frames/s | µs / pair | speed-up | peak RSS (MB) |")
         print("|---|---|---|---|---|---|---|")
         for row in rows:
@@ -202,14 +301,18 @@ def main():
                 f"{row['frames'] / row['total_s']:.0f} | {1e6 * row['total_s'] / base['pairs']:.2f} | "
                 f"{base['total_s'] / row['total_s']:.2f}× | {row['peak_rss_mb']:.0f} |"
             )
+        if name == "W1":
+            results.extend(against_featomic(name, args.runs, args.rounds, base["pairs"]))
         print(
             f"\nJIT compile (empty cache, first call minus a warm call): {base['compile_s']:.1f} s; "
             f"first call with a warm cache: {base['first_call_s']:.2f} s.\n"
-            f"Where the time goes (1 thread): validate frames {base['validate_s']:.3f} s, "
-            f"neighbour lists {base['neighbor_list_s']:.3f} s, moments {base['moments_s']:.3f} s, "
-            f"contraction {base['contraction_s']:.3f} s, power spectrum {base['power_spectrum_s']:.3f} s, "
-            f"rest (Python glue, orthonormalisation) "
-            f"{base['total_s'] - base['validate_s'] - base['neighbor_list_s'] - base['kernel_s'] - base['power_spectrum_s']:.3f} s.\n"
+            f"Where the time goes (1 thread, each part alone, median CPU times): validate frames {base['validate_s']:.3f} s, "
+            f"neighbour lists {base['neighbor_list_s']:.3f} s, pair Gaussians + moments + sums {base['moments_s']:.3f} s "
+            f"({base['moment_flop_per_pair']} flop of recurrence per pair over {base['n_monomials']} moments: "
+            f"{1e-9 * base['moment_flop_per_pair'] * base['pairs'] / base['moments_s']:.1f} Gflop/s), "
+            f"contraction + Löwdin {base['contraction_s']:.3f} s, power spectrum + frame means {base['power_spectrum_s']:.3f} s, "
+            f"rest (Python glue, packing; from the CPU time of a whole call) "
+            f"{base['cpu_s'] - base['validate_s'] - base['neighbor_list_s'] - base['kernel_alone_s'] - base['power_spectrum_s']:.3f} s.\n"
             f"Input (not timed above; W2: read_frames of the file, W1: generating the frames): {base['input_s']:.2f} s."
         )
     if args.json:

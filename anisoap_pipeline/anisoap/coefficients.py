@@ -136,6 +136,8 @@ class DensityCoefficients:
         center_types = np.unique(self.center_type)
         if kind == "bispectrum" and mean_over_samples:
             return self._bispectrum_frame_means(center_types, angular_cutoff)
+        if kind == "power_spectrum" and mean_over_samples:
+            return self._power_spectrum_frame_means(center_types)
         if kind == "power_spectrum":
             values = power_spectrum_values(self.flat, self.num_radial, len(self.species))
         elif kind == "radial_spectrum":
@@ -159,6 +161,24 @@ class DensityCoefficients:
         n_groups = len(center_types) * self.n_systems
         sums = bispectrum_values(self.flat, self.num_radial, len(self.species), angular_cutoff, group, n_groups)
         means = sums / np.maximum(np.bincount(group, minlength=n_groups), 1)[:, None]
+        return means.reshape(len(center_types), self.n_systems, -1).transpose(1, 0, 2).reshape(self.n_systems, -1)
+
+    def _power_spectrum_frame_means(self, center_types):
+        """Frame means of the power spectrum without the (n_centres x n_features)
+        per-centre array: each (centre type, frame) group summed in centre order
+        in one parallel kernel, then divided by its size (the bits of
+        :meth:`_frame_mean` on :func:`power_spectrum_values`)."""
+        group = np.searchsorted(center_types, self.center_type) * self.n_systems + self.system
+        n_groups = len(center_types) * self.n_systems
+        order = np.argsort(group, kind="stable")
+        counts = np.bincount(group, minlength=n_groups)
+        group_ptr = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(counts, out=group_ptr[1:])
+        sums = _power_spectrum_sums(
+            np.ascontiguousarray(self.flat), np.asarray(self.num_radial, dtype=np.int64), len(self.species),
+            order.astype(np.int64), group_ptr,
+        )
+        means = sums / np.maximum(counts, 1)[:, None]
         return means.reshape(len(center_types), self.n_systems, -1).transpose(1, 0, 2).reshape(self.n_systems, -1)
 
     def _frame_mean(self, values, mask):
@@ -204,27 +224,129 @@ def power_spectrum_values(flat, num_radial, n_species):
     return _power_spectrum(np.ascontiguousarray(flat), np.asarray(num_radial, dtype=np.int64), n_species)
 
 
-@njit(cache=True, parallel=True)
-def _power_spectrum(flat, num_radial, n_species):
+@njit(cache=True)
+def _centre_power_spectrum(flat, i, num_radial, n_species, out):
+    """Power spectrum of centre i into ``out`` (n_features,)."""
+    start = 0
+    column = 0
+    for l in range(num_radial.shape[0]):
+        width = n_species * num_radial[l]
+        block = out[column : column + width * width]
+        block[:] = 0.0
+        for m in range(2 * l + 1):
+            c = flat[i, start + m * width : start + (m + 1) * width]
+            for q in range(width):
+                for r in range(width):  # contiguous: vectorised
+                    block[q * width + r] += c[q] * c[r]
+        block *= (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
+        start += (2 * l + 1) * width
+        column += width * width
+
+
+@njit(cache=True)
+def _power_spectrum_width(num_radial, n_species):
     n_features = 0
     for l in range(num_radial.shape[0]):
         n_features += (n_species * num_radial[l]) ** 2
-    out = np.empty((flat.shape[0], n_features))
+    return n_features
+
+
+@njit(cache=True, parallel=True)
+def _power_spectrum(flat, num_radial, n_species):
+    out = np.empty((flat.shape[0], _power_spectrum_width(num_radial, n_species)))
     for i in prange(flat.shape[0]):
-        start = 0
-        column = 0
-        for l in range(num_radial.shape[0]):
-            width = n_species * num_radial[l]
-            block = out[i, column : column + width * width]
-            block[:] = 0.0
-            for m in range(2 * l + 1):
-                c = flat[i, start + m * width : start + (m + 1) * width]
-                for q in range(width):
-                    for r in range(width):  # contiguous: vectorised
-                        block[q * width + r] += c[q] * c[r]
-            block *= (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
-            start += (2 * l + 1) * width
-            column += width * width
+        _centre_power_spectrum(flat, i, num_radial, n_species, out[i])
+    return out
+
+
+@njit(cache=True)
+def _pairwise_leaf(a, first, n):
+    """numpy's ``pairwise_sum`` of ``a[first:first + n]`` for n <= 128: up to 8
+    terms one after the other from -0.0, else 8 partial sums and the rest."""
+    if n < 8:
+        total = -0.0
+        for i in range(first, first + n):
+            total += a[i]
+        return total
+    r0, r1, r2, r3 = a[first], a[first + 1], a[first + 2], a[first + 3]
+    r4, r5, r6, r7 = a[first + 4], a[first + 5], a[first + 6], a[first + 7]
+    i = 8
+    while i < n - n % 8:
+        r0 += a[first + i]
+        r1 += a[first + i + 1]
+        r2 += a[first + i + 2]
+        r3 += a[first + i + 3]
+        r4 += a[first + i + 4]
+        r5 += a[first + i + 5]
+        r6 += a[first + i + 6]
+        r7 += a[first + i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += a[first + i]
+        i += 1
+    return total
+
+
+@njit(cache=True)
+def _pairwise_sum(a, first, n):
+    """``a[first:first + n].sum()`` in the order of numpy's add reduction
+    (``pairwise_sum``: :func:`_pairwise_leaf` up to 128 terms, above that the sum
+    of two halves cut at a multiple of 8), so the same bits. The recursion runs
+    on an explicit stack (numba's cache does not keep recursive functions)."""
+    if n <= 128:
+        return _pairwise_leaf(a, first, n)
+    depth = 128
+    task_first = np.empty(depth, dtype=np.int64)
+    task_n = np.empty(depth, dtype=np.int64)
+    task_combine = np.zeros(depth, dtype=np.bool_)
+    results = np.empty(depth)
+    n_tasks, n_results = 1, 0
+    task_first[0], task_n[0] = first, n
+    while n_tasks > 0:
+        n_tasks -= 1
+        start, size, combine = task_first[n_tasks], task_n[n_tasks], task_combine[n_tasks]
+        if combine:  # left + right, the two latest results
+            n_results -= 1
+            results[n_results - 1] += results[n_results]
+        elif size <= 128:
+            results[n_results] = _pairwise_leaf(a, start, size)
+            n_results += 1
+        else:  # left, then right, then their sum (pushed in reverse)
+            half = size // 2
+            half -= half % 8
+            task_first[n_tasks], task_n[n_tasks], task_combine[n_tasks] = start, size, True
+            task_first[n_tasks + 1], task_n[n_tasks + 1], task_combine[n_tasks + 1] = start + half, size - half, False
+            task_first[n_tasks + 2], task_n[n_tasks + 2], task_combine[n_tasks + 2] = start, half, False
+            n_tasks += 3
+    return results[0]
+
+
+@njit(cache=True)
+def _group_power_spectrum_sum(flat, centres, num_radial, n_species, out):
+    """``out`` = the sum of the power spectra of ``centres``, as ``np.add.reduceat``
+    adds them: the first, plus the pairwise sum (:func:`_pairwise_sum`) of the others."""
+    n = centres.shape[0]
+    n_features = out.shape[0]
+    values = np.empty(n_features)
+    columns = np.empty((n_features, n))  # a centre per column: each feature's terms contiguous
+    for k in range(n):
+        _centre_power_spectrum(flat, centres[k], num_radial, n_species, values)
+        for f in range(n_features):
+            columns[f, k] = values[f]
+    for f in range(n_features):
+        out[f] = columns[f, 0] + _pairwise_sum(columns[f], 1, n - 1) if n > 1 else columns[f, 0]
+
+
+@njit(cache=True, parallel=True)
+def _power_spectrum_sums(flat, num_radial, n_species, order, group_ptr):
+    """Sum of the power spectra of the centres ``order[group_ptr[g]:group_ptr[g + 1]]``
+    for each group g (:func:`_group_power_spectrum_sum`; zeros for an empty group)."""
+    n_groups = group_ptr.shape[0] - 1
+    out = np.zeros((n_groups, _power_spectrum_width(num_radial, n_species)))
+    for g in prange(n_groups):
+        if group_ptr[g + 1] > group_ptr[g]:
+            _group_power_spectrum_sum(flat, order[group_ptr[g] : group_ptr[g + 1]], num_radial, n_species, out[g])
     return out
 
 

@@ -5,6 +5,8 @@ GTO basis is one Gaussian exp(-½ (r - a)ᵀ Ã (r - a)) times a constant (paper
 Appendix A 1, Eqs. A7-A10). Its moments <x^{n0} y^{n1} z^{n2}> follow from the
 recurrences of Appendix A 7 (Eqs. A51-A60), written here over a flat monomial
 index so that every new moment costs four multiply-adds.
+:func:`gaussian_moment_block` runs the same recurrence for a block of pairs at
+once (the pairs innermost, so vectorised), leaving out the terms that are zero.
 """
 
 import numpy as np
@@ -12,7 +14,19 @@ from numba import njit
 
 from .solid_harmonics import monomial_exponents
 
-__all__ = ["moment_recurrence", "gaussian_parameters", "gaussian_moments"]
+__all__ = [
+    "PAIR_BLOCK", "moment_recurrence", "moment_terms", "gaussian_parameters", "gaussian_moments",
+    "block_multipliers", "gaussian_moment_block",
+]
+
+#: Pairs whose moments are computed together by :func:`gaussian_moment_block`.
+#: The recurrence's inner loop runs over them, so the compiler vectorises it
+#: (AVX2: four pairs per instruction); numba's loop vectoriser needs the trip
+#: count at run time (a constant one is unrolled first, and numba leaves the
+#: SLP vectoriser off), and each monomial then pays a fixed cost (index loads,
+#: run-time alias checks) that a long block amortises. Measured on W1 (one
+#: thread): 8 pairs 2.5x, 16 1.6x, 32 1.3x, 128 1.0x, 256 1.35x the time of 64.
+PAIR_BLOCK = 64
 
 
 def moment_recurrence(max_degree):
@@ -133,3 +147,109 @@ def gaussian_moments(covariance, center, prefactor, table, out):
         value += covariance[k, 1] * table[f, 6] * out[table[f, 3]]
         value += covariance[k, 2] * table[f, 7] * out[table[f, 4]]
         out[f] = value
+
+
+@njit(cache=True)
+def moment_terms(table):
+    """The recurrence of :func:`moment_recurrence` without its zero terms.
+
+    Parameters
+    ----------
+    table : ndarray of int64, shape (n_monomials, 9)
+        From :func:`moment_recurrence`.
+
+    Returns
+    -------
+    terms : ndarray of int64, shape (n_monomials, 9)
+        For monomial f >= 1: axis k, parent p, the number t <= 3 of non-zero
+        terms p_b C_kb <x^{p - e_b}> (parent power p_b > 0, in order of b), then
+        t indices p - e_b, then t rows (3 k + b) n_multipliers + p_b of the
+        multiplier table of :func:`block_multipliers`.
+    n_multipliers : int
+        Largest parent power + 1.
+    """
+    n_multipliers = 1
+    for f in range(table.shape[0]):
+        for b in range(3):
+            n_multipliers = max(n_multipliers, table[f, 5 + b] + 1)
+    terms = np.zeros(table.shape, dtype=np.int64)
+    for f in range(1, table.shape[0]):
+        k = table[f, 0]
+        terms[f, 0] = k
+        terms[f, 1] = table[f, 1]
+        n = 0
+        for b in range(3):
+            if table[f, 5 + b] > 0:
+                terms[f, 3 + n] = table[f, 2 + b]
+                terms[f, 6 + n] = (3 * k + b) * n_multipliers + table[f, 5 + b]
+                n += 1
+        terms[f, 2] = n
+    return terms, n_multipliers
+
+
+@njit(cache=True)
+def block_multipliers(covariances, n_multipliers, n_lanes, multipliers):
+    """``multipliers[(3 k + b) n_multipliers + n, p] = C_kb * n`` for every lane p.
+
+    :func:`gaussian_moments` forms the product C_kb * n for each term; here it
+    is formed once per pair. ``covariances[3 k + b, p]`` holds C_kb of pair p;
+    lanes ``n_lanes`` and beyond are left alone.
+    """
+    for row in range(9):
+        for n in range(n_multipliers):
+            for p in range(n_lanes):
+                multipliers[row * n_multipliers + n, p] = covariances[row, p] * n
+
+
+@njit(cache=True)
+def gaussian_moment_block(centers, multipliers, prefactors, terms, n_pairs, out):
+    """:func:`gaussian_moments` of ``n_pairs`` pairs at once, pairs along the last axis.
+
+    Same operations in the same order for each pair, so the same bits, except
+    that the terms with a zero power are left out (they add ±0; only the sign
+    of an exactly zero moment could differ).
+
+    Parameters
+    ----------
+    centers : ndarray, shape (3, >= n_pairs)
+    multipliers : ndarray, shape (9 n_multipliers, >= n_pairs)
+        From :func:`block_multipliers`.
+    prefactors : ndarray, shape (>= n_pairs,)
+    terms : ndarray of int64, shape (n_monomials, 9)
+        From :func:`moment_terms`.
+    n_pairs : int
+        Lanes to compute (a run-time trip count: see :data:`PAIR_BLOCK`).
+    out : ndarray, shape (n_monomials, >= n_pairs)
+    """
+    for p in range(n_pairs):
+        out[0, p] = prefactors[p]
+    for f in range(1, terms.shape[0]):
+        k = terms[f, 0]
+        i = terms[f, 1]
+        n = terms[f, 2]
+        if n == 3:
+            g0, g1, g2 = terms[f, 3], terms[f, 4], terms[f, 5]
+            c0, c1, c2 = terms[f, 6], terms[f, 7], terms[f, 8]
+            for p in range(n_pairs):
+                value = centers[k, p] * out[i, p]
+                value += multipliers[c0, p] * out[g0, p]
+                value += multipliers[c1, p] * out[g1, p]
+                value += multipliers[c2, p] * out[g2, p]
+                out[f, p] = value
+        elif n == 2:
+            g0, g1 = terms[f, 3], terms[f, 4]
+            c0, c1 = terms[f, 6], terms[f, 7]
+            for p in range(n_pairs):
+                value = centers[k, p] * out[i, p]
+                value += multipliers[c0, p] * out[g0, p]
+                value += multipliers[c1, p] * out[g1, p]
+                out[f, p] = value
+        elif n == 1:
+            g0, c0 = terms[f, 3], terms[f, 6]
+            for p in range(n_pairs):
+                value = centers[k, p] * out[i, p]
+                value += multipliers[c0, p] * out[g0, p]
+                out[f, p] = value
+        else:
+            for p in range(n_pairs):
+                out[f, p] = centers[k, p] * out[i, p]

@@ -143,15 +143,89 @@ def batch_neighbor_pairs(batch, cutoff, self_pairs):
     if small.all():
         return centers, neighbors, vectors
 
-    # large frames through vesin, then every frame's pairs put in frame order
-    parts = [(centers, neighbors, vectors, np.repeat(frames, counts))]
-    for k in np.flatnonzero(~small):
-        a, b = offsets[k], offsets[k + 1]
-        i, j, d = neighbor_pairs(positions[a:b], cells[k], bool(periodic[k]), cutoff, self_pairs)
-        parts.append((i + a, j + a, d, np.full(len(i), k)))
-    centers, neighbors, vectors, frame = (np.concatenate(column) for column in zip(*parts))
-    order = np.argsort(frame, kind="stable")
-    return centers[order], neighbors[order], np.ascontiguousarray(vectors[order])
+    # large frames through vesin, one call each; the rest of neighbor_pairs (the strict
+    # cutoff, self pairs, the stable sort by centre) and the merge in frame order
+    # run in one numba pass over all frames
+    large = np.flatnonzero(~small)
+    calculator = vesin.NeighborList(cutoff=cutoff, full_list=True)
+    found = []
+    for k in large:
+        box = cells[k] if periodic[k] else np.zeros((3, 3))
+        found.append(calculator.compute(positions[offsets[k] : offsets[k + 1]], box, bool(periodic[k]), "ijD"))
+    found_i, found_j, found_d = ([pairs[q] for pairs in found] for q in range(3))
+    found_ptr = np.zeros(len(large) + 1, dtype=np.int64)
+    np.cumsum([len(i) for i in found_i], out=found_ptr[1:])
+    found_i = np.concatenate(found_i).astype(np.int64)
+    found_j = np.concatenate(found_j).astype(np.int64)
+    found_d = np.ascontiguousarray(np.concatenate(found_d), dtype=np.float64).reshape(-1, 3)
+    keep = np.einsum("pk,pk->p", found_d, found_d) < cutoff * cutoff
+    return _merge_frames(
+        len(batch), offsets, frames, starts, centers, neighbors, vectors, large.astype(np.int64), found_ptr, found_i,
+        found_j, found_d, keep, self_pairs,
+    )
+
+
+@njit(cache=True)
+def _merge_frames(n_frames, offsets, small, small_starts, small_centers, small_neighbors, small_vectors, large,
+                  found_ptr, found_i, found_j, found_d, keep, self_pairs):
+    """All pairs in frame order: the small frames' as searched, each large frame's
+    vesin pairs within the strict cutoff plus its self pairs, stably sorted by
+    centre (the self pair last), indices made global."""
+    counts = np.zeros(n_frames, dtype=np.int64)
+    for f in range(small.shape[0]):
+        counts[small[f]] = small_starts[f + 1] - small_starts[f]
+    for f in range(large.shape[0]):
+        k = large[f]
+        n = 0
+        for p in range(found_ptr[f], found_ptr[f + 1]):
+            if keep[p]:
+                n += 1
+        counts[k] = n + (offsets[k + 1] - offsets[k] if self_pairs else 0)
+    frame_start = np.zeros(n_frames + 1, dtype=np.int64)
+    for k in range(n_frames):
+        frame_start[k + 1] = frame_start[k] + counts[k]
+    centers = np.empty(frame_start[-1], dtype=np.int64)
+    neighbors = np.empty(frame_start[-1], dtype=np.int64)
+    vectors = np.empty((frame_start[-1], 3))
+    for f in range(small.shape[0]):
+        q = frame_start[small[f]]
+        for p in range(small_starts[f], small_starts[f + 1]):
+            centers[q] = small_centers[p]
+            neighbors[q] = small_neighbors[p]
+            for a in range(3):
+                vectors[q, a] = small_vectors[p, a]
+            q += 1
+    for f in range(large.shape[0]):
+        k = large[f]
+        first = offsets[k]
+        n = offsets[k + 1] - first
+        # counting sort by centre: vesin's order within a centre, then the self pair
+        slot = np.zeros(n + 1, dtype=np.int64)
+        for p in range(found_ptr[f], found_ptr[f + 1]):
+            if keep[p]:
+                slot[found_i[p] + 1] += 1
+        if self_pairs:
+            for i in range(n):
+                slot[i + 1] += 1
+        slot[0] = frame_start[k]
+        for i in range(n):
+            slot[i + 1] += slot[i]
+        for p in range(found_ptr[f], found_ptr[f + 1]):
+            if keep[p]:
+                q = slot[found_i[p]]
+                slot[found_i[p]] += 1
+                centers[q] = first + found_i[p]
+                neighbors[q] = first + found_j[p]
+                for a in range(3):
+                    vectors[q, a] = found_d[p, a]
+        if self_pairs:
+            for i in range(n):
+                q = slot[i]
+                centers[q] = first + i
+                neighbors[q] = first + i
+                for a in range(3):
+                    vectors[q, a] = 0.0
+    return centers, neighbors, vectors
 
 
 @njit(cache=True)
