@@ -38,9 +38,10 @@ def run_step(step, args):
     if step.mpi:
         from mpi4py import MPI
 
-        if MPI.COMM_WORLD.Get_rank() != 0:
+        if MPI.COMM_WORLD.Get_rank() != 0:  # every rank checks what rank 0 checks, so all stop together
             job = open_job(args.job)
             _check_step(step, job)
+            _verify_parents(job)
             return step.handler(job, args)
     with job_step(step.name, args.job) as job:
         _check_step(step, job)
