@@ -23,7 +23,7 @@ from anisoap_pipeline.studies.sweep.analysis import (
     timed_features,
 )
 from anisoap_pipeline.frames import read_frames
-from anisoap_pipeline.studies import ConfigError
+from anisoap_pipeline.plan import ConfigError
 
 from .test_studies import ROOT, load
 from .test_workflow import job_counts, snakemake
