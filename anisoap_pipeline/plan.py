@@ -1,17 +1,18 @@
-"""A study's plan: the state points of its jobs, their parent links, its final targets.
+"""A study's plan: the state points of its jobs, their parent links, its reports.
 
 A :class:`Plan` is built in Python from a study's config block before
-anything runs (``studies.<study>.plan(study_config)``) and unit-tested without
-Snakemake. The workflow turns it into rules (``workflow/rules/common.smk``):
+anything runs (``studies/<study>/plan.py``: ``plan(study_config)``) and
+unit-tested without Snakemake. The workflow turns it into rules
+(``workflow/rules/jobs.smk``):
 every job is a signac state point whose job id is the Snakemake wildcard
 ``{job}``; a rule's inputs are the artifacts of the job's parents
 (:meth:`Plan.inputs`), so the job graph is written once, here.
 
 A state point is ``{"study", "step", "numerics", **parameters}``: ``step`` is
 the one name of the step (rule name, command-line verb, log folder),
-``numerics`` the version of the step's numerics
-(its :class:`~anisoap_pipeline.steps.Step` record's ``numerics``; bumping it gives every job
-of that step, and everything downstream, a new id). A parameter whose value is
+``numerics`` the version of the step's numerics (its
+:class:`~anisoap_pipeline.steps.Step` record's; bumping it gives every job of
+that step, and everything downstream, a new id). A parameter whose value is
 the id of another job of the plan (or a list of such ids) is a *parent link*.
 
 A dataset made by shards (:meth:`Plan.add_sharded`) is jobs of step
@@ -63,7 +64,7 @@ class Job:
         Parent links: key -> tuple of job ids; the state point's links plus
         links the step follows through a parent (``through``).
     files : tuple of str
-        User files the step reads (absolute paths), inputs of its rule.
+        User files the step reads (relative to the project, :func:`user_file`), inputs of its rule.
     threads : int
         Threads (or MPI ranks) of the job; execution only, not in the state point.
     """
@@ -139,7 +140,7 @@ class ReportJob:
 
 
 class Plan:
-    """The jobs, final targets and summary-row files of one or more studies.
+    """The jobs and reports of one or more studies.
 
     Parameters
     ----------
@@ -169,7 +170,7 @@ class Plan:
             (e.g. the features of a GFRE job), or the shards a gather job
             concatenates (``"shards"``); not part of the state point.
         files : sequence of str, optional
-            User files the step reads (their content hash belongs in ``parameters``).
+            User files the step reads (:func:`user_file`; their content hash belongs in ``parameters``).
         threads : int, optional
         **parameters
             The step's parameters (JSON-serialisable); job ids of this plan
