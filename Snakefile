@@ -42,9 +42,9 @@ onstart:
 
 rule all:
     """Every figure and table of the studies the config runs, results/summary.md, and every
-    job's completion file: a deleted artifact is made again, and so is what depends on it."""
+    job's artifacts: a deleted artifact is made again, and so is what depends on it."""
     default_target: True
     input:
         PLAN.targets,
         "results/summary.md",
-        [f"workspace/{job}/{tracking.METRICS_FILE}" for job in PLAN.jobs],
+        [f"workspace/{job.id}/{file}" for job in PLAN.jobs.values() for file in tracking.artifacts(job.step)],

@@ -222,7 +222,7 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
     assert job_counts(idle.stdout + idle.stderr) == {}
     assert "Nothing to be done" in idle.stdout + idle.stderr
 
-    # delete one intermediate: every job's completion file is a target, so the next run
+    # delete one intermediate: every job's artifacts are targets, so the next run
     # makes it again, with the same bytes, and exactly the jobs that depend on it
     (features,) = [job for job in jobs if job.sp["step"] == "featurize"]
     deleted = Path(features.path) / "features.npy"
