@@ -246,7 +246,7 @@ def test_end_to_end_resumes_and_reruns_only_dependents(workflow_copy):
     with open(deleted, "r+b") as handle:
         handle.seek(len(written) // 2)
         handle.write(b"\0" * 64)
-    damaged = snakemake(workflow_copy, "--cores", "2", *test_config, check=False)
+    damaged = snakemake(workflow_copy, "--cores", "2", "--show-failed-logs", *test_config, check=False)
     assert damaged.returncode != 0
     assert f"{deleted}: its bytes are not the ones" in damaged.stdout + damaged.stderr
     assert rows((workflow_copy / "results/summary.md").read_text()) == rows(summary_text)
