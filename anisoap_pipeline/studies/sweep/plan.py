@@ -19,6 +19,7 @@ Pareto fronts, the best point per cost budget and the learning curves of the
 points on the cost front.
 """
 
+import math
 import os
 import warnings
 
@@ -62,7 +63,8 @@ def validate(config, basedir="."):
         Naming the key: ``only`` naming no sweep; no sweep to run; a file
         source without ``filename``, or whose file is absent and not
         ``optional``; a ``stop`` not after ``start``; a Gay-Berne dataset the
-        Gay-Berne study would reject; ``train_sizes`` all below ``cv_folds``.
+        Gay-Berne study would reject; a grid of more than ``max_points``
+        points; ``train_sizes`` all below ``cv_folds``.
     """
     names = _selected(config)
     if not names:
@@ -87,6 +89,12 @@ def validate(config, basedir="."):
                 suffix = error.key.rsplit(".", 1)[-1]
                 raise ConfigError(f"{key}.dataset.gay_berne.{suffix}",
                                   str(error).split(": ", 1)[1]) from None
+        axes = [value for axis, value in sweep["features"].items() if axis in GRID_AXES and isinstance(value, list)]
+        size = math.prod(len(value) for value in axes)
+        if size > config["max_points"]:
+            raise ConfigError(f"{key}.features", f"the grid has {size:,} points, more than studies.{STUDY}.max_points "
+                                                 f"({config['max_points']:,}): shorten its lists, or raise max_points "
+                                                 "to run it on purpose")
         if max(sweep["learning_curve"]["train_sizes"]) < sweep["ridge"]["cv_folds"]:
             raise ConfigError(f"{key}.learning_curve.train_sizes",
                               f"every size is below cv_folds ({sweep['ridge']['cv_folds']})")
