@@ -8,7 +8,7 @@
     ``force`` (ε/σ) and ``torque`` (ε), lab frame, per particle, flattened to
     (n_particles * 3,) in the info (the file's per-particle columns are the
     canonical ones).
-``dimers JOB --shards JOB...``
+``dimers JOB``
     the arguments of ``sample_dimers`` -> ``frames.xyz``, the shards' files
     concatenated (the same bytes for every shard size); the dataset's metrics.
 ``force_fit JOB``
