@@ -674,12 +674,11 @@ def _file_sha256(filename):
 
 @functools.lru_cache(maxsize=8)
 def _sha256_of(filename, mtime_ns, size):
-    """SHA-256 of a file's content; the modification time and size key the cache."""
-    digest = hashlib.sha256()
-    with open(filename, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """SHA-256 of a file's content (:func:`anisoap_pipeline.io.file_sha256`); the modification time and
+    size key the cache."""
+    from ...io import file_sha256
+
+    return file_sha256(filename)
 
 
 def _stored_energy(frame):
