@@ -41,9 +41,15 @@ class DensityCoefficients:
         Radial functions per l.
     n_systems : int
         Number of frames the centres come from.
+    pairs : list of dict, optional
+        The neighbour pairs the coefficients were computed from, one dict per
+        chunk of frames (``EllipsoidalDensityProjection.compute_coefficients(...,
+        keep_pairs=True)``), for the backward pass
+        (``EllipsoidalDensityProjection.vector_jacobian_product``) without a
+        second neighbour search; None otherwise.
     """
 
-    def __init__(self, flat, system, atom, center_type, species, num_radial, n_systems):
+    def __init__(self, flat, system, atom, center_type, species, num_radial, n_systems, pairs=None):
         self.flat = flat
         self.system = system
         self.atom = atom
@@ -51,6 +57,7 @@ class DensityCoefficients:
         self.species = tuple(int(s) for s in species)
         self.num_radial = tuple(int(n) for n in num_radial)
         self.n_systems = int(n_systems)
+        self.pairs = pairs
 
     @property
     def values(self):
@@ -81,6 +88,7 @@ class DensityCoefficients:
             first.species,
             first.num_radial,
             offset,
+            sum((p.pairs for p in parts), []) if all(p.pairs is not None for p in parts) else None,
         )
 
     def to_tensormap(self):

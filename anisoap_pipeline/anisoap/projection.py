@@ -24,10 +24,12 @@ from .cutoff import shifted_cosine
 from .expansion import density_coefficients
 from .gradients import batch_gradients, check_gradients
 from .moments import moment_recurrence
+from .names import GRADIENT_PARAMETERS
 from .names import KINDS  # what compute can return; all but "coefficients" go to DensityCoefficients.invariants
 from .neighbors import batch_neighbor_pairs
 from .radial_basis import check_length_scale, num_radial_functions, orthonormalization_matrix
 from .solid_harmonics import MAX_ANGULAR_LIMIT, solid_harmonic_coefficients
+from .vjp import VJP_KINDS, chunk_backward, weights_per_centre
 
 __all__ = ["EllipsoidalDensityProjection", "KINDS", "MAX_ANGULAR_LIMIT", "MAX_PERIODIC_IMAGES"]
 
@@ -383,19 +385,131 @@ class EllipsoidalDensityProjection:
         return coefficients.invariants(kind, mean_over_samples=not per_centre)
 
     def compute_coefficients(
-        self, frames, *, species=None, diameters=None, progress=False, chunk_size=512, comm=None
+        self, frames, *, species=None, diameters=None, progress=False, chunk_size=512, comm=None, keep_pairs=False
     ):
         """The density coefficients behind :meth:`compute`, as the object every
         invariant derives from (``.invariants(kind, mean_over_samples)``,
         ``.to_tensormap()``): compute once, derive several kinds.
 
-        Parameters and errors as :meth:`compute`.
+        Parameters and errors as :meth:`compute`, and
+
+        keep_pairs : bool
+            Keep the neighbour pairs in the result (``.pairs``), so that
+            :meth:`vector_jacobian_product` can take it instead of the frames
+            and skip the neighbour search and the density pass. Not with
+            ``comm``.
 
         Returns
         -------
         DensityCoefficients, or None on MPI ranks other than 0
         """
-        return self._run(frames, species, diameters, progress, chunk_size, comm, self._coefficients)
+        if keep_pairs and comm is not None:
+            raise ValueError("keep_pairs=True is serial only: the pairs are not gathered over MPI ranks (comm)")
+        return self._run(frames, species, diameters, progress, chunk_size, comm,
+                         partial(self._coefficients, keep_pairs=bool(keep_pairs)))
+
+    def vector_jacobian_product(
+        self, frames, weights, *, kind="power_spectrum", species=None, diameters=None,
+        gradients=GRADIENT_PARAMETERS, chunk_size=512,
+    ):
+        """Σ_i Σ_f weights[i, f] ∂x_{i f}/∂(r_k, θ_k): forces and torques of a
+        potential on the per-centre features, without their gradient tensor.
+
+        For E = Σ_i ε(x_i) with x_i the per-centre features of ``kind`` and
+        ``weights`` = ∂E/∂x_i, this is dE/dr_k and dE/dθ_k for every particle k
+        (force -dE/dr_k, lab-frame torque -dE/dθ_k), equal to contracting
+        ``compute(frames, kind=kind, per_centre=True, gradients=gradients)``
+        with ``weights``, at a cost of the order of the features (reverse mode,
+        :mod:`.vjp`). The calling pattern of a molecular-dynamics step, with
+        one neighbour search::
+
+            coefficients = calculator.compute_coefficients(frame, keep_pairs=True)
+            x = coefficients.invariants("power_spectrum", mean_over_samples=False)
+            weights = model_gradient(x)          # ∂E/∂x, same layout as x
+            derivatives = calculator.vector_jacobian_product(coefficients, weights)
+            forces, torques = -derivatives["positions"], -derivatives["orientations"]
+
+        Parameters
+        ----------
+        frames : ase.Atoms, sequence of ase.Atoms, FrameBatch, or DensityCoefficients
+            Ellipsoid frames, or the result of :meth:`compute_coefficients` with
+            ``keep_pairs=True`` on this calculator (then neither the neighbour
+            search nor the density coefficients are computed again).
+        weights : metatensor.TensorMap, dict or ndarray
+            ∂E/∂x in the layout of ``compute(frames, kind=kind, per_centre=True)``:
+            that ``TensorMap`` (keys ``center_type``, samples ``system, atom``,
+            the same properties; checked), a dict {center_type: ndarray
+            (n_centres of that type, n_features)} with the rows of the
+            ``TensorMap``'s blocks, or one ndarray (n_particles, n_features) with
+            a row per particle of every frame in order (any number of centre
+            types). Units: energy per unit of feature.
+        kind : {"power_spectrum", "radial_spectrum", "bispectrum"}
+            The per-centre features x (bispectrum: default angular cutoff).
+        species, diameters
+            As in :meth:`compute` (frames only).
+        gradients : sequence of {"positions", "orientations"}
+            What to return.
+        chunk_size : int
+            Frames per numba call (frames only); results do not depend on it.
+
+        Returns
+        -------
+        dict {parameter: ndarray (n_particles, 3)}
+            ``"positions"``: dE/dr_k (energy / Å), ``"orientations"``: dE/dθ_k
+            (energy / rad, rotation of particle k about the lab x, y, z axes, the
+            convention of :mod:`.gradients`); rows: every particle of every frame
+            in order.
+
+        Raises
+        ------
+        ValueError
+            Unknown ``kind`` or gradient parameter; ``weights`` of the wrong
+            shape, samples, properties or centre types, or not finite;
+            coefficients computed without ``keep_pairs`` or by a calculator with
+            other hyperparameters; ``species`` or ``diameters`` given with
+            coefficients; and as :meth:`compute` for the frames.
+        TypeError
+            As :meth:`compute` for ``frames``.
+
+        Notes
+        -----
+        Reverse-mode chain rule through the power spectrum (paper Eq. 17 with the
+        (-1)^l/√(2l+1) factor), the radial spectrum or the bispectrum, the
+        Löwdin orthonormalisation and the pair expansion (Eqs. A7-A10, A23); the
+        pair derivatives are those of :mod:`.gradients` (global-rotation
+        identity, smooth-cutoff term), contracted with the adjoint per (centre,
+        neighbour species) before the pair loop.
+        """
+        if kind not in VJP_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(map(repr, VJP_KINDS))}, got {kind!r}")
+        gradients = check_gradients(kind, gradients)
+        if isinstance(frames, DensityCoefficients):
+            coefficients = frames
+            if coefficients.pairs is None:
+                raise ValueError(
+                    "these DensityCoefficients carry no neighbour pairs: compute them with "
+                    "compute_coefficients(frames, keep_pairs=True), or pass the frames"
+                )
+            if species is not None or diameters is not None:
+                raise ValueError("species and diameters apply to frames; the coefficients already fix them")
+            if any(p["hyperparameters"] != self._hypers for p in coefficients.pairs):
+                raise ValueError(
+                    "the coefficients were computed by a calculator with other hyperparameters: "
+                    "use that calculator, or pass the frames"
+                )
+        else:
+            coefficients = self.compute_coefficients(
+                frames, species=species, diameters=diameters, chunk_size=chunk_size, keep_pairs=True
+            )
+        weights = weights_per_centre(weights, coefficients, kind)
+        parts, start = [], 0
+        for pairs in coefficients.pairs:
+            stop = start + len(pairs["pair_ptr"]) - 1
+            parts.append(chunk_backward(
+                self, pairs, coefficients.flat[start:stop], weights[start:stop], kind, coefficients.species, gradients
+            ))
+            start = stop
+        return {p: np.concatenate([part[p] for part in parts]) for p in gradients}
 
     def _run(self, frames, species, diameters, progress, chunk_size, comm, work):
         """``work(batch, species, progress, chunk_size)`` on the validated frames,
@@ -463,14 +577,14 @@ class EllipsoidalDensityProjection:
                 "allowed, MAX_PERIODIC_IMAGES); check the cell or lower the cutoff"
             )
 
-    def _coefficients(self, batch, species, progress, chunk_size):
+    def _coefficients(self, batch, species, progress, chunk_size, keep_pairs=False):
         starts = range(0, len(batch), chunk_size)
         if progress:
             starts = tqdm(starts, desc="AniSOAP", unit="chunk")
-        parts = [self._chunk(batch[s : s + chunk_size], species) for s in starts]
+        parts = [self._chunk(batch[s : s + chunk_size], species, keep_pairs) for s in starts]
         return DensityCoefficients.concatenate(parts)
 
-    def _chunk(self, batch, species):
+    def _chunk(self, batch, species, keep_pairs=False):
         table, row_ptr, columns, values, ortho = self._basis
         pairs = self._pairs(batch, species)
         flat = density_coefficients(
@@ -491,7 +605,10 @@ class EllipsoidalDensityProjection:
             ortho,
             8 * numba.get_num_threads(),
         )
-        return DensityCoefficients(flat, pairs["system"], pairs["atom"], batch.numbers, species, self.num_radial, len(batch))
+        kept = [dict(pairs, hyperparameters=self.hyperparameters)] if keep_pairs else None
+        return DensityCoefficients(
+            flat, pairs["system"], pairs["atom"], batch.numbers, species, self.num_radial, len(batch), kept
+        )
 
     def _pairs(self, batch, species):
         """Neighbour pairs and particle shapes of a batch, as the kernels take them.
