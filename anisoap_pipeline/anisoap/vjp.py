@@ -212,7 +212,7 @@ def _fold(h, n_d_rows, ext_ptr, ext_columns, ext_values, d_ptr, d_columns, d_val
 @njit(cache=True, parallel=True)
 def pair_backward(
     task_ptr, pair_ptr, neighbors, vectors, weights, dweights, precisions, semiaxes_products, species_index,
-    inv_sigma2, terms, n_multipliers, ext_ptr, ext_columns, ext_values, d_ptr, d_columns, d_values, l_ptr,
+    inv_sigma2, terms, n_multipliers, n_value, ext_ptr, ext_columns, ext_values, d_ptr, d_columns, d_values, l_ptr,
     l_columns, l_values, adjoint, orientations,
 ):
     """Per-pair contributions to dE/dr and dE/dθ (method step 3 of the module docstring).
@@ -225,7 +225,11 @@ def pair_backward(
         The neighbour pairs and particle shapes of ``EllipsoidalDensityProjection._pairs``.
     inv_sigma2 : float
     terms, n_multipliers
-        :func:`.moments.moment_terms` of the recurrence of degree D + 1.
+        :func:`.moments.moment_terms` of the recurrence up to the highest
+        monomial the extended functions use (degree D + 1 for the GTO basis, D
+        for the monomial basis).
+    n_value : int
+        Number of monomials of degree <= D (all the value and rotation terms need).
     ext_ptr ... l_values
         :func:`.gradients.derivative_maps`.
     adjoint : float64 (n_centres, n_species, n_d_rows)
@@ -299,7 +303,8 @@ def pair_backward(
                     gaussian_moment_block(centers, multipliers, prefactors, terms, n_lanes, moments)
                     result[:, :] = 0.0
                     for f in range(n_monomials):
-                        for k in range(n_directions):
+                        # above degree D only the position derivatives have terms
+                        for k in range(n_directions if f < n_value else 4):
                             x = vt[k, f]
                             if x == 0.0:
                                 continue
@@ -356,7 +361,7 @@ def chunk_backward(calculator, pairs, flat, weights, kind, species, gradients):
     per_pair = pair_backward(
         task_ptr, pairs["pair_ptr"], pairs["neighbors"], pairs["vectors"], pairs["weights"], pairs["dweights"],
         pairs["precisions"], pairs["semiaxes_products"], pairs["species_index"], pairs["inv_sigma2"], maps["terms"],
-        maps["n_multipliers"], maps["ext_ptr"], maps["ext_columns"], maps["ext_values"], maps["d_ptr"],
+        maps["n_multipliers"], maps["n_monomials"], maps["ext_ptr"], maps["ext_columns"], maps["ext_values"], maps["d_ptr"],
         maps["d_columns"], maps["d_values"], maps["l_ptr"], maps["l_columns"], maps["l_values"], adjoint,
         "orientations" in gradients,
     )
@@ -381,7 +386,9 @@ def _backward_maps(max_angular, num_radial, inv_sigma2):
     key = (max_angular, num_radial, inv_sigma2)
     if key not in _MAPS:
         maps = dict(derivative_maps(max_angular, num_radial, inv_sigma2))
-        maps["terms"], maps["n_multipliers"] = moment_terms(maps["table"])
+        # the moments the extended functions use (graded order: a prefix of the table)
+        table = maps["table"][: int(maps["ext_columns"].max(initial=0)) + 1]
+        maps["terms"], maps["n_multipliers"] = moment_terms(table)
         _MAPS.clear()  # one calculator at a time in practice; bound the memory
         _MAPS[key] = maps
     return _MAPS[key]
