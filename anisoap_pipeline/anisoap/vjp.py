@@ -40,6 +40,8 @@ Method
    count; frames are independent, so neither on the chunk size.
 """
 
+from functools import lru_cache
+
 import numba
 import numpy as np
 from metatensor import TensorMap
@@ -209,6 +211,39 @@ def _fold(h, n_d_rows, ext_ptr, ext_columns, ext_values, d_ptr, d_columns, d_val
                 v[f, k] += x * u[e, k]
 
 
+@njit(cache=True)
+def _dots(vt, moments, n_value, n_lanes, result):
+    """result[k, lane] = sum_f vt[k, f] moments[f, lane]; above the first ``n_value``
+    monomials (degree D) only the position derivatives k = 1, 2, 3 have terms.
+    Four monomials per pass: each load and store of ``result`` serves four
+    multiply-adds (the lanes are the vectorised loop)."""
+    n_directions, n_monomials = vt.shape
+    result[:, :n_lanes] = 0.0
+    f = 0
+    while f < n_monomials:
+        step = min(4, n_monomials - f)
+        directions = n_directions if f + step <= n_value else 4
+        if f < n_value < f + step:
+            step = n_value - f
+            directions = n_directions
+        if step == 4:
+            m0, m1, m2, m3 = moments[f], moments[f + 1], moments[f + 2], moments[f + 3]
+            for k in range(directions):
+                x0, x1, x2, x3 = vt[k, f], vt[k, f + 1], vt[k, f + 2], vt[k, f + 3]
+                r = result[k]
+                for lane in range(n_lanes):
+                    r[lane] += x0 * m0[lane] + x1 * m1[lane] + x2 * m2[lane] + x3 * m3[lane]
+        else:
+            for g in range(f, f + step):
+                m = moments[g]
+                for k in range(directions):
+                    x = vt[k, g]
+                    r = result[k]
+                    for lane in range(n_lanes):
+                        r[lane] += x * m[lane]
+        f += step
+
+
 @njit(cache=True, parallel=True)
 def pair_backward(
     task_ptr, pair_ptr, neighbors, vectors, weights, dweights, precisions, semiaxes_products, species_index,
@@ -301,15 +336,7 @@ def pair_backward(
                                 covariances[3 * a + b, lane] = covariance[a, b]
                     block_multipliers(covariances, n_multipliers, n_lanes, multipliers)
                     gaussian_moment_block(centers, multipliers, prefactors, terms, n_lanes, moments)
-                    result[:, :] = 0.0
-                    for f in range(n_monomials):
-                        # above degree D only the position derivatives have terms
-                        for k in range(n_directions if f < n_value else 4):
-                            x = vt[k, f]
-                            if x == 0.0:
-                                continue
-                            for lane in range(n_lanes):
-                                result[k, lane] += x * moments[f, lane]
+                    _dots(vt, moments, n_value, n_lanes, result)
                     for lane in range(n_lanes):
                         p = lanes[lane]
                         w = weights[p]
@@ -379,19 +406,14 @@ def chunk_backward(calculator, pairs, flat, weights, kind, species, gradients):
     return out
 
 
-_MAPS = {}
-
-
+@lru_cache(maxsize=8)
 def _backward_maps(max_angular, num_radial, inv_sigma2):
-    key = (max_angular, num_radial, inv_sigma2)
-    if key not in _MAPS:
-        maps = dict(derivative_maps(max_angular, num_radial, inv_sigma2))
-        # the moments the extended functions use (graded order: a prefix of the table)
-        table = maps["table"][: int(maps["ext_columns"].max(initial=0)) + 1]
-        maps["terms"], maps["n_multipliers"] = moment_terms(table)
-        _MAPS.clear()  # one calculator at a time in practice; bound the memory
-        _MAPS[key] = maps
-    return _MAPS[key]
+    """:func:`.gradients.derivative_maps` and the moment recurrence's terms."""
+    maps = dict(derivative_maps(max_angular, num_radial, inv_sigma2))
+    # the moments the extended functions use (graded order: a prefix of the table)
+    table = maps["table"][: int(maps["ext_columns"].max(initial=0)) + 1]
+    maps["terms"], maps["n_multipliers"] = moment_terms(table)
+    return maps
 
 
 # ------------------------------------------------------------ the weights
