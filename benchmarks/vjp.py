@@ -15,8 +15,10 @@ interleaved in one process, median of ``--runs`` repetitions after a warm-up:
 * ``full gradients``: ``compute(frame, per_centre=True, gradients=("positions",
   "orientations"))`` contracted with the same weights (the route before).
 
-The machine may be shared: the load average is printed, and the ratios to the
-features measured in the same run are the result, not the absolute times.
+The machine may be shared: the load average is printed, wall and CPU times
+(``time.process_time``, less sensitive to other processes) are both measured,
+and the ratios to the features measured in the same run are the result, not
+the absolute times.
 
 Usage::
 
@@ -99,13 +101,15 @@ def main():
         a, b = vjp(), full()  # warm-up, and the two routes agree
         agreement = max(np.abs(a[p] - b[p]).max() / np.abs(b[p]).max() for p in a)
         times = {config: [] for config in CONFIGS}
+        cpu = {config: [] for config in CONFIGS}
         for _ in range(args.runs):
             for config in CONFIGS:
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 configs[config]()
                 times[config].append(time.perf_counter() - start)
-        results[name] = dict(times=times, median={c: statistics.median(t) for c, t in times.items()},
-                             agreement=agreement)
+                cpu[config].append(time.process_time() - start_cpu)
+        results[name] = dict(times=times, cpu=cpu, median={c: statistics.median(t) for c, t in times.items()},
+                             median_cpu={c: statistics.median(t) for c, t in cpu.items()}, agreement=agreement)
     load = os.getloadavg()
     print(f"256 (1, 1, 3) ellipsoids, density 0.26, smooth cutoff width 1, σ 0.75; threads {args.threads}; "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.runs} runs\n")
@@ -114,10 +118,18 @@ def main():
           "max relative difference |")
     print("|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
-        m = r["median"]
-        print(f"| {name} | {1e3 * m['features']:.1f} | {1e3 * m['vjp']:.1f} | {1e3 * m['full gradients']:.1f} | "
-              f"{m['vjp'] / m['features']:.2f}× | {m['full gradients'] / m['features']:.1f}× | "
-              f"{m['full gradients'] / m['vjp']:.1f}× | {r['agreement']:.1e} |")
+        m, c = r["median"], r["median_cpu"]
+
+        def pair(config):
+            return f"{1e3 * m[config]:.1f} / {1e3 * c[config]:.1f}"
+
+        def ratio(a, b, digits):
+            return f"{m[a] / m[b]:.{digits}f}× / {c[a] / c[b]:.{digits}f}×"
+
+        print(f"| {name} | {pair('features')} | {pair('vjp')} | {pair('full gradients')} | "
+              f"{ratio('vjp', 'features', 2)} | {ratio('full gradients', 'features', 1)} | "
+              f"{ratio('full gradients', 'vjp', 1)} | {r['agreement']:.1e} |")
+    print("\n(each cell: median wall / median CPU time)")
     if args.json:
         Path(args.json).write_text(json.dumps(dict(results=results, load=load, threads=args.threads), indent=1))
 
