@@ -33,8 +33,8 @@ import time
 from pathlib import Path
 
 HYPERS = {
-    "(4, 3, 4)": dict(max_angular=4, max_radial=3, cutoff=4.0),
-    "(6, 4, 5)": dict(max_angular=6, max_radial=4, cutoff=5.0),
+    "(4, 3, 4)": {"max_angular": 4, "max_radial": 3, "cutoff": 4.0},
+    "(6, 4, 5)": {"max_angular": 6, "max_radial": 4, "cutoff": 5.0},
 }
 CONFIGS = ("features", "vjp", "full gradients")
 
@@ -108,8 +108,10 @@ def main():
                 configs[config]()
                 times[config].append(time.perf_counter() - start)
                 cpu[config].append(time.process_time() - start_cpu)
-        results[name] = dict(times=times, cpu=cpu, median={c: statistics.median(t) for c, t in times.items()},
-                             median_cpu={c: statistics.median(t) for c, t in cpu.items()}, agreement=agreement)
+        results[name] = {
+            "times": times, "cpu": cpu, "median": {c: statistics.median(t) for c, t in times.items()},
+            "median_cpu": {c: statistics.median(t) for c, t in cpu.items()}, "agreement": agreement,
+        }
     load = os.getloadavg()
     print(f"256 (1, 1, 3) ellipsoids, density 0.26, smooth cutoff width 1, σ 0.75; threads {args.threads}; "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.runs} runs\n")
@@ -120,10 +122,10 @@ def main():
     for name, r in results.items():
         m, c = r["median"], r["median_cpu"]
 
-        def pair(config):
+        def pair(config, m=m, c=c):
             return f"{1e3 * m[config]:.1f} / {1e3 * c[config]:.1f}"
 
-        def ratio(a, b, digits):
+        def ratio(a, b, digits, m=m, c=c):
             return f"{m[a] / m[b]:.{digits}f}× / {c[a] / c[b]:.{digits}f}×"
 
         print(f"| {name} | {pair('features')} | {pair('vjp')} | {pair('full gradients')} | "
@@ -131,7 +133,7 @@ def main():
               f"{ratio('full gradients', 'vjp', 1)} | {r['agreement']:.1e} |")
     print("\n(each cell: median wall / median CPU time)")
     if args.json:
-        Path(args.json).write_text(json.dumps(dict(results=results, load=load, threads=args.threads), indent=1))
+        Path(args.json).write_text(json.dumps({"results": results, "load": load, "threads": args.threads}, indent=1))
 
 
 if __name__ == "__main__":

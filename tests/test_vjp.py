@@ -52,11 +52,11 @@ def contracted(calc, atoms, kind, weights, species=None):
     out = {p: np.zeros((offsets[-1], 3)) for p in ("positions", "orientations")}
     for key, block in tensor.items():
         w = weights.block(center_type=key["center_type"]).values
-        for parameter in out:
+        for parameter, total in out.items():
             gradient = block.gradient(parameter)
             samples = gradient.samples.values
             particle = offsets[samples[:, 1]] + samples[:, 2]
-            np.add.at(out[parameter], particle, np.einsum("sxf,sf->sx", gradient.values, w[samples[:, 0]]))
+            np.add.at(total, particle, np.einsum("sxf,sf->sx", gradient.values, w[samples[:, 0]]))
     return out
 
 

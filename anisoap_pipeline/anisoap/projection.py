@@ -24,8 +24,7 @@ from .cutoff import shifted_cosine
 from .expansion import density_coefficients
 from .gradients import batch_gradients, check_gradients
 from .moments import moment_recurrence
-from .names import GRADIENT_PARAMETERS
-from .names import KINDS  # what compute can return; all but "coefficients" go to DensityCoefficients.invariants
+from .names import GRADIENT_PARAMETERS, KINDS  # what compute can return; all but "coefficients" go to DensityCoefficients.invariants
 from .neighbors import batch_neighbor_pairs
 from .radial_basis import check_length_scale, num_radial_functions, orthonormalization_matrix
 from .solid_harmonics import MAX_ANGULAR_LIMIT, solid_harmonic_coefficients

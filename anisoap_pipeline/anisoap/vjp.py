@@ -23,7 +23,8 @@ Method
    coefficients: h_{s, (l m n)} = sum_k W_l[n, k] ∂E/∂c_{l m s k}, one vector per
    centre and neighbour species s.
 3. One pass over the pairs. A pair (i, j) adds f(|r_ij|) times a fixed linear
-   map of the Gaussian moments M(ij) of degree <= D + 1 to the raw
+   map of the Gaussian moments M(ij) (degree <= D + 1 with the GTO basis, D the
+   features' degree; <= D with the monomial basis) to the raw
    coefficients, and its derivatives too (:func:`.gradients.derivative_maps`:
    ∂/∂r_b through the sparse maps D_b, the rotation generator through L_a, the
    extended functions through X). All maps are linear, so they are applied to
@@ -35,7 +36,10 @@ Method
        dE/dθ_j += f (V_{3+a} - (r_ij × V_{1:4})_a),
 
    V_k = v_k · M(ij) (the global-rotation identity and the smooth-cutoff term of
-   :mod:`.gradients`). The per-pair contributions are summed per particle in
+   :mod:`.gradients`). The pairs of a (centre, species) are the vectorised lanes
+   of the moment recurrence (:func:`.moments.gaussian_moment_block`) and of the
+   dot products. Nothing of size n_pairs x n_features is formed: the cost is
+   about that of the features (``benchmarks/vjp.py``). The per-pair contributions are summed per particle in
    pair order (``np.bincount``), so the result does not depend on the thread
    count; frames are independent, so neither on the chunk size.
 """
@@ -48,10 +52,15 @@ from metatensor import TensorMap
 from numba import njit, prange
 
 from .bispectrum import _tables
-from .coefficients import DensityCoefficients, feature_labels
+from .coefficients import feature_labels
 from .gradients import _offsets, derivative_maps
-from .moments import PAIR_BLOCK, block_multipliers, gaussian_moment_block, gaussian_parameters, moment_terms
-from .names import GRADIENT_PARAMETERS
+from .moments import (
+    PAIR_BLOCK,
+    block_multipliers,
+    gaussian_moment_block,
+    gaussian_parameters,
+    moment_terms,
+)
 
 __all__ = ["VJP_KINDS", "chunk_backward", "coefficient_adjoint", "pair_backward", "weights_per_centre"]
 
@@ -475,8 +484,8 @@ def weights_per_centre(weights, coefficients, kind):
             blocks[t] = block.values
         weights = blocks
     if isinstance(weights, dict):
-        extra = sorted(set(int(t) for t in weights) - set(types.tolist()))
-        missing = sorted(set(types.tolist()) - set(int(t) for t in weights))
+        extra = sorted({int(t) for t in weights} - set(types.tolist()))
+        missing = sorted(set(types.tolist()) - {int(t) for t in weights})
         if extra or missing:
             raise ValueError(
                 f"weights: one entry per centre type present ({types.tolist()}) is needed; "
