@@ -39,9 +39,10 @@ Method
    :mod:`.gradients`). The pairs of a (centre, species) are the vectorised lanes
    of the moment recurrence (:func:`.moments.gaussian_moment_block`) and of the
    dot products. Nothing of size n_pairs x n_features is formed: the cost is
-   about that of the features (``benchmarks/vjp.py``). The per-pair contributions are summed per particle in
-   pair order (``np.bincount``), so the result does not depend on the thread
-   count; frames are independent, so neither on the chunk size.
+   about that of the features (``benchmarks/vjp.py``). The per-pair
+   contributions are summed per particle in pair order (``np.bincount``), so
+   the result does not depend on the thread count; frames are independent, so
+   neither on the chunk size.
 """
 
 from functools import lru_cache
