@@ -703,7 +703,7 @@ def run_md(
         dump_every = max(steps, 1)
     _check_int("dump_every", dump_every, 1)
     if not (math.isfinite(timestep) and timestep > 0):
-        raise ValueError(f"timestep must be positive, got {timestep!r}")
+        raise ValueError(f"timestep must be positive, got {_number(timestep)}")
     if initial_temperature is not None and seed is None:
         raise ValueError("initial_temperature needs a seed")
     if not hasattr(potential, "energy_forces_torques") and not isinstance(potential, GayBerneParameters):
@@ -717,17 +717,17 @@ def run_md(
 
     with _instance() as lmp, tempfile.TemporaryDirectory() as directory:
         species = _setup(lmp, frame, directory, potential if native else None)
-        lmp.command(f"timestep {timestep!r}")
+        lmp.command(f"timestep {_number(timestep)}")
         if initial_temperature is not None:
             _check_seed(seed)
-            lmp.command(f"velocity all create {initial_temperature!r} {seed} dist gaussian mom yes loop geom")
+            lmp.command(f"velocity all create {_number(initial_temperature)} {seed} dist gaussian mom yes loop geom")
         if ensemble == "nve":
             lmp.command("fix ap_int all nve/asphere")
         else:
             damping = 100.0 * timestep if thermostat_damping is None else thermostat_damping
             lmp.commands_list(
                 [
-                    f"fix ap_int all nvt/asphere temp {temperature!r} {temperature!r} {damping!r}",
+                    f"fix ap_int all nvt/asphere temp {_number(temperature)} {_number(temperature)} {_number(damping)}",
                     "fix_modify ap_int temp ap_temp",
                 ]
             )
@@ -817,6 +817,11 @@ def run_md(
                 raise failed(reached, f"LAMMPS stopped at step {reached} before step {following}")
             current = following
         return trajectory()
+
+
+def _number(value):
+    """A float as LAMMPS reads it back exactly (shortest round-trip repr, no numpy wrapper)."""
+    return repr(float(value))
 
 
 def _global_scalar(lmp, compute):
@@ -1003,7 +1008,7 @@ def gay_berne_md(
     ):
         _check_int(name, value, minimum)
     if not (math.isfinite(temperature) and temperature > 0):
-        raise ValueError(f"temperature must be positive, got {temperature!r}")
+        raise ValueError(f"temperature must be positive, got {_number(temperature)}")
     frame = lattice_frame(n_particles, density, diameters, orientations=orientations, seed=seed)
     target = np.diag(frame.cell) * (len(frame) / np.prod(np.diag(frame.cell)) / density) ** (1.0 / 3.0)
     if orientations == "random":
@@ -1019,9 +1024,9 @@ def gay_berne_md(
         species = _setup(lmp, frame, directory, parameters)
         lmp.commands_list(
             [
-                f"timestep {timestep!r}",
-                f"velocity all create {temperature!r} {seed} dist gaussian mom yes loop geom",
-                f"fix ap_int all nvt/asphere temp {temperature!r} {temperature!r} {damping!r}",
+                f"timestep {_number(timestep)}",
+                f"velocity all create {_number(temperature)} {seed} dist gaussian mom yes loop geom",
+                f"fix ap_int all nvt/asphere temp {_number(temperature)} {_number(temperature)} {_number(damping)}",
                 "fix_modify ap_int temp ap_temp",
             ]
         )
@@ -1029,7 +1034,7 @@ def gay_berne_md(
             if compression_steps:
                 lmp.command(
                     "fix ap_deform all deform 1 "
-                    + " ".join(f"{axis} final 0.0 {length!r}" for axis, length in zip("xyz", target))
+                    + " ".join(f"{axis} final 0.0 {_number(length)}" for axis, length in zip("xyz", target))
                 )
                 lmp.command(f"run {compression_steps}")
                 lmp.command("unfix ap_deform")
@@ -1041,7 +1046,7 @@ def gay_berne_md(
                 atoms.info.update(
                     time=atoms.info["step"] * timestep,
                     temperature=_global_scalar(lmp, "ap_temp"),
-                    density=len(atoms) / atoms.get_volume(),
+                    density=float(len(atoms) / atoms.get_volume()),
                     target_temperature=float(temperature),
                     seed=int(seed),
                 )
