@@ -174,6 +174,8 @@ class Failing:
                 raise ArithmeticError("model out of range")
             elif self.how == "jump":
                 energy += 1000.0
+            elif self.how == "kick":  # finite, but throws a particle across many boxes in one step
+                forces[0] = 1e12
         return energy, forces, torques
 
 
@@ -191,6 +193,13 @@ def test_failures_stop_the_run_at_their_step(how, message):
     recorded = failure.value.trajectory.steps
     assert recorded.tolist() == list(range(7 if how != "jump" else 8))
     assert potential.calls == 8  # nothing evaluated after the failure
+
+
+def test_lost_atoms_stop_the_run_with_their_step():
+    frame = lattice_frame(27, 0.01)
+    with pytest.raises(MDFailure, match="Lost atoms") as failure:
+        run_md(frame, Failing(broken_call=4, how="kick"), steps=50, timestep=0.002, max_energy_jump=np.inf)
+    assert failure.value.step == 4  # the kick of step 3 moves the particle in step 4
 
 
 def test_run_md_rejects_bad_arguments():

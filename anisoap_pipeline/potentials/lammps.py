@@ -87,8 +87,9 @@ class MDFailure(RuntimeError):
         The MD step at which the failure was detected.
     reason : str
         What went wrong.
-    trajectory : Trajectory
-        Everything recorded before the failure.
+    trajectory : Trajectory or None
+        Everything :func:`run_md` recorded before the failure (None from
+        :func:`gay_berne_md`, which keeps no record).
     """
 
     def __init__(self, step, reason, trajectory):
@@ -582,6 +583,8 @@ class _External:
         lmp = self.lmp
         if self.failure is not None:
             return self._fail(step, self.failure[1], f)
+        if nlocal != len(self.template):
+            return self._fail(step, f"Lost atoms: {nlocal} of {len(self.template)} left", f)
         index = np.asarray(tag).ravel()[:nlocal] - 1
         quaternions, _ = _local_properties(lmp)
         atoms = self.template.copy()
