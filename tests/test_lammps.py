@@ -125,7 +125,7 @@ def two_particles(seed):
 @pytest.mark.parametrize("ensemble", ["nve", "nvt"])
 def test_fix_external_driver_follows_pair_gayberne(ensemble):
     frame = two_particles(3)
-    options = dict(steps=300, timestep=0.002, ensemble=ensemble, dump_every=100)
+    options = {"steps": 300, "timestep": 0.002, "ensemble": ensemble, "dump_every": 100}
     if ensemble == "nvt":
         options.update(temperature=0.8, thermostat_damping=0.1)
     native = run_md(frame, CLASSIC, **options)
@@ -146,7 +146,7 @@ def test_fix_external_driver_follows_pair_gayberne(ensemble):
 
 def test_gay_berne_md_is_reproducible_bit_for_bit():
     # random orientations (seeded), compressed from a dilute lattice over 300 steps
-    options = dict(n_frames=2, stride=10, equilibration_steps=400, compression_steps=300)
+    options = {"n_frames": 2, "stride": 10, "equilibration_steps": 400, "compression_steps": 300}
     first = gay_berne_md(32, 0.3, 1.0, 7, orientations="random", **options)
     second = gay_berne_md(32, 0.3, 1.0, 7, orientations="random", **options)
     for a, b in zip(first, second, strict=True):
@@ -189,7 +189,7 @@ def test_failures_stop_the_run_at_their_step(how, message):
     with pytest.raises(MDFailure, match=message) as failure:
         run_md(frame, potential, steps=50, timestep=0.002, initial_temperature=1.0, seed=5)
     assert failure.value.step == 7
-    assert f"step 7" in str(failure.value)
+    assert "step 7" in str(failure.value)
     recorded = failure.value.trajectory.steps
     assert recorded.tolist() == list(range(7 if how != "jump" else 8))
     assert potential.calls == 8  # nothing evaluated after the failure

@@ -51,14 +51,14 @@ from scipy.spatial.transform import Rotation
 from ..frames import DIAMETER_KEYS, canonicalize, get_diameters, get_quaternions
 
 __all__ = [
-    "LAMMPSUnavailable",
-    "MDFailure",
     "GayBerneParameters",
     "GayBernePotential",
+    "LAMMPSUnavailable",
+    "MDFailure",
     "Trajectory",
-    "import_lammps",
-    "gay_berne_single_point",
     "gay_berne_md",
+    "gay_berne_single_point",
+    "import_lammps",
     "lattice_frame",
     "run_md",
 ]
@@ -259,16 +259,16 @@ class GayBerneParameters:
 
     def gay_berne_kwargs(self):
         """Keyword arguments of the project's :func:`~anisoap_pipeline.studies.gay_berne.data.gay_berne`."""
-        return dict(
-            well_depths1=self.well_depths,
-            well_depths2=self.well_depths,
-            epsilon=self.epsilon,
-            sigma=self.sigma,
-            gamma=self.gamma,
-            mu=self.mu,
-            nu=self.nu,
-            cutoff=self.cutoff,
-        )
+        return {
+            "well_depths1": self.well_depths,
+            "well_depths2": self.well_depths,
+            "epsilon": self.epsilon,
+            "sigma": self.sigma,
+            "gamma": self.gamma,
+            "mu": self.mu,
+            "nu": self.nu,
+            "cutoff": self.cutoff,
+        }
 
 
 class GayBernePotential:
@@ -370,7 +370,7 @@ def _per_particle(atoms, key, n, shape, name):
 
 
 def _write_data(path, atoms):
-    """A LAMMPS data file (``atom_style ellipsoid``) of a frame; returns the species of each type.
+    """A LAMMPS data file (``atom_style ellipsoid``) of a frame, one atom type per species.
 
     Masses come from ``atoms.arrays["masses"]`` if set (``Atoms.set_masses``),
     else 1; velocities from ``momenta`` / mass, angular momenta from
@@ -422,13 +422,12 @@ def _write_data(path, atoms):
     ]
     with open(path, "w") as handle:
         handle.write("\n".join(lines))
-    return species
 
 
 def _setup(lmp, atoms, directory, pair=None):
     """Box, atoms, pair style and the computes read back by :func:`_read_frame`."""
     path = os.path.join(directory, "frame.data")
-    species = _write_data(path, atoms)
+    _write_data(path, atoms)
     lmp.commands_list(
         [
             "units lj",
@@ -456,7 +455,6 @@ def _setup(lmp, atoms, directory, pair=None):
             "thermo 0",
         ]
     )
-    return species
 
 
 def _local_properties(lmp):
@@ -466,7 +464,7 @@ def _local_properties(lmp):
     return properties[:, :4], properties[:, 4:]
 
 
-def _read_frame(lmp, species, numbers):
+def _read_frame(lmp, numbers):
     """The current state as an ellipsoid frame in atom-id order."""
     n = lmp.extract_setting("nlocal")
     ids = lmp.numpy.extract_atom("id")[:n].ravel()
@@ -523,9 +521,9 @@ def gay_berne_single_point(atoms, parameters=None):
     parameters = GayBerneParameters() if parameters is None else parameters
     frame = canonicalize(atoms)
     with _instance() as lmp, tempfile.TemporaryDirectory() as directory:
-        species = _setup(lmp, atoms, directory, parameters)
+        _setup(lmp, atoms, directory, parameters)
         lmp.command("run 0")
-        return _read_frame(lmp, species, frame.numbers)
+        return _read_frame(lmp, frame.numbers)
 
 
 # ---------------------------------------------------------------------------
@@ -602,7 +600,7 @@ class _External:
             energy = float(energy)
             forces = np.asarray(forces, dtype=float)
             torques = np.asarray(torques, dtype=float)
-        except Exception as error:  # reported with its step by run_md, not lost inside ctypes
+        except Exception as error:  # noqa: BLE001 (any error of the model is reported with its step, not lost in ctypes)
             return self._fail(step, f"the potential raised {type(error).__name__}: {error}", f)
         if forces.shape != (nlocal, 3) or torques.shape != (nlocal, 3):
             return self._fail(
@@ -719,7 +717,7 @@ def run_md(
     native = isinstance(potential, GayBerneParameters)
 
     with _instance() as lmp, tempfile.TemporaryDirectory() as directory:
-        species = _setup(lmp, frame, directory, potential if native else None)
+        _setup(lmp, frame, directory, potential if native else None)
         lmp.command(f"timestep {_number(timestep)}")
         if initial_temperature is not None:
             _check_seed(seed)
@@ -806,7 +804,7 @@ def run_md(
                             f"{max_energy_jump} per particle)",
                         )
             if current % dump_every == 0 or current == steps:
-                atoms = _read_frame(lmp, species, canonical.numbers)
+                atoms = _read_frame(lmp, canonical.numbers)
                 atoms.info["time"] = current * timestep
                 frames.append(atoms)
             if current == steps:
@@ -1024,7 +1022,7 @@ def gay_berne_md(
     damping = 100.0 * timestep if thermostat_damping is None else thermostat_damping
     frames = []
     with _instance() as lmp, tempfile.TemporaryDirectory() as directory:
-        species = _setup(lmp, frame, directory, parameters)
+        _setup(lmp, frame, directory, parameters)
         lmp.commands_list(
             [
                 f"timestep {_number(timestep)}",
@@ -1045,7 +1043,7 @@ def gay_berne_md(
                 lmp.command(f"run {equilibration_steps - compression_steps}")
             for _ in range(n_frames):
                 lmp.command(f"run {stride}")
-                atoms = _read_frame(lmp, species, frame.numbers)
+                atoms = _read_frame(lmp, frame.numbers)
                 atoms.info.update(
                     time=atoms.info["step"] * timestep,
                     temperature=_global_scalar(lmp, "ap_temp"),
