@@ -29,7 +29,7 @@ import numpy as np
 from anisoap_pipeline.potentials.lammps import gay_berne_md
 from anisoap_pipeline.studies.liquid_crystals.order_parameters import nematic_order
 
-DEFAULT_POINTS = ["0.25:1.5:random", "0.28:2.0:aligned", "0.30:1.0:aligned", "0.33:1.0:random"]
+DEFAULT_POINTS = ["0.25:1.5:random", "0.28:2.0:aligned", "0.36:1.2:aligned", "0.36:1.2:random"]
 
 
 def main(argv=None):

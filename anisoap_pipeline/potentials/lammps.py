@@ -51,6 +51,7 @@ from scipy.spatial.transform import Rotation
 from ..frames import DIAMETER_KEYS, canonicalize, get_diameters, get_quaternions
 
 __all__ = [
+    "STATE_POINTS",
     "GayBerneParameters",
     "GayBernePotential",
     "LAMMPSUnavailable",
@@ -841,6 +842,21 @@ def _check_seed(seed):
 
 # ---------------------------------------------------------------------------
 # Gay-Berne reference data
+
+
+#: (reduced density, reduced temperature) of the classic GB(3, 5, 2, 1) (defaults of
+#: :func:`gay_berne_md`, N = 256) that are clearly isotropic or nematic for this LAMMPS model.
+#: The Everaers–Ejtehadi form with ``shape 1 1 3`` has the original Gay-Berne contact distances
+#: side by side (1), end to end (3) and T-shaped (sqrt 5) and the same parallel well depth
+#: (eta12 = 5/3), but it is not the original potential, so the phase diagram of de Miguel et al.,
+#: Mol. Phys. 74, 405 (1991) and Brown et al., Phys. Rev. E 57, 6685 (1998) guided the choice
+#: and the nematic order parameter S decided it (``benchmarks/gay_berne_md.py``, seed 2024,
+#: 4,000 steps of equilibration, 8 frames 250 steps apart, dt = 0.002):
+#: isotropic (0.25, 1.5), random start: S = 0.06 +- 0.02; isotropic (0.28, 2.0), aligned start
+#: melted: S = 0.10 +- 0.02; nematic (0.36, 1.2), aligned start: S = 0.80 +- 0.01, no layers (the
+#: start's layer order fell from 1 to 0.04, the N^-1/2 level). A random start at (0.36, 1.2)
+#: reaches only S = 0.26 in 6,000 steps: ordering from the isotropic phase is slower.
+STATE_POINTS = {"isotropic": (0.25, 1.5), "isotropic_hot": (0.28, 2.0), "nematic": (0.36, 1.2)}
 
 
 def _lattice_counts(n, cell):
