@@ -1,5 +1,8 @@
 """LAMMPS engine: pair gayberne against the project's exact Gay-Berne, the fix external driver."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
@@ -40,6 +43,17 @@ def test_import_gives_lammps_with_asphere():
         assert lmp.has_style("atom", "ellipsoid")
     finally:
         lmp.close()
+
+
+def test_import_without_mpi4py_loads_mpich_by_path():
+    code = (
+        "import sys; sys.modules['mpi4py'] = None\n"  # as if mpi4py were not installed
+        "from anisoap_pipeline.potentials.lammps import gay_berne_single_point, lattice_frame\n"
+        "print(gay_berne_single_point(lattice_frame(8, 0.3)).info['energy'])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, cwd="/")
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) < 0
 
 
 def test_parameters_map_to_lammps_arguments():
