@@ -251,6 +251,21 @@ def test_semantic_errors_name_the_key(change, key):
     assert error.value.key == key
 
 
+@pytest.mark.parametrize("features, key, value", [
+    ({"max_radial": [2, 60]}, "max_radial", "60 is refused by the featuriser"),
+    ({"radial_gaussian_width": [3.0, 1e-9]}, "radial_gaussian_width", "1e-09 is refused by the featuriser"),
+    ({"cutoff": [7.0, 1e5]}, "cutoff", "100000 is refused by the featuriser"),
+    ({"max_radial": 60}, "radial_gaussian_width", "max_radial=60"),
+])
+def test_grid_values_the_featuriser_refuses_stop_the_plan_naming_sweep_key_and_value(features, key, value):
+    """These passed the schema and failed inside a sweep_point job; now one line at plan time."""
+    config = load(studies={"sweep": {"sweeps": {"gay_berne_dimers": {"features": features}}}})
+    with pytest.raises(ConfigError) as error:
+        sweep_plan(config)
+    assert error.value.key == f"studies.sweep.sweeps.gay_berne_dimers.features.{key}"
+    assert value in str(error.value) and "\n" not in str(error.value)
+
+
 # --------------------------------------------------------------------------- summary
 
 
