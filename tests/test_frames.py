@@ -160,6 +160,27 @@ def test_invalid_frames_leave_an_existing_file_untouched(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["frames.xyz"]
 
 
+@pytest.mark.parametrize("index, spoiled", [(slice(3, None, 2), 5), ("2:", 4), (slice(1, 8, 3), 7), (slice(-4, None), 6),
+                                             (-3, 7), (6, 6)])
+def test_invalid_frame_is_named_by_its_number_in_the_file_whatever_the_selection(tmp_path, index, spoiled):
+    frames = [make_frame(seed=k) for k in range(10)]
+    frames[spoiled].positions[1, 2] = np.nan
+    ase.io.write(tmp_path / "f.xyz", frames, format="extxyz")
+    with pytest.raises(ValueError) as error:
+        read_frames(tmp_path / "f.xyz", index=index)
+    assert f"f.xyz: frame {spoiled}: field 'positions' of particle 1 is not finite" in str(error.value)
+
+
+def test_unparsable_frame_is_named_by_its_number_in_the_file(tmp_path):
+    frames = [make_frame(seed=k) for k in range(6)]
+    ase.io.write(tmp_path / "f.xyz", frames, format="extxyz")
+    lines = (tmp_path / "f.xyz").read_text().splitlines(keepends=True)
+    lines[4 * 5 + 2] = "H nonsense\n"  # a particle line of frame 4 (3 particles + 2 header lines per frame)
+    (tmp_path / "f.xyz").write_text("".join(lines))
+    with pytest.raises(ValueError, match="f.xyz: cannot read frame 4"):
+        read_frames(tmp_path / "f.xyz", index=slice(2, None))
+
+
 # --- spellings -----------------------------------------------------------------------
 
 

@@ -109,6 +109,34 @@ def test_frame_targets_read_energy_through_ase_and_name_bad_frames(tmp_path):
         frame_targets(frames, ["phase"])
 
 
+class _Job:
+    """What a step handler reads of a signac job: its state point and its folder."""
+
+    def __init__(self, sp, folder):
+        self._sp, self._folder = sp, folder
+
+    def sp(self):
+        return self._sp
+
+    def fn(self, name):
+        return str(self._folder / name)
+
+
+@pytest.mark.parametrize("start, stride, spoiled", [(2, 2, 6), (3, 1, 4), (0, 3, 9)])
+def test_target_errors_name_the_frame_as_numbered_in_the_users_file(tmp_path, monkeypatch, start, stride, spoiled):
+    """The number counts from the file's first frame, not from the start/stride selection."""
+    from anisoap_pipeline.studies.sweep.steps import sweep_point
+
+    made = ellipsoid_frames(12)
+    del made[spoiled].info["energy"]
+    write(tmp_path / "mine.xyz", made, format="extxyz")
+    monkeypatch.chdir(tmp_path)
+    sp = {"frames": "mine.xyz", "start": start, "stop": None, "stride": stride, "targets": ["energy"],
+          "per_particle": False}
+    with pytest.raises(ValueError, match=rf"^mine.xyz: frame {spoiled} has no target 'energy'"):
+        sweep_point(_Job(sp, tmp_path), None)
+
+
 def test_timed_features_are_the_features_and_count_centres():
     from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
 

@@ -43,19 +43,21 @@ _FEATURISER = ("max_angular", "cutoff", "radial_gaussian_width", "max_radial", "
 
 
 def _frames(sp):
-    """(file name, validated frames) of a sweep point's dataset."""
-    from ...frames import read_frames
+    """(file name, validated frames, each frame's number in that file) of a sweep point's dataset."""
+    from ...frames import file_frame_numbers, read_frames
     from ...tracking import artifact, open_job
 
     if "dataset" in sp:
         dataset = open_job(sp["dataset"])
         path = artifact(dataset, "frames")
-        return path, read_frames(path)
+        frames = read_frames(path)
+        return path, frames, range(len(frames))
     path = sp["frames"]
-    frames = read_frames(path, index=slice(sp["start"], sp["stop"], sp["stride"]))
+    selection = slice(sp["start"], sp["stop"], sp["stride"])
+    frames = read_frames(path, index=selection)
     if not frames:
         raise ValueError(f"{path}: no frame in [{sp['start']}:{sp['stop']}:{sp['stride']}]")
-    return path, frames
+    return path, frames, file_frame_numbers(selection, len(frames), path)
 
 
 def sweep_point(job, args):
@@ -68,8 +70,8 @@ def sweep_point(job, args):
     from ...io import atomic_path, save_array
 
     sp = job.sp()
-    path, frames = _frames(sp)
-    targets = frame_targets(frames, sp["targets"], sp["per_particle"], source=path)
+    path, frames, numbers = _frames(sp)
+    targets = frame_targets(frames, sp["targets"], sp["per_particle"], source=path, frame_numbers=numbers)
     calculator = EllipsoidalDensityProjection(**{key: sp[key] for key in _FEATURISER})
     X, measured = timed_features(calculator, frames, sp["kind"], TIMING_REPEATS, diameters=sp.get("diameters"))
     cost = featurisation_cost(calculator, frames, sp["kind"], diameters=sp.get("diameters"))
