@@ -52,6 +52,7 @@ __all__ = [
     "SINGULAR_CELL_TOLERANCE",
     "SMALLEST_LENGTH",
     "canonicalize",
+    "duplicate_frames",
     "get_diameters",
     "get_quaternions",
     "file_frame_numbers",
@@ -578,6 +579,38 @@ def get_diameters(atoms):
     """
     _require_canonical(atoms, DIAMETER_KEYS)
     return np.column_stack([atoms.arrays[key] for key in DIAMETER_KEYS])
+
+
+def duplicate_frames(frames):
+    """Groups of frames that are exact copies of one another.
+
+    Two canonical frames are copies when their species, positions, quaternions
+    ``c_q``, diameters, cell and periodicity are equal bit for bit (their
+    ``info``, the targets included, is not compared). Copies that differ by a
+    rotation or a permutation of the particles are not found here.
+
+    Parameters
+    ----------
+    frames : sequence of ase.Atoms
+        Canonical frames (:func:`read_frames`, :func:`validate_frames`).
+
+    Returns
+    -------
+    list of list of int
+        Positions in ``frames`` of each set of two or more copies, each set
+        ascending, the sets ordered by their first frame; empty without copies.
+    """
+    import hashlib
+
+    positions = {}
+    for index, atoms in enumerate(frames):
+        digest = hashlib.sha256()
+        for array in (atoms.numbers.astype(np.int64), atoms.positions, get_quaternions(atoms), get_diameters(atoms),
+                      atoms.cell.array, atoms.pbc):
+            array = np.ascontiguousarray(array)
+            digest.update(str(array.shape).encode() + array.dtype.str.encode() + array.tobytes())
+        positions.setdefault(digest.digest(), []).append(index)
+    return [group for group in positions.values() if len(group) > 1]
 
 
 def _require_canonical(atoms, keys):

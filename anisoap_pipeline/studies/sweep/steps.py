@@ -15,6 +15,8 @@
     :func:`anisoap_pipeline.studies.sweep.analysis.featurisation_cost`) and
     ``measured`` (CPU µs per centre and per frame on one core,
     :func:`anisoap_pipeline.studies.sweep.analysis.timed_features`).
+    A user file whose selected frames hold exact copies is refused, naming
+    them (:func:`anisoap_pipeline.frames.duplicate_frames`).
 ``sweep_front JOB``
     state point ``points`` (sweep_point jobs), ``budgets`` (kflop per
     centre, or null), ``train_sizes``, ``folds`` -> ``front.json``: per target
@@ -57,7 +59,33 @@ def _frames(sp):
     frames = read_frames(path, index=selection)
     if not frames:
         raise ValueError(f"{path}: no frame in [{sp['start']}:{sp['stop']}:{sp['stride']}]")
-    return path, frames, file_frame_numbers(selection, len(frames), path)
+    numbers = file_frame_numbers(selection, len(frames), path)
+    _refuse_copies(path, frames, numbers)
+    return path, frames, numbers
+
+
+def _refuse_copies(path, frames, numbers):
+    """Stop when the user's frames hold exact copies, which would put test frames' twins in training.
+
+    Grouping copies on one side of the train/test split would not be enough:
+    the ridge regularisation's cross-validation and the learning curves split
+    the training frames again, and a copy on both sides of those folds picks a
+    too small alpha and flatters the curves. A file with copies is refused,
+    with every set of copies named by their numbers in the file.
+    """
+    from ...frames import duplicate_frames
+
+    copies = duplicate_frames(frames)
+    if not copies:
+        return
+    named = "; ".join(" = ".join(str(numbers[i]) for i in group) for group in copies[:5])
+    more = f" and {len(copies) - 5} more sets" if len(copies) > 5 else ""
+    extra = sum(len(group) - 1 for group in copies)
+    raise ValueError(
+        f"{path}: {extra} of the {len(frames)} selected frames are exact copies of others (same species, "
+        f"positions, c_q, diameters and cell): frames {named}{more}. A copy in the test set would have its "
+        "twin in training and the test error would flatter the model; remove the copies (keep one frame of "
+        "each set) or select frames without them (start/stop/stride)")
 
 
 def sweep_point(job, args):
