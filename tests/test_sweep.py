@@ -395,7 +395,8 @@ def test_a_user_file_end_to_end(tmp_path):
     run = snakemake(tmp_path, "--cores", "2", "--configfile", "my_sweep.yaml")
     assert job_counts(run.stdout + run.stderr) == {"sweep_point": 2, "sweep_front": 1, "sweep_report_my_data": 1,
                                                    "summary": 1, "all": 1}
-    out = tmp_path / "results/sweep/my_data"
+    assert mine["results"] == "results/my_sweep"  # its own folder: the default run's results/ stay as they are
+    out = tmp_path / "results/my_sweep/sweep/my_data"
     for name in ("pareto.png", "pareto.csv", "best_per_budget.csv", "learning_curves.png"):
         assert (out / name).stat().st_size > 0, name
     table = (out / "pareto.csv").read_text().splitlines()
@@ -411,7 +412,8 @@ def test_a_user_file_end_to_end(tmp_path):
         data = np.load(Path(job.path) / "predictions.npz")
         frames = read_frames(tmp_path / "my_ellipsoids.xyz")
         np.testing.assert_allclose(data["y_energy"], [a.info["energy"] / len(a) for a in frames], rtol=1e-14)
-    text = (tmp_path / "results/summary.md").read_text()
+    assert not (tmp_path / "results/summary.md").exists()
+    text = (tmp_path / "results/my_sweep/summary.md").read_text()
     assert "## Beyond the paper" in text and "does ν = 3 improve my_data energy over ν = 2" in text
     assert "kflop/centre" in text and "µs" not in text  # the counted cost, never a measured time
     # the same sweep again: nothing to do; an edited file: every point reruns
