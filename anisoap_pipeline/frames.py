@@ -52,8 +52,10 @@ __all__ = [
     "SINGULAR_CELL_TOLERANCE",
     "SMALLEST_LENGTH",
     "canonicalize",
+    "duplicate_frames",
     "get_diameters",
     "get_quaternions",
+    "file_frame_numbers",
     "pack_frames",
     "read_frames",
     "validate_frames",
@@ -125,16 +127,18 @@ def canonicalize(atoms, index=0, diameters=None):
     return _frames_from_arrays([atoms], pack_frames([atoms], diameters, start=index))[0]
 
 
-def validate_frames(frames, diameters=None):
+def validate_frames(frames, diameters=None, frame_numbers=None):
     """Canonicalise every frame of a collection.
 
     Parameters
     ----------
     frames : ase.Atoms or iterable of ase.Atoms
         One frame or several; a frame's index in error messages is its
-        position in ``frames``.
+        position in ``frames`` unless ``frame_numbers`` is given.
     diameters : None, sequence of 3 floats, or array_like of shape (N, 3)
         As in :func:`canonicalize`, for every frame.
+    frame_numbers : sequence of int, optional
+        Each frame's number in error messages (e.g. its index in the file it was selected from).
 
     Returns
     -------
@@ -147,10 +151,10 @@ def validate_frames(frames, diameters=None):
         As :func:`canonicalize`, for the first bad frame.
     """
     frames = _as_frame_list(frames)
-    return _frames_from_arrays(frames, pack_frames(frames, diameters))
+    return _frames_from_arrays(frames, pack_frames(frames, diameters, frame_numbers=frame_numbers))
 
 
-def pack_frames(frames, diameters=None, start=0):
+def pack_frames(frames, diameters=None, start=0, frame_numbers=None):
     """Validate frames and return their data as flat arrays, without building frames.
 
     The checks are those of :func:`canonicalize`, vectorised over all particles
@@ -163,6 +167,8 @@ def pack_frames(frames, diameters=None, start=0):
         As in :func:`canonicalize`, for every frame.
     start : int, optional
         Index of the first frame in error messages.
+    frame_numbers : sequence of int, optional
+        Each frame's number in error messages, instead of ``start`` + its position.
 
     Returns
     -------
@@ -180,14 +186,18 @@ def pack_frames(frames, diameters=None, start=0):
     """
     frames = _as_frame_list(frames)
     argument = None if diameters is None else np.asarray(diameters, dtype=np.float64)
+    if frame_numbers is None:
+        frame_numbers = range(start, start + len(frames))
+    elif len(frame_numbers) != len(frames):
+        raise ValueError(f"frame_numbers has {len(frame_numbers)} entries for {len(frames)} frames")
     rows, stop = [], None
-    for index, atoms in enumerate(frames, start):
+    for index, atoms in zip(frame_numbers, frames):
         try:
             rows.append(_frame_arrays(atoms, index, argument))
         except (TypeError, ValueError) as error:
             stop = error  # raised after checking the frames before it
             break
-    packed = _checked_arrays(rows, start, argument)
+    packed = _checked_arrays(rows, frame_numbers, argument)
     if stop is not None:
         raise stop
     return packed
@@ -246,7 +256,7 @@ def _frame_arrays(atoms, index, argument):
             key, orientation, field, values)
 
 
-def _checked_arrays(rows, start, argument):
+def _checked_arrays(rows, frame_numbers, argument):
     """Pack the frames' arrays and check their values; raise for the first bad frame."""
     n_frames = len(rows)
     n_atoms, numbers, positions, cells, pbc, keys, orientations, fields, diameters = (
@@ -345,7 +355,7 @@ def _checked_arrays(rows, start, argument):
         else:
             g = offsets[frame] + int(np.argmax(particles[offsets[frame] : offsets[frame + 1]]))
             text = message(g, g - offsets[frame])
-        raise ValueError(f"frame {start + frame}: {text}")
+        raise ValueError(f"frame {frame_numbers[frame]}: {text}")
 
     # unit quaternions left bit for bit, so that canonicalize is idempotent
     norms[(np.abs(norms - 1.0) <= 4 * np.finfo(np.float64).eps) | by_matrix] = 1.0
@@ -408,19 +418,44 @@ def read_frames(filename, index=":", diameters=None, format=None):
     ValueError
         If the file cannot be parsed (the message names the file, the frame
         and, for XYZ files, the line where that frame starts) or a frame is
-        invalid (the file name, the selection when ``index`` is not ``":"``,
-        the frame's position in the selection and the field).
+        invalid (the file name, the frame's number in the file, counted from 0
+        whatever ``index`` selects, and the field).
     """
     path = os.fspath(filename)
-    selection = "" if index == ":" else f" (index={index!r})"
-    frames = _read(path, string2index(index) if isinstance(index, str) else index, format, selection)
+    index = string2index(index) if isinstance(index, str) else index
+    frames = _read(path, index, format)
     try:
-        return validate_frames(frames, diameters)
+        return validate_frames(frames, diameters, frame_numbers=file_frame_numbers(index, len(frames), path, format))
     except ValueError as error:
-        raise ValueError(f"{path}{selection}: {error}") from error
+        raise ValueError(f"{path}: {error}") from error
 
 
-def _read(path, index, format, selection):
+def file_frame_numbers(index, n_selected, path=None, format=None):
+    """The numbers in the file (0 = its first frame) of the frames ``index`` selected.
+
+    Parameters
+    ----------
+    index : int or slice
+        The selection, as given to :func:`read_frames`.
+    n_selected : int
+        How many frames it selected.
+    path, format : str, optional
+        The file, counted only for negative indices (they count from its end).
+
+    Returns
+    -------
+    list of int, length ``n_selected``
+    """
+    if isinstance(index, numbers.Integral):
+        index = slice(index, None if index == -1 else index + 1)
+    start, stop, step = index.start, index.stop, index.step or 1
+    if step > 0 and (start or 0) >= 0 and (stop is None or stop >= 0):
+        return [(start or 0) + k * step for k in range(n_selected)]
+    count = sum(1 for _ in iread(path, index=":", format=format, parallel=False))
+    return list(range(*index.indices(count)))[:n_selected]
+
+
+def _read(path, index, format):
     """ase.io.read with errors that name the file and the frame."""
     if not os.path.exists(path):
         raise FileNotFoundError(errno.ENOENT, "no such file", path)
@@ -454,9 +489,11 @@ def _read(path, index, format, selection):
         elif isinstance(index, numbers.Integral):
             where = f"frame {index}"
         else:
-            where = f"frame {len(frames)} of the selection" if selection else f"frame {len(frames)}"
+            whole = index == slice(None)
+            where = f"frame {file_frame_numbers(index, len(frames) + 1, path, format)[-1]}" if (
+                whole or (index.step or 1) > 0 and (index.start or 0) >= 0) else f"frame {len(frames)} of the selection"
             xyz = format in ("xyz", "extxyz") or (format is None and path.endswith((".xyz", ".extxyz")))
-            if xyz and not selection:
+            if xyz and whole:
                 where += f" (starting at line {line})"
         raise ValueError(f"{path}: cannot read {where}: {type(error).__name__}: {error}") from error
     return frames
@@ -542,6 +579,38 @@ def get_diameters(atoms):
     """
     _require_canonical(atoms, DIAMETER_KEYS)
     return np.column_stack([atoms.arrays[key] for key in DIAMETER_KEYS])
+
+
+def duplicate_frames(frames):
+    """Groups of frames that are exact copies of one another.
+
+    Two canonical frames are copies when their species, positions, quaternions
+    ``c_q``, diameters, cell and periodicity are equal bit for bit (their
+    ``info``, the targets included, is not compared). Copies that differ by a
+    rotation or a permutation of the particles are not found here.
+
+    Parameters
+    ----------
+    frames : sequence of ase.Atoms
+        Canonical frames (:func:`read_frames`, :func:`validate_frames`).
+
+    Returns
+    -------
+    list of list of int
+        Positions in ``frames`` of each set of two or more copies, each set
+        ascending, the sets ordered by their first frame; empty without copies.
+    """
+    import hashlib
+
+    positions = {}
+    for index, atoms in enumerate(frames):
+        digest = hashlib.sha256()
+        for array in (atoms.numbers.astype(np.int64), atoms.positions, get_quaternions(atoms), get_diameters(atoms),
+                      atoms.cell.array, atoms.pbc):
+            array = np.ascontiguousarray(array)
+            digest.update(str(array.shape).encode() + array.dtype.str.encode() + array.tobytes())
+        positions.setdefault(digest.digest(), []).append(index)
+    return [group for group in positions.values() if len(group) > 1]
 
 
 def _require_canonical(atoms, keys):

@@ -111,6 +111,8 @@ class ReportJob:
         File names the report writes into :attr:`directory`, ``summary_rows.json`` last.
     groups : dict
         Group name -> tuple of job ids, handed to the report as they are.
+    root : str
+        The config's results folder (``results``, or ``results/<name>``; the config key ``results``).
     """
 
     verb: str
@@ -118,11 +120,12 @@ class ReportJob:
     name: str
     outputs: tuple
     groups: dict
+    root: str = "results"
 
     @property
     def directory(self):
-        """``results/<study>`` (or ``results/<study>/<name>``)."""
-        return "/".join(part for part in ("results", self.study, self.name) if part)
+        """``<root>/<study>`` (or ``<root>/<study>/<name>``)."""
+        return "/".join(part for part in (self.root, self.study, self.name) if part)
 
     @property
     def rule(self):
@@ -155,6 +158,8 @@ class Plan:
         self.jobs = {}
         #: The studies' reports (:meth:`report`), in the order they were added.
         self.reports = []
+        #: The config's results folder (set by :func:`anisoap_pipeline.studies.plan`).
+        self.results = "results"
 
     def add(self, step, details="", *, through=None, files=(), threads=1, **parameters):
         """Add a job of step ``step``; return its job id.
@@ -236,7 +241,7 @@ class Plan:
         verb : str
             The :class:`~anisoap_pipeline.steps.Report` that writes it.
         outputs : sequence of str
-            File names it writes into ``results/<study>[/<name>]``; its
+            File names it writes into ``<results>/<study>[/<name>]``; its
             ``summary_rows.json`` (the summary's input) is added after them.
         name : str, optional
             For a study with several reports (one per sweep): the report's name.

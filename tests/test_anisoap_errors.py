@@ -35,6 +35,24 @@ def test_bad_hyperparameters(change, message):
     assert message in str(error.value)
 
 
+@pytest.mark.parametrize("change", [
+    {"max_angular": 21}, {"max_radial": [1, 2]}, {"radial_gaussian_width": 1e-9}, {"max_radial": 60},
+    {"max_angular": 0, "max_radial": 14, "basis_tol": 1e-12}, {"radial_basis": "monomial", "radial_gaussian_width": None,
+                                                              "cutoff": 1e-100}])
+def test_check_hyperparameters_refuses_what_the_constructor_refuses_without_numba(change):
+    """A plan checks grid points with it before any job: the same message, and numba never imported."""
+    import subprocess
+    import sys
+
+    with pytest.raises(ValueError) as constructor:
+        EllipsoidalDensityProjection(**{**GOOD, **change})
+    script = ("import sys\nfrom anisoap_pipeline.anisoap.hyperparameters import check_hyperparameters\n"
+              f"try:\n    check_hyperparameters(**{({**GOOD, **change})!r})\nexcept ValueError as error:\n"
+              "    print(error)\nprint('numba' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines() == [str(constructor.value), "False"]
+
+
 def test_per_l_max_radial_and_monomial_are_accepted():
     calculator = EllipsoidalDensityProjection(max_angular=2, cutoff=4.0, radial_basis="monomial", max_radial=[2, 1, 0])
     assert calculator.num_radial == (3, 2, 1)

@@ -15,7 +15,7 @@ def test_defaults_come_from_the_schema():
 
 @pytest.mark.parametrize("overrides, message", [
     ({"studes": {}}, "config (top level): Additional properties are not allowed ('studes' was unexpected); "
-                     "allowed here: only, studies"),
+                     "allowed here: only, results, studies"),
     ({"studies": {"gay_berne": {"dataset": {"n_dimer": 3}}}}, "config studies.gay_berne.dataset: "
                                                               "Additional properties are not allowed ('n_dimer'"),
     ({"studies": {"gay_berne": {"dataset": {"n_dimers": "x"}}}}, "config studies.gay_berne.dataset.n_dimers: 'x' "

@@ -12,6 +12,7 @@ from scipy.spatial.transform import Rotation
 from anisoap_pipeline.frames import (
     DIAMETER_KEYS,
     canonicalize,
+    duplicate_frames,
     get_diameters,
     get_quaternions,
     read_frames,
@@ -158,6 +159,42 @@ def test_invalid_frames_leave_an_existing_file_untouched(tmp_path):
 
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["frames.xyz"]
+
+
+@pytest.mark.parametrize("index, spoiled", [(slice(3, None, 2), 5), ("2:", 4), (slice(1, 8, 3), 7), (slice(-4, None), 6),
+                                             (-3, 7), (6, 6)])
+def test_invalid_frame_is_named_by_its_number_in_the_file_whatever_the_selection(tmp_path, index, spoiled):
+    frames = [make_frame(seed=k) for k in range(10)]
+    frames[spoiled].positions[1, 2] = np.nan
+    ase.io.write(tmp_path / "f.xyz", frames, format="extxyz")
+    with pytest.raises(ValueError) as error:
+        read_frames(tmp_path / "f.xyz", index=index)
+    assert f"f.xyz: frame {spoiled}: field 'positions' of particle 1 is not finite" in str(error.value)
+
+
+def test_unparsable_frame_is_named_by_its_number_in_the_file(tmp_path):
+    frames = [make_frame(seed=k) for k in range(6)]
+    ase.io.write(tmp_path / "f.xyz", frames, format="extxyz")
+    lines = (tmp_path / "f.xyz").read_text().splitlines(keepends=True)
+    lines[4 * 5 + 2] = "H nonsense\n"  # a particle line of frame 4 (3 particles + 2 header lines per frame)
+    (tmp_path / "f.xyz").write_text("".join(lines))
+    with pytest.raises(ValueError, match="f.xyz: cannot read frame 4"):
+        read_frames(tmp_path / "f.xyz", index=slice(2, None))
+
+
+def test_duplicate_frames_are_exact_copies_only():
+    frames = [make_frame(seed=k, periodic=k % 2 == 1) for k in range(6)]
+    frames += [frames[4].copy(), frames[1].copy(), frames[4].copy()]
+    frames[-1].info["energy"] = 99.0  # targets are not compared: the inputs are the same
+    rotated = frames[2].copy()
+    rotated.positions = rotated.positions @ Rotation.from_euler("z", 90, degrees=True).as_matrix().T
+    nudged = frames[3].copy()
+    nudged.arrays["c_diameter[2]"][0] = np.nextafter(nudged.arrays["c_diameter[2]"][0], 10.0)
+    other_cell = frames[5].copy()
+    other_cell.cell[0, 0] += 1e-12
+    frames += [rotated, nudged, other_cell]
+    assert duplicate_frames(validate_frames(frames)) == [[1, 7], [4, 6, 8]]
+    assert duplicate_frames(frames[:6]) == []
 
 
 # --- spellings -----------------------------------------------------------------------

@@ -34,6 +34,40 @@ def steps(plan, study):
     return counts
 
 
+def test_each_config_file_writes_its_own_results_folder():
+    """A paper-size or sweeps run never replaces the default run's figures, summary, headline values or jobs/ tree."""
+    folders = {}
+    for path in sorted((ROOT / "config").glob("*.yaml")):
+        if path.name in ("schema.yaml", "test.yaml"):  # test.yaml: the CI's run in a copy, results/ as the default
+            continue
+        files = [ROOT / "config/paper.yaml", path] if path.name == "paper_scaled.yaml" else [path]
+        config = load_config(*files)
+        folders.setdefault(config["results"], []).append(path.name)
+    assert folders == {"results": ["config.yaml"], "results/benzene_pbe_ts": ["benzene_pbe_ts.yaml"],
+                       "results/paper": ["paper.yaml"], "results/paper_scaled": ["paper_scaled.yaml"],
+                       "results/my_sweep": ["sweep_example.yaml"], "results/sweeps": ["sweeps.yaml"]}
+    default = studies.plan(load("config.yaml"), basedir=str(ROOT))
+    assert default.results == "results" and "results/benzene/gfre.png" in default.targets
+    sweeps = studies.plan(load("sweeps.yaml", only=["sweep"]), basedir=str(ROOT))
+    assert sweeps.results == "results/sweeps"
+    assert sweeps.summary_rows[0] == "results/sweeps/sweep/gay_berne_dimers/summary_rows.json"
+    assert not set(sweeps.targets) & set(default.targets)
+
+
+@pytest.mark.parametrize("folder", ["results/benzene", "results/jobs", "results/sweep"])
+def test_a_results_folder_of_the_default_run_is_refused(folder):
+    with pytest.raises(ConfigError) as error:
+        studies.plan(load(results=folder), basedir=str(ROOT))
+    assert error.value.key == "results" and folder in str(error.value)
+
+
+@pytest.mark.parametrize("folder", ["/tmp/x", "results/../x", "out", "results/a/b", "results/"])
+def test_a_results_folder_outside_results_fails_the_schema(folder):
+    with pytest.raises(ConfigError) as error:
+        load(results=folder)
+    assert error.value.key == "results"
+
+
 def test_counts_of_the_test_config(test_config):
     plan = studies.plan(test_config, basedir=str(ROOT))
     # three targets, plus the energy of the attractive branch alone

@@ -109,6 +109,49 @@ def test_frame_targets_read_energy_through_ase_and_name_bad_frames(tmp_path):
         frame_targets(frames, ["phase"])
 
 
+class _Job:
+    """What a step handler reads of a signac job: its state point and its folder."""
+
+    def __init__(self, sp, folder):
+        self._sp, self._folder = sp, folder
+
+    def sp(self):
+        return self._sp
+
+    def fn(self, name):
+        return str(self._folder / name)
+
+
+@pytest.mark.parametrize("start, stride, spoiled", [(2, 2, 6), (3, 1, 4), (0, 3, 9)])
+def test_target_errors_name_the_frame_as_numbered_in_the_users_file(tmp_path, monkeypatch, start, stride, spoiled):
+    """The number counts from the file's first frame, not from the start/stride selection."""
+    from anisoap_pipeline.studies.sweep.steps import sweep_point
+
+    made = ellipsoid_frames(12)
+    del made[spoiled].info["energy"]
+    write(tmp_path / "mine.xyz", made, format="extxyz")
+    monkeypatch.chdir(tmp_path)
+    sp = {"frames": "mine.xyz", "start": start, "stop": None, "stride": stride, "targets": ["energy"],
+          "per_particle": False}
+    with pytest.raises(ValueError, match=rf"^mine.xyz: frame {spoiled} has no target 'energy'"):
+        sweep_point(_Job(sp, tmp_path), None)
+
+
+def test_a_user_file_with_copied_frames_is_refused_naming_them(tmp_path, monkeypatch):
+    """Each test frame's twin would sit in training (test RMSE 0.028 against 0.17 on distinct frames)."""
+    from anisoap_pipeline.studies.sweep.steps import sweep_point
+
+    made = ellipsoid_frames(10)
+    made = made + [made[7].copy(), made[2].copy(), made[7].copy()]
+    write(tmp_path / "mine.xyz", made, format="extxyz")
+    monkeypatch.chdir(tmp_path)
+    sp = {"frames": "mine.xyz", "start": 1, "stop": None, "stride": 1, "targets": ["energy"], "per_particle": False}
+    with pytest.raises(ValueError, match=r"^mine.xyz: 3 of the 12 selected frames are exact copies of others .*"
+                                         r"frames 2 = 11; 7 = 10 = 12\. .*remove the copies"):
+        sweep_point(_Job(sp, tmp_path), None)
+    assert not list(tmp_path.glob("features.npy"))
+
+
 def test_timed_features_are_the_features_and_count_centres():
     from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
 
@@ -251,6 +294,21 @@ def test_semantic_errors_name_the_key(change, key):
     assert error.value.key == key
 
 
+@pytest.mark.parametrize("features, key, value", [
+    ({"max_radial": [2, 60]}, "max_radial", "60 is refused by the featuriser"),
+    ({"radial_gaussian_width": [3.0, 1e-9]}, "radial_gaussian_width", "1e-09 is refused by the featuriser"),
+    ({"cutoff": [7.0, 1e5]}, "cutoff", "100000 is refused by the featuriser"),
+    ({"max_radial": 60}, "radial_gaussian_width", "max_radial=60"),
+])
+def test_grid_values_the_featuriser_refuses_stop_the_plan_naming_sweep_key_and_value(features, key, value):
+    """These passed the schema and failed inside a sweep_point job; now one line at plan time."""
+    config = load(studies={"sweep": {"sweeps": {"gay_berne_dimers": {"features": features}}}})
+    with pytest.raises(ConfigError) as error:
+        sweep_plan(config)
+    assert error.value.key == f"studies.sweep.sweeps.gay_berne_dimers.features.{key}"
+    assert value in str(error.value) and "\n" not in str(error.value)
+
+
 # --------------------------------------------------------------------------- summary
 
 
@@ -337,7 +395,8 @@ def test_a_user_file_end_to_end(tmp_path):
     run = snakemake(tmp_path, "--cores", "2", "--configfile", "my_sweep.yaml")
     assert job_counts(run.stdout + run.stderr) == {"sweep_point": 2, "sweep_front": 1, "sweep_report_my_data": 1,
                                                    "summary": 1, "all": 1}
-    out = tmp_path / "results/sweep/my_data"
+    assert mine["results"] == "results/my_sweep"  # its own folder: the default run's results/ stay as they are
+    out = tmp_path / "results/my_sweep/sweep/my_data"
     for name in ("pareto.png", "pareto.csv", "best_per_budget.csv", "learning_curves.png"):
         assert (out / name).stat().st_size > 0, name
     table = (out / "pareto.csv").read_text().splitlines()
@@ -353,7 +412,8 @@ def test_a_user_file_end_to_end(tmp_path):
         data = np.load(Path(job.path) / "predictions.npz")
         frames = read_frames(tmp_path / "my_ellipsoids.xyz")
         np.testing.assert_allclose(data["y_energy"], [a.info["energy"] / len(a) for a in frames], rtol=1e-14)
-    text = (tmp_path / "results/summary.md").read_text()
+    assert not (tmp_path / "results/summary.md").exists()
+    text = (tmp_path / "results/my_sweep/summary.md").read_text()
     assert "## Beyond the paper" in text and "does ν = 3 improve my_data energy over ν = 2" in text
     assert "kflop/centre" in text and "µs" not in text  # the counted cost, never a measured time
     # the same sweep again: nothing to do; an edited file: every point reruns

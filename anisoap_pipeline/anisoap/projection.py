@@ -7,7 +7,6 @@ the coefficients are Löwdin-orthonormalised; the rotationally invariant radial
 (nu = 1) and power (nu = 2, Eq. 17) spectra are built from them.
 """
 
-import numbers
 import warnings
 from functools import partial
 
@@ -23,10 +22,11 @@ from .coefficients import DensityCoefficients, feature_labels
 from .cutoff import shifted_cosine
 from .expansion import density_coefficients
 from .gradients import batch_gradients, check_gradients
+from .hyperparameters import _check_int, radial_orthonormalization, validate_hyperparameters
 from .moments import moment_recurrence
 from .names import GRADIENT_PARAMETERS, KINDS  # what compute can return; all but "coefficients" go to DensityCoefficients.invariants
 from .neighbors import batch_neighbor_pairs
-from .radial_basis import check_length_scale, num_radial_functions, orthonormalization_matrix
+from .radial_basis import num_radial_functions
 from .solid_harmonics import MAX_ANGULAR_LIMIT, solid_harmonic_coefficients
 from .vjp import VJP_KINDS, chunk_backward, weights_per_centre
 
@@ -39,33 +39,10 @@ __all__ = ["EllipsoidalDensityProjection", "KINDS", "MAX_ANGULAR_LIMIT", "MAX_PE
 #: with a 5 Å cutoff: 9e5). Thinner cells are rejected, not featurised.
 MAX_PERIODIC_IMAGES = 10_000
 
-#: Smallest σ / cutoff of the GTO basis. The pair Gaussian's exponent is formed
-#: as r·(r - C r / σ²) / σ² (:func:`.moments.gaussian_parameters`), which loses
-#: ε (r / σ)² to cancellation: 2e-10 relative at this ratio, all digits (and
-#: NaN from inf·0) at σ ~ 1e-8 cutoff.
-MIN_WIDTH_TO_CUTOFF = 1e-3
-
 _HYPERPARAMETERS = (
     "max_angular", "cutoff", "radial_gaussian_width", "max_radial", "radial_basis",
     "subtract_center_contribution", "basis_rcond", "basis_tol", "cutoff_smoothing_width",
 )
-
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_real(name, value, what, minimum=0.0, strict=True):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-    if not ok or value < minimum or (strict and value == minimum):
-        raise ValueError(f"{name} must be {what}, got {value!r}")
-    return float(value)
-
-
-def _check_positive(name, value):
-    return _check_real(name, value, "a positive finite number (Å)")
 
 
 def _hyperparameter(name):
@@ -92,7 +69,7 @@ class EllipsoidalDensityProjection:
         (only the neighbour's shape and orientation enter).
     radial_gaussian_width : float, optional
         σ of the GTO basis r^{l+2n} exp(-r²/2σ²), in Å. Required for ``"gto"``,
-        must be None for ``"monomial"``. At least ``MIN_WIDTH_TO_CUTOFF`` × cutoff,
+        must be None for ``"monomial"``. At least :data:`.hyperparameters.MIN_WIDTH_TO_CUTOFF` × cutoff,
         and (like the monomial basis' cutoff) inside
         :func:`.radial_basis.length_scale_range`, where the basis norms are finite.
     max_radial : None, int or sequence of int
@@ -158,71 +135,10 @@ class EllipsoidalDensityProjection:
         basis_tol=1e-8,
         cutoff_smoothing_width=None,
     ):
-        max_angular = _check_int("max_angular", max_angular, 0)
-        if max_angular > MAX_ANGULAR_LIMIT:
-            raise ValueError(
-                f"max_angular must be <= {MAX_ANGULAR_LIMIT} (MAX_ANGULAR_LIMIT: above it the Cartesian "
-                f"solid harmonics lose rotational invariance to round-off), got {max_angular}"
-            )
-        cutoff = _check_positive("cutoff", cutoff)
-        if not isinstance(radial_basis, str) or radial_basis not in ("gto", "monomial"):
-            raise ValueError(f"radial_basis must be 'gto' or 'monomial', got {radial_basis!r}")
-        if radial_basis == "gto":
-            if radial_gaussian_width is None:
-                raise ValueError("radial_gaussian_width (Å) is required with radial_basis='gto'")
-            radial_gaussian_width = _check_positive("radial_gaussian_width", radial_gaussian_width)
-            if radial_gaussian_width < MIN_WIDTH_TO_CUTOFF * cutoff:
-                hint = f"; lengths are in Å: if it is in metres, write {radial_gaussian_width * 1e10:g}" if (
-                    1e-13 < radial_gaussian_width < 1e-6) else ""
-                raise ValueError(
-                    f"radial_gaussian_width = {radial_gaussian_width:g} Å is too small for cutoff = {cutoff:g} Å: "
-                    f"below {MIN_WIDTH_TO_CUTOFF:g} × cutoff ({MIN_WIDTH_TO_CUTOFF * cutoff:g} Å) the GTO basis "
-                    f"loses its precision to round-off (NaN further down); give a σ of the order of the "
-                    f"particles' size, e.g. radial_gaussian_width = 1.5{hint}"
-                )
-        elif radial_gaussian_width is not None:
-            raise ValueError(
-                "radial_gaussian_width applies only to radial_basis='gto'; "
-                "leave it None for 'monomial'"
-            )
-        if max_radial is not None and not isinstance(max_radial, numbers.Integral):
-            try:
-                max_radial = tuple(_check_int("max_radial[l]", n, 0) for n in max_radial)
-            except TypeError:
-                raise ValueError(
-                    f"max_radial must be None, an int >= 0 or a list of max_angular + 1 "
-                    f"ints, got {max_radial!r}"
-                ) from None
-            if len(max_radial) != max_angular + 1:
-                raise ValueError(
-                    f"max_radial as a list needs one entry per l = 0 ... {max_angular} "
-                    f"({max_angular + 1} entries), got {len(max_radial)}"
-                )
-        elif max_radial is not None:
-            max_radial = _check_int("max_radial", max_radial, 0)
-        if not isinstance(subtract_center_contribution, (bool, np.bool_)):
-            raise ValueError(
-                f"subtract_center_contribution must be True or False, got {subtract_center_contribution!r}"
-            )
-        basis_rcond = _check_real("basis_rcond", basis_rcond, "a finite number >= 0", strict=False)
-        basis_tol = _check_positive("basis_tol", basis_tol)
-        if cutoff_smoothing_width is not None:
-            cutoff_smoothing_width = _check_positive("cutoff_smoothing_width", cutoff_smoothing_width)
-            if cutoff_smoothing_width > cutoff:
-                raise ValueError(
-                    f"cutoff_smoothing_width must not exceed the cutoff ({cutoff} Å), got {cutoff_smoothing_width}"
-                )
-        self.__dict__["_hypers"] = {
-            "max_angular": max_angular,
-            "cutoff": cutoff,
-            "radial_gaussian_width": radial_gaussian_width,
-            "max_radial": max_radial,
-            "radial_basis": radial_basis,
-            "subtract_center_contribution": bool(subtract_center_contribution),
-            "basis_rcond": basis_rcond,
-            "basis_tol": basis_tol,
-            "cutoff_smoothing_width": cutoff_smoothing_width,
-        }
+        self.__dict__["_hypers"] = validate_hyperparameters(
+            max_angular, cutoff, radial_gaussian_width, max_radial, radial_basis, subtract_center_contribution,
+            basis_rcond, basis_tol, cutoff_smoothing_width,
+        )
         self.__dict__["_basis"] = self._build_basis()
 
     max_angular = _hyperparameter("max_angular")
@@ -259,24 +175,10 @@ class EllipsoidalDensityProjection:
         return num_radial_functions(self.max_angular, self.max_radial)
 
     def _build_basis(self):
-        num_radial = self.num_radial
-        # the whole basis' admissible range in one message, before any l fails alone
-        check_length_scale(num_radial, self.radial_basis, self.cutoff, self.radial_gaussian_width)
-        row_ptr, columns, values, max_degree = solid_harmonic_coefficients(self.max_angular, num_radial)
-        n_max = max(num_radial)
-        ortho = np.zeros((self.max_angular + 1, n_max, n_max))
-        for l in range(self.max_angular + 1):
-            ortho[l, : num_radial[l], : num_radial[l]] = orthonormalization_matrix(
-                l,
-                num_radial[l],
-                self.radial_basis,
-                self.cutoff,
-                self.radial_gaussian_width,
-                self.basis_rcond,
-                self.basis_tol,
-            )
-            # R_l^m = sqrt(4π/(2l+1)) r^l Y_l^m: divide that factor out here
-            ortho[l] *= np.sqrt((2 * l + 1) / (4 * np.pi))
+        ortho = radial_orthonormalization(self._hypers)
+        row_ptr, columns, values, max_degree = solid_harmonic_coefficients(self.max_angular, self.num_radial)
+        # R_l^m = sqrt(4π/(2l+1)) r^l Y_l^m: divide that factor out here
+        ortho *= np.sqrt((2 * np.arange(self.max_angular + 1) + 1) / (4 * np.pi))[:, None, None]
         return moment_recurrence(max_degree), row_ptr, columns, values, ortho
 
     # ------------------------------------------------------------ computation

@@ -12,7 +12,7 @@ finds every step record (:func:`anisoap_pipeline.steps.registry`).
 
 import importlib
 
-__all__ = ["plan", "selected", "study_plan"]
+__all__ = ["plan", "results_folder", "selected", "study_plan"]
 
 
 def selected(config):
@@ -56,10 +56,39 @@ def plan(config, basedir="."):
     Returns
     -------
     Plan
+        Its reports write into the config's ``results`` folder; :attr:`Plan.results` is that folder.
+
+    Raises
+    ------
+    ConfigError
+        From :func:`selected`, :func:`results_folder` and the studies' plans.
     """
+    import dataclasses
+
     from ..plan import Plan
 
+    root = results_folder(config)
     whole = Plan()
     for name in selected(config):
         whole.merge(study_plan(name).plan(config["studies"][name], basedir))
+    whole.reports = [dataclasses.replace(report, root=root) for report in whole.reports]
+    whole.results = root
     return whole
+
+
+def results_folder(config):
+    """The config's results folder: ``results``, or ``results/<name>`` beside the default's folders.
+
+    Raises
+    ------
+    ConfigError
+        If ``<name>`` is a study's folder or ``jobs``, which a run of the default config writes.
+    """
+    from ..plan import ConfigError
+
+    root = config.get("results", "results")
+    name = root.partition("/")[2]
+    if name in (*config["studies"], "jobs"):
+        raise ConfigError("results", f"{root} is the folder of the default config's {name!r} "
+                                     f"results: name the folder after the config instead, e.g. results/my_{name}")
+    return root

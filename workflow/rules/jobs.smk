@@ -57,11 +57,11 @@ for plan_report in PLAN.reports:
 
 
 rule summary:
-    """Merge the studies' summary rows into results/summary.md (flagging rows of older revisions)."""
+    """Merge the studies' summary rows into <results>/summary.md (flagging rows of older revisions)."""
     input:
         PLAN.summary_rows,
     output:
-        report("results/summary.md", caption="../report/summary.rst", category="Summary"),
+        report(f"{PLAN.results}/summary.md", caption="../report/summary.rst", category="Summary"),
     log:
         "logs/summary.log",
     params:

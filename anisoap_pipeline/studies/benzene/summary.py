@@ -371,7 +371,7 @@ def pcovr_row(pcovr):
         "map in the SI (no number)",
         f"mixing α = {fmt(pcovr['mixing'])}; residual R² from the map: train "
         f"{fmt(pcovr['residual_r2_train'])}, test {fmt(pcovr['residual_r2_test'])}; "
-        "results/benzene/pcovr_chemiscope.json.gz",
+        "benzene/pcovr_chemiscope.json.gz beside this summary",
         pcovr["job"], "n/a",
         "PCovR: the paper gives no number to compare; the map is written for chemiscope.",
     )

@@ -46,7 +46,7 @@ KIND = {1: "radial_spectrum", 2: "power_spectrum", 3: "bispectrum"}
 CORRELATION_ORDER = {kind: nu for nu, kind in KIND.items()}
 
 
-def frame_targets(frames, names, per_particle=False, source="frames"):
+def frame_targets(frames, names, per_particle=False, source="frames", frame_numbers=None):
     """Per-frame targets from the frames' ``info``.
 
     :func:`anisoap_pipeline.frames.read_frames` has already moved per-frame
@@ -62,6 +62,9 @@ def frame_targets(frames, names, per_particle=False, source="frames"):
         Divide each target by the frame's number of particles (ellipsoids).
     source : str, optional
         What the frames are (a file name), for error messages.
+    frame_numbers : sequence of int, optional
+        Each frame's number in ``source`` for error messages (its index in the
+        file before a start/stop/stride selection); by default its position in ``frames``.
 
     Returns
     -------
@@ -75,10 +78,11 @@ def frame_targets(frames, names, per_particle=False, source="frames"):
         keys it has), a value that is not one finite number, or an empty frame
         with ``per_particle``.
     """
+    numbering = range(len(frames)) if frame_numbers is None else frame_numbers
     targets = {}
     for name in names:
         values = np.empty(len(frames))
-        for index, atoms in enumerate(frames):
+        for position, (index, atoms) in enumerate(zip(numbering, frames)):
             if name not in atoms.info:
                 raise ValueError(f"{source}: frame {index} has no target {name!r} in its info "
                                  f"(it has {sorted(atoms.info)})")
@@ -93,7 +97,7 @@ def frame_targets(frames, names, per_particle=False, source="frames"):
                 if len(atoms) == 0:
                     raise ValueError(f"{source}: frame {index} has no particle to divide {name!r} by")
                 value /= len(atoms)
-            values[index] = value
+            values[position] = value
         targets[name] = values
     return targets
 

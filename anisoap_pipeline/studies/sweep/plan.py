@@ -64,7 +64,8 @@ def validate(config, basedir="."):
         source without ``filename``, or whose file is absent and not
         ``optional``; a ``stop`` not after ``start``; a Gay-Berne dataset the
         Gay-Berne study would reject; a grid of more than ``max_points``
-        points; ``train_sizes`` all below ``cv_folds``.
+        points; a grid point the featuriser refuses (naming the grid key, its value, the point and the
+        featuriser's reason); ``train_sizes`` all below ``cv_folds``.
     """
     names = _selected(config)
     if not names:
@@ -95,9 +96,65 @@ def validate(config, basedir="."):
             raise ConfigError(f"{key}.features", f"the grid has {size:,} points, more than studies.{STUDY}.max_points "
                                                  f"({config['max_points']:,}): shorten its lists, or raise max_points "
                                                  "to run it on purpose")
+        _check_featuriser(key, sweep["features"])
         if max(sweep["learning_curve"]["train_sizes"]) < sweep["ridge"]["cv_folds"]:
             raise ConfigError(f"{key}.learning_curve.train_sizes",
                               f"every size is below cv_folds ({sweep['ridge']['cv_folds']})")
+
+
+#: Grid axes that are arguments of the featuriser, in the order a refused point blames them.
+_FEATURISER_AXES = ("max_radial", "max_angular", "radial_gaussian_width", "cutoff")
+
+
+def _check_featuriser(key, features):
+    """Build every grid point's featuriser hyperparameters as the job will, and refuse the first it rejects.
+
+    :func:`~anisoap_pipeline.anisoap.hyperparameters.check_hyperparameters` is
+    the constructor's own validation (the radial basis orthonormalised, no
+    numba), run once per distinct setting. The grid key blamed is the first
+    axis whose other grid values make the point valid; with none, the
+    hyperparameter the featuriser's message starts with (every setting of the
+    point is named in any case).
+
+    Raises
+    ------
+    ConfigError
+        ``<key>.features.<axis>`` (or ``<key>.features``), naming the value, the point and the reason.
+    """
+    from ...anisoap.hyperparameters import check_hyperparameters
+
+    axes = {axis: features[axis] if isinstance(features[axis], list) else [features[axis]]
+            for axis in ("correlation_order", *_FEATURISER_AXES)}
+    reasons = {}
+
+    def refused(point):
+        setting = tuple(point[axis] for axis in _FEATURISER_AXES)
+        if setting not in reasons:
+            try:
+                check_hyperparameters(**point, subtract_center_contribution=features["subtract_center_contribution"])
+                reasons[setting] = None
+            except ValueError as error:
+                reasons[setting] = str(error)
+        return reasons[setting]
+
+    for point in grid(**axes):
+        nu = point.pop("correlation_order")
+        if nu == 1:  # as planned: the radial spectrum is built with l = 0 alone
+            point["max_angular"] = 0
+        reason = refused(point)
+        if reason is None:
+            continue
+        where = " ".join(f"{axis}={point[axis]:g}" for axis in _FEATURISER_AXES)
+        for axis in _FEATURISER_AXES:
+            if axis == "max_angular" and nu == 1:
+                continue
+            if any(refused({**point, axis: value}) is None for value in axes[axis] if value != point[axis]):
+                raise ConfigError(f"{key}.features.{axis}",
+                                  f"{point[axis]:g} is refused by the featuriser at the grid point ν={nu} {where}: "
+                                  f"{reason}")
+        named = [axis for axis in _FEATURISER_AXES if reason.startswith(f"{axis} ")]
+        raise ConfigError(f"{key}.features" + "".join(f".{axis}" for axis in named[:1]),
+                          f"the grid point ν={nu} {where} is refused by the featuriser: {reason}")
 
 
 def _dataset(p, name, data, basedir):

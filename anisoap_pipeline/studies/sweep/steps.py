@@ -15,6 +15,8 @@
     :func:`anisoap_pipeline.studies.sweep.analysis.featurisation_cost`) and
     ``measured`` (CPU µs per centre and per frame on one core,
     :func:`anisoap_pipeline.studies.sweep.analysis.timed_features`).
+    A user file whose selected frames hold exact copies is refused, naming
+    them (:func:`anisoap_pipeline.frames.duplicate_frames`).
 ``sweep_front JOB``
     state point ``points`` (sweep_point jobs), ``budgets`` (kflop per
     centre, or null), ``train_sizes``, ``folds`` -> ``front.json``: per target
@@ -43,19 +45,47 @@ _FEATURISER = ("max_angular", "cutoff", "radial_gaussian_width", "max_radial", "
 
 
 def _frames(sp):
-    """(file name, validated frames) of a sweep point's dataset."""
-    from ...frames import read_frames
+    """(file name, validated frames, each frame's number in that file) of a sweep point's dataset."""
+    from ...frames import file_frame_numbers, read_frames
     from ...tracking import artifact, open_job
 
     if "dataset" in sp:
         dataset = open_job(sp["dataset"])
         path = artifact(dataset, "frames")
-        return path, read_frames(path)
+        frames = read_frames(path)
+        return path, frames, range(len(frames))
     path = sp["frames"]
-    frames = read_frames(path, index=slice(sp["start"], sp["stop"], sp["stride"]))
+    selection = slice(sp["start"], sp["stop"], sp["stride"])
+    frames = read_frames(path, index=selection)
     if not frames:
         raise ValueError(f"{path}: no frame in [{sp['start']}:{sp['stop']}:{sp['stride']}]")
-    return path, frames
+    numbers = file_frame_numbers(selection, len(frames), path)
+    _refuse_copies(path, frames, numbers)
+    return path, frames, numbers
+
+
+def _refuse_copies(path, frames, numbers):
+    """Stop when the user's frames hold exact copies, which would put test frames' twins in training.
+
+    Grouping copies on one side of the train/test split would not be enough:
+    the ridge regularisation's cross-validation and the learning curves split
+    the training frames again, and a copy on both sides of those folds picks a
+    too small alpha and flatters the curves. A file with copies is refused,
+    with every set of copies named by their numbers in the file.
+    """
+    from ...frames import duplicate_frames
+
+    copies = duplicate_frames(frames)
+    if not copies:
+        return
+    named = "; ".join(" = ".join(str(numbers[i]) for i in group) for group in copies[:5])
+    more = f" and {len(copies) - 5} more sets" if len(copies) > 5 else ""
+    extra = sum(len(group) - 1 for group in copies)
+    raise ValueError(
+        f"{path}: {extra} of the {len(frames)} selected frames are exact copies of others (same species, "
+        f"positions, c_q, diameters and cell): frames {named}{more}. A copy in the test set would have its "
+        "twin in training and the test error would flatter the model; remove the copies (keep one frame of "
+        "each set) or select frames without them (start/stop/stride)")
 
 
 def sweep_point(job, args):
@@ -68,8 +98,8 @@ def sweep_point(job, args):
     from ...io import atomic_path, save_array
 
     sp = job.sp()
-    path, frames = _frames(sp)
-    targets = frame_targets(frames, sp["targets"], sp["per_particle"], source=path)
+    path, frames, numbers = _frames(sp)
+    targets = frame_targets(frames, sp["targets"], sp["per_particle"], source=path, frame_numbers=numbers)
     calculator = EllipsoidalDensityProjection(**{key: sp[key] for key in _FEATURISER})
     X, measured = timed_features(calculator, frames, sp["kind"], TIMING_REPEATS, diameters=sp.get("diameters"))
     cost = featurisation_cost(calculator, frames, sp["kind"], diameters=sp.get("diameters"))
