@@ -155,7 +155,7 @@ def test_pair_distribution_of_ideal_gas():
 def test_pair_distribution_of_simple_cubic_lattice():
     atoms = cubic_lattice()
     r, g = pair_distribution([atoms], 58 * WIDTH, 58)
-    position, height = first_peak(r, g)
+    position, _ = first_peak(r, g)
     assert abs(position - SPACING) <= WIDTH / 2
     # coordination numbers 6, 6 + 12, 6 + 12 + 8 from the integral of rho g(r) over exact shell volumes
     edges = np.arange(59) * WIDTH
@@ -183,7 +183,30 @@ def test_first_peak_parabola():
     r = np.arange(10) * 0.1
     g = 3.0 - 50.0 * (r - 0.43) ** 2  # the parabola itself: its vertex exactly
     g[g < 0] = 0.0
-    assert first_peak(r, g) == pytest.approx((0.43, 3.0))
+    for window in (3, 5):
+        assert first_peak(r, g, window) == pytest.approx((0.43, 3.0))
+    with pytest.raises(ValueError, match="odd integer"):
+        first_peak(r, g, 4)
+
+
+def test_first_peak_of_noisy_liquid():
+    """A contact edge and a broad first shell, 5 % noise per bin: unbiased, not fooled by noise on the edge."""
+    r = (np.arange(60) + 0.5) * 0.05
+    fine = np.linspace(0.5, 2.0, 300_001)
+
+    def shape(x):
+        return (1.0 + 0.3 * np.exp(-((x - 1.25) ** 2) / (2 * 0.15**2))) / (1.0 + np.exp(-(x - 1.0) / 0.03))
+
+    truth = fine[np.argmax(shape(fine))], shape(fine).max()
+    peaks = np.array([
+        first_peak(r, shape(r) * (1.0 + np.random.default_rng(seed).normal(0.0, 0.05, r.size)))
+        for seed in range(100)
+    ])
+    # measured: position bias 0.006, sd 0.036; height bias 0.015, sd 0.042 (the three-point
+    # parabola: height bias 0.038)
+    assert np.abs(peaks[:, 0] - truth[0]).max() < 0.15
+    assert peaks[:, 0].mean() == pytest.approx(truth[0], abs=0.02)
+    assert peaks[:, 1].mean() == pytest.approx(truth[1], abs=0.025)
 
 
 def test_first_peak_statistics_blocks():

@@ -23,7 +23,8 @@ def md_figure(runs, path, title=None):
     Columns: the nematic order parameter S against time; the centre–centre g(r); the change of
     the conserved energy per particle, ``(E(t) - E(0)) / N``, against time (its drift is the
     NVE verdict; under NVT it includes the thermostat's energy). A failed run is drawn up to
-    its failure, marked by a cross at the failure time and its step and reason in the legend.
+    its failure, marked by a dotted line at the failure time, its step and reason under the row's
+    first title.
     A panel without data for either run says so.
 
     Parameters
@@ -51,12 +52,14 @@ def md_figure(runs, path, title=None):
     figure = Figure(figsize=(13.5, 3.4 * len(runs)), layout="constrained")
     axes = figure.subplots(len(runs), 3, squeeze=False)
     for (order_ax, rdf_ax, energy_ax), row in zip(axes, runs):
-        heading = f"{row.get('label', '')} {row.get('ensemble', '').upper()}".strip()
+        heading = ", ".join(part for part in (row.get("label", ""), row.get("ensemble", "").upper()) if part)
+        notes = []
         for key, (legend, color, style) in _RUNS.items():
             series = row[key]
             failure = series.get("failure")
             if failure:
-                legend = f"{legend}: failed at step {failure['step']} ({_short(failure['reason'])})"
+                legend = f"{legend} (failed)"
+                notes.append(f"{key} run failed at step {failure['step']}: {_short(failure['reason'])}")
             _line(order_ax, series.get("frame_time"), series.get("nematic_order"), legend, color, style, failure)
             _line(rdf_ax, series.get("r"), series.get("g"), legend, color, style, None)
             energy = np.asarray(series.get("conserved_energy_per_particle") or [], dtype=float)
@@ -64,13 +67,13 @@ def md_figure(runs, path, title=None):
                   style, failure)
         order_ax.set_xlabel(axis_label("time t", "τ"))
         order_ax.set_ylabel("nematic order parameter S")
-        order_ax.set_title(f"{heading}: orientational order", fontsize=9)
+        order_ax.set_title("\n".join([f"{heading}: orientational order", *notes]), fontsize=9)
         rdf_ax.set_xlabel(axis_label("centre–centre distance r", "σ₀"))
         rdf_ax.set_ylabel("g(r)")
         rdf_ax.set_title(f"{heading}: radial distribution", fontsize=9)
         rdf_ax.axhline(1.0, color="0.6", lw=0.6)
         energy_ax.set_xlabel(axis_label("time t", "τ"))
-        energy_ax.set_ylabel(axis_label("conserved energy change (E(t) − E(0)) / N", "ε₀"))
+        energy_ax.set_ylabel(axis_label("(E(t) − E(0)) / N", "ε₀"))
         energy_ax.set_title(f"{heading}: energy conservation", fontsize=9)
         for ax in (order_ax, rdf_ax, energy_ax):
             if ax.lines:
@@ -89,8 +92,8 @@ def _line(ax, x, y, legend, color, style, failure):
         return
     ax.plot(x, y, style, color=color, lw=1.2, label=legend)
     if failure and failure.get("time") is not None:
-        ax.plot([failure["time"]], [y[-1]], "x", color=color, ms=9, mew=2)
+        ax.axvline(failure["time"], color=color, ls=":", lw=1.2)
 
 
-def _short(reason, length=40):
+def _short(reason, length=60):
     return reason if len(reason) <= length else reason[: length - 1] + "…"
