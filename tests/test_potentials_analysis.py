@@ -88,6 +88,24 @@ def test_drift_of_linear_series_recovered_exactly():
     assert energy_drift(steps, energy, n, per_steps=1)["drift"] == pytest.approx(rate, rel=1e-9)
 
 
+def test_drift_error_of_correlated_fluctuations():
+    """Monte Carlo: a linear drift under AR(1) noise (phi = 0.9, statistical inefficiency 19); the
+    corrected standard error matches the spread of the fitted drifts, the least-squares one is ~4x small."""
+    steps = np.arange(2001.0)
+    fits = [
+        energy_drift(steps, 256 * (1e-6 * steps + lfilter([1.0], [1.0, -0.9],
+                                                           np.random.default_rng(seed).normal(0.0, 1e-4, 2001))), 256)
+        for seed in range(200)
+    ]
+    drifts = np.array([fit["drift"] for fit in fits])
+    errors = np.array([fit["drift_error"] for fit in fits])
+    inefficiency = np.array([fit["statistical_inefficiency"] for fit in fits])
+    assert drifts.mean() == pytest.approx(1e-3, abs=3 * drifts.std() / np.sqrt(200))
+    assert errors.mean() == pytest.approx(drifts.std(), rel=0.25)
+    assert (errors / np.sqrt(inefficiency)).mean() < 0.5 * drifts.std()
+    assert energy_drift(steps[:19], steps[:19], 1)["statistical_inefficiency"] is None
+
+
 def test_drift_errors():
     with pytest.raises(ValueError, match="at least 3"):
         energy_drift([0, 1], [0.0, 1.0], 2)
@@ -166,6 +184,12 @@ def test_pair_distribution_of_simple_cubic_lattice():
     rotated = atoms.copy()
     rotated.set_cell(atoms.cell.array @ rotation.T, scale_atoms=True)
     assert pair_distribution([rotated], 58 * WIDTH, 58)[1] == pytest.approx(g, abs=1e-5)
+
+
+def test_pair_distribution_is_bitwise_reproducible():
+    frames = liquid_like(3, seed=8)
+    first, second = pair_distribution(frames, 3.0, 60)[1], pair_distribution(frames, 3.0, 60)[1]
+    assert np.array_equal(first, second)
 
 
 def test_pair_distribution_errors():
