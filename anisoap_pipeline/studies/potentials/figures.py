@@ -97,3 +97,57 @@ def _line(ax, x, y, legend, color, style, failure):
 
 def _short(reason, length=60):
     return reason if len(reason) <= length else reason[: length - 1] + "…"
+
+#: Quantities of the parity plots and learning curves: key in the predictions / metrics -> (name, unit).
+QUANTITIES = {"energy_per_particle": ("E/N", "ε"), "forces": ("F", "ε/σ"), "torques": ("τ", "ε")}
+
+
+def parity_plots(models, path):
+    """Test-set parity of E/N, F and τ, one row per potential (split 0).
+
+    Parameters
+    ----------
+    models : dict
+        name -> dict with ``predictions`` (the ``predictions.npz`` arrays of split 0:
+        ``test:energy``, ``test:forces``, ``test:torques`` and ``:predicted``) and
+        ``test`` (metrics summary over splits).
+    path : pathlib.Path
+    """
+    figure = Figure(figsize=(12, 3.8 * len(models)), layout="constrained")
+    axes = figure.subplots(len(models), 3, squeeze=False)
+    for row_axes, (name, model) in zip(axes, models.items()):
+        p = model["predictions"]
+        n_atoms = len(p["test:forces"]) // len(p["test:energy"])
+        pairs = {"energy_per_particle": (p["test:energy"] / n_atoms, p["test:energy:predicted"] / n_atoms),
+                 "forces": (p["test:forces"].ravel(), p["test:forces:predicted"].ravel()),
+                 "torques": (p["test:torques"].ravel(), p["test:torques:predicted"].ravel())}
+        for ax, (quantity, (reference, predicted)) in zip(row_axes, pairs.items()):
+            label, unit = QUANTITIES[quantity]
+            low, high = float(min(reference.min(), predicted.min())), float(max(reference.max(), predicted.max()))
+            ax.plot([low, high], [low, high], color="0.3", lw=1)
+            ax.scatter(reference, predicted, s=3, alpha=0.4, edgecolors="none")
+            ax.set_xlabel(axis_label(f"reference {label}", unit))
+            ax.set_ylabel(axis_label(f"predicted {label}", unit))
+            r2 = model["test"][quantity]["r2"]["values"][0]
+            ax.set_title(f"{name}: {label}, R² = {r2:.4f}")
+    figure.suptitle("Learned potentials: test frames (split 0)")
+    save_figure(figure, path)
+
+
+def learning_curves(models, path):
+    """Test RMSE of E/N, F and τ against the number of training frames, every potential (split 0)."""
+    figure = Figure(figsize=(12, 3.6), layout="constrained")
+    axes = figure.subplots(1, 3)
+    for ax, (quantity, (label, unit)) in zip(axes, QUANTITIES.items()):
+        for name, model in models.items():
+            curve = model["curve"]
+            if curve["train_sizes"]:
+                ax.plot(curve["train_sizes"], curve[f"{quantity}_rmse"], "o-", label=name)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("training frames")
+        ax.set_ylabel(axis_label(f"test RMSE of {label}", unit))
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    figure.suptitle("Learned potentials: learning curves (split 0)")
+    save_figure(figure, path)

@@ -28,8 +28,7 @@ def validate(config):
     ------
     ConfigError
         Naming the key: a kernel model without ``degree``/``n_sparse``; ``md.potential`` not a model;
-        a held-out state point that is also a training one; training sizes above the training frames;
-        a featuriser cutoff beyond half the smallest box.
+        a held-out state point that is also a training one; training sizes above the training frames.
     """
     key = f"studies.{STUDY}"
     for name, model in config["models"].items():
@@ -50,11 +49,6 @@ def validate(config):
     too_big = [n for n in config["fit"]["train_sizes"] if n > n_train]
     if too_big:
         raise ConfigError(f"{key}.fit.train_sizes", f"{too_big} exceed the {n_train} training frames")
-    densest = max(s["density"] for s in data["state_points"] + data["held_out"])
-    half_box = 0.5 * (data["n_particles"] / densest) ** (1 / 3)
-    if config["features"]["cutoff"] > half_box or config["gay_berne"]["cutoff"] > half_box:
-        raise ConfigError(f"{key}.features.cutoff", f"cutoffs must stay within half the smallest box ({half_box:.3g} "
-                                                      f"at density {densest:g}, {data['n_particles']} particles)")
 
 
 def _words(state_point):

@@ -47,12 +47,46 @@ def potentials_report(out, groups, args):
     _write_csv(out / "metrics.csv", table)
     rows = summary.fit_rows(models)
     if groups.get("md"):
-        from .analysis import md_comparisons
-
-        comparisons, md_table = md_comparisons([open_job(job_id) for job_id in groups["md"]], out / "md.png")
-        _write_csv(out / "md.csv", md_table)
+        comparisons = _md([open_job(job_id) for job_id in groups["md"]], set(groups["held_out"]), out / "md.png")
+        _write_csv(out / "md.csv", [summary.md_numbers(c) for c in comparisons])
         rows += summary.md_rows(comparisons)
     write_rows(out / "summary_rows.json", rows)
+
+
+def _run(job):
+    """An md job's run as :func:`.analysis.compare_runs` reads it."""
+    import numpy as np
+
+    from ...frames import read_frames
+    from ...tracking import read_metrics
+
+    thermo = dict(np.load(job.fn("thermo.npz")))
+    return {"frames": read_frames(job.fn("trajectory.xyz")), **thermo, "timestep": job.sp()["timestep"],
+            "failure": read_metrics(job)["failure"]}
+
+
+def _md(jobs, held_out, path):
+    """Compare every learned md job with the exact one of the same start and ensemble; draw them."""
+    from . import figures
+    from .analysis import compare_runs, run_series
+
+    exact = {(job.sp()["start"], job.sp()["ensemble"]): job for job in jobs if job.sp()["potential"] is None}
+    comparisons, series = [], []
+    for job in jobs:
+        sp = job.sp()
+        if sp["potential"] is None:
+            continue
+        reference = exact[sp["start"], sp["ensemble"]]
+        learned_run, exact_run = _run(job), _run(reference)
+        where = "held-out" if sp["start"] in held_out else "training"
+        label = f"ρ={sp['density']:g} T={sp['temperature']:g} ({where} state point)"
+        comparison = compare_runs(learned_run, exact_run, ensemble=sp["ensemble"])
+        comparisons.append({**comparison, "label": label, "jobs": [job.id, reference.id], "n_steps": sp["n_steps"],
+                            "timestep": sp["timestep"]})
+        series.append({"label": label, "ensemble": sp["ensemble"], "learned": run_series(learned_run),
+                       "exact": run_series(exact_run)})
+    figures.md_figure(series, path)
+    return comparisons
 
 
 def _write_csv(path, table):

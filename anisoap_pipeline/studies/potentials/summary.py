@@ -54,13 +54,71 @@ def fit_rows(models):
     return rows
 
 
+#: Columns of ``md.csv`` (:func:`md_numbers`); a check an ensemble has not is left empty.
+MD_COLUMNS = ("state point", "ensemble", "verdict", "failed run", "failure step", "failure reason",
+              "drift learned", "drift exact", "drift ratio", "S learned", "S exact", "peak position learned",
+              "peak position exact", "peak height learned", "peak height exact")
+
+
+def md_numbers(comparison):
+    """One row of ``md.csv`` from a :func:`.analysis.compare_runs` result (with ``label``)."""
+    numbers = dict.fromkeys(MD_COLUMNS, "")
+    numbers.update({"state point": comparison["label"], "ensemble": comparison["ensemble"],
+                    "verdict": comparison["verdict"]})
+    for name, run in comparison["runs"].items():
+        if run["status"] == "failed":
+            numbers.update({"failed run": name, "failure step": run["step"], "failure reason": run["reason"]})
+    checks = comparison["checks"]
+    if "energy_drift" in checks:
+        drift = checks["energy_drift"]
+        numbers.update({"drift learned": drift["learned"]["drift"], "drift exact": drift["exact"]["drift"],
+                        "drift ratio": drift["ratio"]})
+    if "nematic_order" in checks:
+        numbers.update({"S learned": checks["nematic_order"]["learned"]["mean"],
+                        "S exact": checks["nematic_order"]["exact"]["mean"]})
+        for quantity in ("position", "height"):
+            peak = checks[f"rdf_peak_{quantity}"]
+            numbers.update({f"peak {quantity} learned": peak["learned"]["value"],
+                            f"peak {quantity} exact": peak["exact"]["value"]})
+    return numbers
+
+
+def _md_answer(comparison):
+    runs = comparison["runs"]
+    failed = [f"the {name} run failed at step {run['step']:,}: {run['reason']}" for name, run in runs.items()
+              if run["status"] == "failed"]
+    if failed:
+        return "failed: " + "; ".join(failed)
+    checks = comparison["checks"]
+    if comparison["ensemble"] == "nve":
+        drift = checks["energy_drift"]
+        ratio = "n/a" if drift["ratio"] is None else fmt(drift["ratio"], 2)
+        return (f"{comparison['verdict']}: drift {fmt(drift['learned']['drift'], 2)} against exact "
+                f"{fmt(drift['exact']['drift'], 2)} ± {fmt(drift['exact']['drift_error'], 2)} ε per particle per "
+                f"1,000 steps (ratio {ratio}); largest excursion {fmt(drift['learned']['max_excursion'], 2)} against "
+                f"{fmt(drift['exact']['max_excursion'], 2)} ε per particle")
+    order = checks["nematic_order"]
+    peaks = [f"g(r) first peak {q} {fmt(checks[f'rdf_peak_{q}']['learned']['value'])} against "
+             f"{fmt(checks[f'rdf_peak_{q}']['exact']['value'])} ({checks[f'rdf_peak_{q}']['passed']})"
+             for q in ("position", "height")]
+    return (f"{comparison['verdict']}: S {fmt(order['learned']['mean'])} ± {fmt(order['learned']['error'], 2)} "
+            f"against exact {fmt(order['exact']['mean'])} ± {fmt(order['exact']['error'], 2)} "
+            f"({order['passed']}); " + "; ".join(peaks))
+
+
 def md_rows(comparisons):
-    """Rows of the MD runs: one per comparison of :func:`.analysis.compare_runs`.
+    """Rows of the MD runs, one per learned run beside its exact Gay-Berne run.
 
     Parameters
     ----------
     comparisons : list of dict
-        ``{"question", "answer", "jobs", "criterion"}`` each.
+        :func:`.analysis.compare_runs` results with ``label``, ``jobs``, ``n_steps`` and ``timestep``.
     """
-    return [finding("potentials", c["question"], c["answer"], c["jobs"], criterion=c.get("criterion", ""),
-                    section=SECTION) for c in comparisons]
+    rows = []
+    for c in comparisons:
+        question = (f"{c['ensemble'].upper()} MD with the learned potential, {c['label']}, {c['n_steps']:,} steps "
+                    f"of {c['timestep']:g}: as exact Gay-Berne from the same start?")
+        criterion = "; ".join(f"{name}: {check['judged']}" for name, check in c["checks"].items())
+        rows.append(finding("potentials", question, _md_answer(c), c["jobs"], section=SECTION,
+                            criterion=f"learned MD ({c['ensemble'].upper()}): " + (criterion or "the run failed")))
+    return rows
