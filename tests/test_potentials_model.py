@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
+from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
 from anisoap_pipeline.potentials.calculator import AniSOAPCalculator
 from anisoap_pipeline.potentials.model import FORMAT, AniSOAPPotential
 
@@ -174,3 +175,18 @@ def test_bad_hyperparameters_and_labels_are_named(frames):
         AniSOAPPotential(**SMALL).fit([frames[1], unlabelled])
     with pytest.raises(ValueError, match="not fitted"):
         AniSOAPPotential().predict(frames[0])
+
+
+@pytest.mark.skipif(not hasattr(EllipsoidalDensityProjection, "vector_jacobian_product"),
+                    reason="the featuriser has no vector-Jacobian product")
+@pytest.mark.parametrize("model, kind", MODELS[:3])
+def test_vector_jacobian_product_route_equals_the_full_gradients(potentials, frames, model, kind):
+    potential = potentials[model, kind]
+    fast = potential.predict(frames[6:])
+    potential.use_vector_jacobian_product = False
+    try:
+        full = potential.predict(frames[6:])
+    finally:
+        potential.use_vector_jacobian_product = True
+    for got, expected in zip(fast, full):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10 * np.abs(expected).max())

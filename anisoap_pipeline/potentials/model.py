@@ -257,6 +257,9 @@ class AniSOAPPotential:
             max_radial=max_radial, cutoff_smoothing_width=cutoff_smoothing_width,
         )
         self.species_ = None
+        #: Use the featuriser's vector-Jacobian product when it has one (False:
+        #: the full gradients, e.g. to cross-check); an execution option, not saved.
+        self.use_vector_jacobian_product = True
 
     def __repr__(self):
         arguments = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
@@ -538,8 +541,16 @@ class AniSOAPPotential:
     def _negative_gradients(self, frames, types, dE_dx):
         """Forces -∂E/∂r_k and torques -∂E/∂θ_k (n_particles, 3 each) from the
         per-centre ∂E/∂x_i (n_centres, n_features), by the chain rule through the
-        featuriser's exact gradients: the one place a vector-Jacobian product
-        of the featuriser would replace the full gradients."""
+        featuriser's exact gradients.
+
+        With a featuriser that has ``vector_jacobian_product`` (reverse mode,
+        cost of the order of the features), that; else the frame-mean gradients
+        (linear model: ∂E/∂x is the same for every centre of a type) or the
+        per-centre gradients contracted here (kernel)."""
+        vjp = getattr(self.calculator, "vector_jacobian_product", None)
+        if vjp is not None and self.use_vector_jacobian_product:
+            derivatives = vjp(frames, dE_dx, kind=self.kind, species=self.species_)
+            return -derivatives["positions"], -derivatives["orientations"]
         if self.model == "linear":
             # ∂E/∂x is the same for every centre of a type: the frame-mean gradients suffice
             _, _, result = self._features(frames, gradients=True)
