@@ -18,7 +18,8 @@ MODELS = [("linear", "power_spectrum"), ("kernel", "power_spectrum"), ("linear",
           ("kernel", "bispectrum"), ("kernel_normalised", "power_spectrum")]
 #: The normalised kernel's weights grow to ~1e6 with a small α (kernel values all near 1 on
 #: power spectra): its energies then lose ~10 digits, too many for finite differences.
-VARIANTS = {"kernel_normalised": dict(model="kernel", kernel_features="normalised", alphas=(1.0,))}
+VARIANTS = {"kernel_normalised": dict(model="kernel", kernel_features="normalised", alphas=(1.0,),
+                                      diameters=(0.5, 0.5, 1.5))}
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +170,8 @@ def test_bad_hyperparameters_and_labels_are_named(frames):
         AniSOAPPotential(model="neural")
     with pytest.raises(ValueError, match="max_angular"):
         AniSOAPPotential(max_angular=-1)
+    with pytest.raises(ValueError, match="diameters"):
+        AniSOAPPotential(diameters=(1.0, -1.0, 3.0))
     unlabelled = frames[0].copy()
     del unlabelled.arrays["torques"]
     with pytest.raises(ValueError, match="frame 1: field 'torques'"):

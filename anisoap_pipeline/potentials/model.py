@@ -172,6 +172,16 @@ def _frame_list(frames):
     return frames
 
 
+def _diameters(diameters):
+    if diameters is None:
+        return None
+    values = np.asarray(diameters, dtype=float)
+    if values.shape != (3,) or not np.all(np.isfinite(values) & (values > 0)):
+        raise ValueError(f"diameters must be None or three positive lengths (the density's full diameters), "
+                         f"got {diameters!r}")
+    return values.tolist()
+
+
 def _grid(name, values):
     values = tuple(float(v) for v in np.atleast_1d(values))
     if not values or not all(np.isfinite(v) and v >= 0 for v in values):
@@ -205,6 +215,10 @@ class AniSOAPPotential:
         one-point grid, no cross-validation is run).
     seed : int
         Seed of the fold split and of the farthest point sampling's first point.
+    diameters : None or (3,) float
+        Full diameters of every particle's Gaussian density, overriding the
+        frames' ``c_diameter`` for the features only (None: the frames' shapes).
+        Sharper densities than the particles' own resolve contacts better.
 
     Attributes
     ----------
@@ -231,7 +245,7 @@ class AniSOAPPotential:
     def __init__(self, *, max_angular=4, cutoff=4.0, radial_gaussian_width=0.75, max_radial=3,
                  cutoff_smoothing_width=1.0, kind="power_spectrum", model="linear", degree=2, n_sparse=200,
                  kernel_features="standardised", alphas=(1e-8, 1e-6, 1e-4, 1e-2), force_weights=(0.01, 0.1, 1.0),
-                 torque_weights=(0.01, 0.1, 1.0), n_folds=4, seed=0):
+                 torque_weights=(0.01, 0.1, 1.0), n_folds=4, seed=0, diameters=None):
         if cutoff_smoothing_width is None:
             raise ValueError("cutoff_smoothing_width is required (e.g. 1.0): without the smooth cutoff the "
                              "forces and torques jump where a neighbour crosses the cutoff")
@@ -251,6 +265,7 @@ class AniSOAPPotential:
             degree=int(degree), n_sparse=int(n_sparse), kernel_features=kernel_features,
             alphas=_grid("alphas", alphas), force_weights=_grid("force_weights", force_weights),
             torque_weights=_grid("torque_weights", torque_weights), n_folds=int(n_folds), seed=int(seed),
+            diameters=_diameters(diameters),
         )
         self.calculator = EllipsoidalDensityProjection(
             max_angular=max_angular, cutoff=cutoff, radial_gaussian_width=radial_gaussian_width,
@@ -291,11 +306,13 @@ class AniSOAPPotential:
         n_atoms = np.array([len(a) for a in frames])
         if gradients:
             result = self.calculator.compute(frames, kind=self.kind, per_centre=self.model == "kernel",
-                                             gradients=("positions", "orientations"), species=self.species_)
+                                             gradients=("positions", "orientations"), species=self.species_,
+                                             diameters=self.hyperparameters["diameters"])
             values = result.coefficients.invariants(self.kind, mean_over_samples=False)
         else:
             result = None
-            values = self.calculator.compute(frames, kind=self.kind, per_centre=True, species=self.species_)
+            values = self.calculator.compute(frames, kind=self.kind, per_centre=True, species=self.species_,
+                                             diameters=self.hyperparameters["diameters"])
         numbers = np.concatenate([a.numbers for a in frames])
         return self._centre_features(values, n_atoms), np.searchsorted(self.species_, numbers), result
 
@@ -549,7 +566,8 @@ class AniSOAPPotential:
         per-centre gradients contracted here (kernel)."""
         vjp = getattr(self.calculator, "vector_jacobian_product", None)
         if vjp is not None and self.use_vector_jacobian_product:
-            derivatives = vjp(frames, dE_dx, kind=self.kind, species=self.species_)
+            derivatives = vjp(frames, dE_dx, kind=self.kind, species=self.species_,
+                              diameters=self.hyperparameters["diameters"])
             return -derivatives["positions"], -derivatives["orientations"]
         if self.model == "linear":
             # ∂E/∂x is the same for every centre of a type: the frame-mean gradients suffice
