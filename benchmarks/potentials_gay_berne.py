@@ -31,14 +31,19 @@ from tests.potential_frames import label
 
 #: Featuriser / model settings tried (name -> AniSOAPPotential keyword arguments).
 MODELS = {
-    "linear ν=2 l4 n3 rc4": dict(model="linear", kind="power_spectrum", max_angular=4, max_radial=3, cutoff=4.0,
-                                  radial_gaussian_width=0.75),
-    "linear ν=2 l6 n4 rc5": dict(model="linear", kind="power_spectrum", max_angular=6, max_radial=4, cutoff=5.0,
-                                  radial_gaussian_width=0.75),
-    "linear ν=3 l4 n3 rc4": dict(model="linear", kind="bispectrum", max_angular=4, max_radial=3, cutoff=4.0,
-                                  radial_gaussian_width=0.75),
-    "kernel ν=2 l4 n3 rc4 ζ=2 M=500": dict(model="kernel", kind="power_spectrum", max_angular=4, max_radial=3,
-                                            cutoff=4.0, radial_gaussian_width=0.75, degree=2, n_sparse=500),
+    # the particles' own Gaussian densities (c_diameter = (1, 1, 3)): too blurred to resolve contacts
+    "linear ν=2 l4 n3 w0.75": dict(model="linear", kind="power_spectrum", max_angular=4, max_radial=3,
+                                   radial_gaussian_width=0.75),
+    # sharper densities (diameters (0.35, 0.35, 1.05)) and a narrow radial basis
+    "linear ν=2 l6 n5 w0.3 sharp": dict(model="linear", kind="power_spectrum", max_angular=6, max_radial=5,
+                                        radial_gaussian_width=0.3, diameters=(0.35, 0.35, 1.05)),
+    "linear ν=2 l10 n6 w0.3 sharp": dict(model="linear", kind="power_spectrum", max_angular=10, max_radial=6,
+                                         radial_gaussian_width=0.3, diameters=(0.4, 0.4, 1.2)),
+    "linear ν=3 l4 n3 w0.3 sharp": dict(model="linear", kind="bispectrum", max_angular=4, max_radial=3,
+                                        radial_gaussian_width=0.3, diameters=(0.35, 0.35, 1.05)),
+    "kernel ν=2 l6 n5 w0.3 sharp ζ=2 M=500": dict(model="kernel", kind="power_spectrum", max_angular=6,
+                                                  max_radial=5, radial_gaussian_width=0.3,
+                                                  diameters=(0.35, 0.35, 1.05), degree=2, n_sparse=500),
 }
 
 
@@ -187,8 +192,8 @@ def main():
     frames = dataset(args.frames, args.particles, args.seed, args.cache)
     print(f"{len(frames)} frames of {args.particles} particles in {time.perf_counter() - start:.1f} s", flush=True)
     test, train = frames[: args.test], frames[args.test :]
-    grid = dict(alphas=(1e-8, 1e-6, 1e-4, 1e-2), force_weights=(0.01, 0.1, 1.0), torque_weights=(0.01, 0.1, 1.0),
-                n_folds=4, cutoff_smoothing_width=1.0, seed=args.seed)
+    grid = dict(alphas=(1e-8, 1e-6, 1e-4, 1e-2, 1.0), force_weights=(0.1, 1.0, 10.0),
+                torque_weights=(0.1, 1.0, 10.0), n_folds=4, cutoff=4.0, cutoff_smoothing_width=1.0, seed=args.seed)
     rows = []
     for name in args.models:
         rows += evaluate(name, MODELS[name], train, test, [n for n in args.train if n <= len(train)], grid)
