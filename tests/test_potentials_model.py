@@ -70,7 +70,7 @@ def test_forces_and_torques_are_central_differences_of_the_energy(potentials, fr
 
 def test_energy_is_the_sum_of_local_terms_and_forces_sum_to_zero(potentials, frames):
     for potential in potentials.values():
-        energies, forces, torques = potential.predict(frames[5:7])
+        energies, forces, _ = potential.predict(frames[5:7])
         np.testing.assert_allclose(energies, potential.energies(frames[5:7]), rtol=1e-13)
         # translation invariance of every centre's features
         np.testing.assert_allclose(forces[:16].sum(axis=0), 0.0, atol=1e-10 * np.abs(forces).max())

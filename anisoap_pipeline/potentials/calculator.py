@@ -30,7 +30,7 @@ class AniSOAPCalculator(Calculator):
         ``potential`` has no ``energy_forces_torques`` method.
     """
 
-    implemented_properties = ["energy", "free_energy", "forces", "torques"]
+    implemented_properties = ("energy", "free_energy", "forces", "torques")
 
     def __init__(self, potential, **kwargs):
         if not callable(getattr(potential, "energy_forces_torques", None)):

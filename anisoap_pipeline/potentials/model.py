@@ -46,6 +46,7 @@ import json
 import numbers
 import subprocess
 import warnings
+import zipfile
 from pathlib import Path
 
 import ase
@@ -676,7 +677,7 @@ class AniSOAPPotential:
             header = json.loads(str(data["header"][()]))
         except FileNotFoundError:
             raise
-        except Exception as error:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             raise ValueError(f"{path}: not a saved AniSOAPPotential ({FORMAT} .npz with a JSON header): "
                              f"{type(error).__name__}: {error}") from None
         if not isinstance(header, dict) or header.get("format") != FORMAT:
