@@ -18,9 +18,11 @@ lab-frame torque). Two local models, both linear in their weights:
 - ``"kernel"``: a sparse (projected-process / Nyström) kernel model of the SOAP-GAP
   kind, ε(x) = Σ_m α_m k(x, x_m) + b_t over M sparse centres chosen by farthest
   point sampling (skmatter ``FPS``), with the polynomial kernel
-  k = (x̂ · x̂_m)^ζ on normalised features x̂ = x / |x| (``kernel_features="normalised"``,
-  Bartók et al. Eq. 27's dot-product kernel) or k = (1 + x̂ · x̂_m)^ζ on standardised
-  features x̂ = s(x) / √d (``"standardised"``); zero between centres of different types.
+  k = (1 + x̂ · x̂_m)^ζ on standardised features x̂ = s(x) / √d (``kernel_features=
+  "standardised"``, the default) or SOAP-GAP's k = (x̂ · x̂_m)^ζ on normalised features
+  x̂ = x / |x| (``"normalised"``); zero between centres of different types. On power
+  spectra, whose normalised vectors are all close, the normalised kernel's matrix is
+  nearly constant: its weights grow large and cancel unless α is large.
 
 Every energy, force and torque component is then one row of one weighted
 ridge problem in the weights (:func:`weighted_ridge`):
@@ -31,15 +33,20 @@ ridge problem in the weights (:func:`weighted_ridge`):
 σ_F, σ_T the root mean squares of the force and torque components; Γ = I on
 the standardised linear weights, Γ = K_MM (the sparse points' kernel matrix) for
 the kernel model (the projected-process regulariser, Quiñonero-Candela &
-Rasmussen, JMLR 6, 1939 (2005), Eq. 24); intercepts are not penalised. α, λ_F and
+Rasmussen, JMLR 6, 1939 (2005)); intercepts are not penalised. α, λ_F and
 λ_T are chosen by K-fold cross-validation over frames (all rows of a frame in
 the same fold), the score being the mean of the three validation RMSEs each
 divided by its σ (energy per particle, force, torque); the grid and its scores
-are kept in :attr:`AniSOAPPotential.cv_results_`.
+are kept in :attr:`AniSOAPPotential.cv_results_`. The folds are solved by the
+normal equations (one Gram matrix per fold and row kind, every grid point from
+them), the final fit on all frames by least squares; the standardisation and the
+sparse points are chosen once on all fitted frames (the linear model's
+predictions do not depend on the mean, and a fold's own scale would only rescale
+its penalty).
 
 A fitted potential is one ``.npz`` file holding a JSON header (format, version,
-hyperparameters, species, CV table, package version, git revision) and its
-arrays, read without pickle (:meth:`AniSOAPPotential.save`, :meth:`AniSOAPPotential.load`).
+hyperparameters, CV table, package version, git revision) and its arrays
+(species, scalers, weights, sparse points), read without pickle (:meth:`AniSOAPPotential.save`, :meth:`AniSOAPPotential.load`).
 """
 
 import json
@@ -207,8 +214,8 @@ class AniSOAPPotential:
         ζ of the polynomial kernel (>= 1; kernel only).
     n_sparse : int
         Number M of sparse centres (kernel only); all training centres if fewer.
-    kernel_features : {"normalised", "standardised"}
-        x̂ = x / |x| with k = (x̂ · x̂_m)^ζ, or x̂ = s(x)/√d with k = (1 + x̂ · x̂_m)^ζ.
+    kernel_features : {"standardised", "normalised"}
+        x̂ = s(x)/√d with k = (1 + x̂ · x̂_m)^ζ, or x̂ = x / |x| with k = (x̂ · x̂_m)^ζ.
     alphas, force_weights, torque_weights : sequence of float
         The cross-validation grid of α, λ_F and λ_T (module docstring).
     n_folds : int
