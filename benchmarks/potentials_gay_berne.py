@@ -10,7 +10,8 @@ well depths (1, 1, 0.2), mu = 2, nu = 1, cutoff 4; ``tests/potential_frames.py``
 For each model: fit on the first n of the training frames (n in ``--train``),
 report the test R² of the total energies, the force and the torque components,
 the per-particle energy RMSE, the CV choice, and the prediction time per frame
-(``energy_forces_torques``, one thread unless NUMBA_NUM_THREADS says otherwise).
+(``energy_forces_torques``, best of 3, one thread unless NUMBA_NUM_THREADS says
+otherwise; ``--timing-particles 256`` also times the largest fit on bigger frames).
 
 Run from the repository root (``tests`` must be importable)::
 
@@ -153,7 +154,19 @@ def r2(predicted, reference):
     return 1.0 - np.sum((predicted - reference) ** 2) / np.sum((reference - reference.mean()) ** 2)
 
 
-def evaluate(name, settings, train, test, sizes, grid):
+def prediction_seconds(potential, frames, repeats=3):
+    """Best of ``repeats`` wall times of ``energy_forces_torques`` per frame (after one warm-up call)."""
+    potential.energy_forces_torques(frames[0])
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for atoms in frames:
+            potential.energy_forces_torques(atoms)
+        best = min(best, (time.perf_counter() - start) / len(frames))
+    return best
+
+
+def evaluate(name, settings, train, test, sizes, grid, timing_frames=()):
     rows = []
     energies = np.array([a.info["energy"] for a in test])
     forces = np.concatenate([a.arrays["forces"] for a in test])
@@ -164,14 +177,14 @@ def evaluate(name, settings, train, test, sizes, grid):
         potential = AniSOAPPotential(**settings, **grid).fit(train[:n])
         fit_seconds = time.perf_counter() - start
         E, F, T = potential.predict(test)
-        start = time.perf_counter()
-        for atoms in test[:5]:
-            potential.energy_forces_torques(atoms)
-        per_frame = (time.perf_counter() - start) / min(5, len(test))
+        per_frame = prediction_seconds(potential, test[:3])
         row = dict(model=name, n_train=n, r2_energy=r2(E, energies), r2_force=r2(F, forces), r2_torque=r2(T, torques),
                    energy_rmse_per_particle=float(np.sqrt(np.mean(((E - energies) / n_atoms) ** 2))),
                    alpha=potential.alpha_, force_weight=potential.force_weight_,
                    torque_weight=potential.torque_weight_, fit_s=fit_seconds, predict_s_per_frame=per_frame)
+        if n == sizes[-1]:
+            for frames in timing_frames:
+                row[f"predict_s_per_frame_N{len(frames[0])}"] = prediction_seconds(potential, frames)
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows
@@ -187,6 +200,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", default=None, help="npz file caching the labelled frames")
     parser.add_argument("--output", default=None, help="JSON file of the result rows")
+    parser.add_argument("--timing-particles", type=int, nargs="*", default=[],
+                        help="also time the largest fit on two frames of each of these sizes")
     args = parser.parse_args()
     start = time.perf_counter()
     frames = dataset(args.frames, args.particles, args.seed, args.cache)
@@ -194,9 +209,10 @@ def main():
     test, train = frames[: args.test], frames[args.test :]
     grid = dict(alphas=(1e-8, 1e-6, 1e-4, 1e-2, 1.0), force_weights=(0.1, 1.0, 10.0),
                 torque_weights=(0.1, 1.0, 10.0), n_folds=4, cutoff=4.0, cutoff_smoothing_width=1.0, seed=args.seed)
+    timing = [dataset(2, n, args.seed + n, per_chain=2) for n in args.timing_particles]
     rows = []
     for name in args.models:
-        rows += evaluate(name, MODELS[name], train, test, [n for n in args.train if n <= len(train)], grid)
+        rows += evaluate(name, MODELS[name], train, test, [n for n in args.train if n <= len(train)], grid, timing)
     if args.output:
         Path(args.output).write_text(json.dumps(rows, indent=1))
 
