@@ -11,12 +11,16 @@ every energy, every force and every torque component is one row of one linear
 least-squares problem; rows of each kind are weighted, the intercept b (energy
 rows only) is not regularised. A fit to energies only is the same problem
 without gradient rows, so both fits share the scaling, the intercept and the
-ridge penalty.
+ridge penalty. The least-squares problem itself is the one every learned
+potential solves (:func:`anisoap_pipeline.potentials.model.weighted_ridge`);
+:class:`anisoap_pipeline.potentials.model.AniSOAPPotential` is the general
+per-centre model (kernels, cross-validated weights, files).
 """
 
 import numpy as np
 
 from ...analysis.regression import regression_metrics
+from ...potentials.model import weighted_ridge
 
 __all__ = ["LinearPotential", "fit_linear_potential", "force_learning_curve"]
 
@@ -88,25 +92,17 @@ def fit_linear_potential(features, energies, gradients=(), *, alpha=1e-8, energy
     n_features = X.shape[1]
     scale = X.std(axis=0)
     scale[scale == 0] = 1.0
-    rows = [np.sqrt(energy_weight) * np.hstack([X / scale, np.ones((len(X), 1))])]
-    targets = [np.sqrt(energy_weight) * U]
+    blocks = [(np.hstack([X / scale, np.ones((len(X), 1))]), U, energy_weight)]
     for gradient, target, weight in gradients:
         gradient = np.asarray(gradient, dtype=float)
         target = np.asarray(target, dtype=float)
         if gradient.shape != (len(target), 3, n_features) or target.shape != (len(target), 3):
             raise ValueError(f"gradient (n_rows, 3, {n_features}) and target (n_rows, 3) expected, got "
                              f"{gradient.shape} and {target.shape}")
-        if weight < 0:
-            raise ValueError(f"gradient weights must be >= 0, got {weight}")
-        if weight == 0 or not len(target):
-            continue
         block = -gradient.reshape(-1, n_features) / scale
-        rows.append(np.sqrt(weight) * np.hstack([block, np.zeros((len(block), 1))]))
-        targets.append(np.sqrt(weight) * target.ravel())
-    penalty = np.hstack([np.sqrt(alpha) * np.eye(n_features), np.zeros((n_features, 1))])
-    A = np.vstack(rows + [penalty])
-    y = np.concatenate(targets + [np.zeros(n_features)])
-    solution = np.linalg.lstsq(A, y, rcond=None)[0]
+        blocks.append((np.hstack([block, np.zeros((len(block), 1))]), target.ravel(), weight))
+    penalty = np.hstack([np.eye(n_features), np.zeros((n_features, 1))])
+    solution = weighted_ridge(blocks, alpha=alpha, penalty=penalty)
     return LinearPotential(solution[:-1] / scale, solution[-1])
 
 
