@@ -47,7 +47,8 @@ def potentials_report(out, groups, args):
     _write_csv(out / "metrics.csv", table)
     rows = summary.fit_rows(models)
     if groups.get("md"):
-        comparisons = _md([open_job(job_id) for job_id in groups["md"]], set(groups["held_out"]), out / "md.png")
+        names = {job_id: name for name, model in models.items() for job_id in model["jobs"]}
+        comparisons = _md([open_job(job_id) for job_id in groups["md"]], set(groups["held_out"]), names, out / "md.png")
         _write_csv(out / "md.csv", [summary.md_numbers(c) for c in comparisons])
         rows += summary.md_rows(comparisons)
     write_rows(out / "summary_rows.json", rows)
@@ -65,8 +66,11 @@ def _run(job):
             "failure": read_metrics(job)["failure"]}
 
 
-def _md(jobs, held_out, path):
-    """Compare every learned md job with the exact one of the same start and ensemble; draw them."""
+def _md(jobs, held_out, names, path):
+    """Compare every learned md job with the exact one of the same start and ensemble; draw them.
+
+    ``held_out``: the gay_berne_md jobs of held-out state points; ``names``: potential_fit job -> model name.
+    """
     from . import figures
     from .analysis import compare_runs, run_series
 
@@ -82,7 +86,7 @@ def _md(jobs, held_out, path):
         label = f"ρ={sp['density']:g} T={sp['temperature']:g} ({where} state point)"
         comparison = compare_runs(learned_run, exact_run, ensemble=sp["ensemble"])
         comparisons.append({**comparison, "label": label, "jobs": [job.id, reference.id], "n_steps": sp["n_steps"],
-                            "timestep": sp["timestep"]})
+                            "timestep": sp["timestep"], "potential": names[sp["potential"]]})
         series.append({"label": label, "ensemble": sp["ensemble"], "learned": run_series(learned_run),
                        "exact": run_series(exact_run)})
     figures.md_figure(series, path)

@@ -116,7 +116,7 @@ def md_rows(comparisons):
     """
     rows = []
     for c in comparisons:
-        question = (f"{c['ensemble'].upper()} MD with the learned potential, {c['label']}, {c['n_steps']:,} steps "
+        question = (f"{c['ensemble'].upper()} MD with {c['potential']}, {c['label']}, {c['n_steps']:,} steps "
                     f"of {c['timestep']:g}: as exact Gay-Berne from the same start?")
         criterion = "; ".join(f"{name}: {check['judged']}" for name, check in c["checks"].items())
         rows.append(finding("potentials", question, _md_answer(c), c["jobs"], section=SECTION,
