@@ -1,4 +1,4 @@
-"""Learning curves and prediction cost of AniSOAP potentials on Gay-Berne liquids.
+r"""Learning curves and prediction cost of AniSOAP potentials on Gay-Berne liquids.
 
 Frames: N prolate (1, 1, 3) ellipsoids at packing fraction 0.39 (number density
 0.248), each an independent hard-ellipsoid Monte Carlo configuration
