@@ -1,4 +1,4 @@
-"""Learning curves and prediction cost of AniSOAP potentials on Gay-Berne liquids.
+r"""Learning curves and prediction cost of AniSOAP potentials on Gay-Berne liquids.
 
 Frames: N prolate (1, 1, 3) ellipsoids at packing fraction 0.39 (number density
 0.248), each an independent hard-ellipsoid Monte Carlo configuration
@@ -13,9 +13,13 @@ the per-particle energy RMSE, the CV choice, and the prediction time per frame
 (``energy_forces_torques``, best of 3, one thread unless NUMBA_NUM_THREADS says
 otherwise; ``--timing-particles 256`` also times the largest fit on bigger frames).
 
-Run from the repository root (``tests`` must be importable)::
+Run from the repository root (``tests`` must be importable); the first run
+generates the 130 frames (13 chains of 10 snapshots, ~5 min) into the cache::
 
-    NUMBA_NUM_THREADS=1 python -m benchmarks.potentials_gay_berne --frames 130 --test 30 --train 10 20 40 100
+    NUMBA_NUM_THREADS=1 python -m benchmarks.potentials_gay_berne --cache /tmp/gb64.npz \
+        --train 10 25 50 100 --models "linear ν=2 l10 n6 w0.3 sharp" "linear ν=2 l4 n3 w0.75"
+    NUMBA_NUM_THREADS=1 python -m benchmarks.potentials_gay_berne --cache /tmp/gb64.npz \
+        --train 25 --timing-particles 64 256 --models "linear ν=2 l10 n6 w0.3 sharp"
 """
 
 import argparse
