@@ -88,8 +88,10 @@ def plan(config, basedir="."):
     n_splits, seed = fit.pop("n_splits"), fit.pop("seed")
     fits = {}
     for name, model in config["models"].items():
+        model = dict(model)
+        features = {**config["features"], **model.pop("features", {})}
         fits[name] = [p.add("potential_fit", f"{name} split={seed + k}", frames=train_ids, held_out=held_out_ids,
-                            features=config["features"], **model, **fit, seed=seed + k)
+                            features=features, **model, **fit, seed=seed + k)
                       for k in range(n_splits)]
     md_jobs = []
     md = config["md"]
