@@ -55,6 +55,12 @@ FINAL_OUTPUTS = [
     "results/sweep/gay_berne_dimers/best_per_budget.csv",
     "results/sweep/gay_berne_dimers/learning_curves.png",
     "results/sweep/gay_berne_dimers/summary_rows.json",
+    "results/potentials/parity.png",
+    "results/potentials/learning_curve.png",
+    "results/potentials/metrics.csv",
+    "results/potentials/md.png",
+    "results/potentials/md.csv",
+    "results/potentials/summary_rows.json",
     "results/summary.md",
 ]
 JOB_ID = re.compile(r"\b[0-9a-f]{32}\b")
