@@ -4,8 +4,8 @@
 
     gay_berne_md  (LAMMPS pair_style gayberne, NVT; one per state point and seed, training and held out)
     gay_berne_md (training) ─ potential_fit  (one per model and split seed + k: ridge penalty and row
-                            │                 weights cross-validated, test frames, learning curve;
-                            │                 held-out state points predicted)
+                            │                 weights cross-validated, test frames, held-out state points
+                            │                 predicted; the learning curve on split seed only)
     potential_fit (split 0 of md.potential) ─ md  (LAMMPS driven by the potential through fix external,
     gay_berne_md (its last frame: the start) ─┘    one per training state point and ensemble)
     gay_berne_md (its last frame)            ─ md  (the same run with LAMMPS's exact Gay-Berne)
@@ -85,13 +85,15 @@ def plan(config, basedir="."):
     train_ids = [job for jobs in training for job in jobs]
     held_out_ids = [job for jobs in held_out for job in jobs]
     fit = dict(config["fit"])
-    n_splits, seed = fit.pop("n_splits"), fit.pop("seed")
+    n_splits, seed, train_sizes = fit.pop("n_splits"), fit.pop("seed"), fit.pop("train_sizes")
     fits = {}
     for name, model in config["models"].items():
         model = dict(model)
         features = {**config["features"], **model.pop("features", {})}
+        # the learning curve (a fit per training size) on split 0 only: the other splits give the spread
         fits[name] = [p.add("potential_fit", f"{name} split={seed + k}", frames=train_ids, held_out=held_out_ids,
-                            features=features, **model, **fit, seed=seed + k)
+                            features=features, **model, **fit, train_sizes=train_sizes if k == 0 else [],
+                            seed=seed + k)
                       for k in range(n_splits)]
     md_jobs = []
     md = config["md"]
