@@ -33,8 +33,11 @@ def fit_rows(models):
     rows = []
     for name, model in models.items():
         n = model["test"]["forces"]["r2"]["n"]
-        rows.append(finding("potentials", f"{name}: test frames of the training state points ({model['n_train']} "
-                            f"training frames, {n} splits)", _quantities(model["test"]), model["jobs"], section=SECTION))
+        row = finding("potentials", f"{name}: test frames of the training state points ({model['n_train']} "
+                      f"training frames, {n} splits)", _quantities(model["test"]), model["jobs"], section=SECTION)
+        row["headline"] = {f"potentials.{name}.{q}.{m}": {key: model["test"][q][m][key] for key in ("mean", "sd", "n")}
+                           for q in _NAMES for m in ("r2", "rmse")}
+        rows.append(row)
         if model["held_out"]:
             rows.append(finding("potentials", f"{name}: held-out state points (never trained on)",
                                 _quantities(model["held_out"]), model["jobs"], section=SECTION))
