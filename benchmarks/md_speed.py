@@ -12,6 +12,8 @@ the fitted ones, all in one process:
 - ``features``: the per-centre features (``calculator.compute(..., per_centre=True)``);
 - ``E+F+τ (VJP)``: ``energy_forces_torques`` (one neighbour search, the features, the
   model, the vector-Jacobian product);
+- ``VJP, 2 searches``: the same with the product recomputing the neighbour pairs and
+  coefficients from the frame (the route before the features kept their pairs);
 - ``E+F+τ (full gradients)``: the same with ``use_vector_jacobian_product = False``
   (the features' gradient tensor, contracted);
 - MD steps per second of ``run_md(frame, potential, steps=K, ensemble="nve")`` and of
@@ -120,12 +122,19 @@ def main(argv=None):
             finally:
                 potential.use_vector_jacobian_product = True
 
+        def two_searches():
+            # the route before the features' pairs were kept: the product searches the neighbours again
+            X, types, _ = potential._features([frame], gradients=False)
+            local, dE_dx = potential._local(X, types)
+            return local.sum(), potential._negative_gradients([frame], types, dE_dx)
+
         t_features = median_time(features, args.repeats)
         t_vjp = median_time(lambda: potential.energy_forces_torques(frame), args.repeats)
+        t_two = median_time(two_searches, args.repeats)
         t_full = median_time(full_gradients, args.repeats)
         learned, learned_setup = md_step_time(frame, potential, args.learned_steps, args.repeats)
         rows.append(dict(model=name, n_features=int(features().block(0).values.shape[1]), fit_s=fit_time,
-                         features_s=t_features, vjp_s=t_vjp, full_gradients_s=t_full, md_step_s=learned,
+                         features_s=t_features, vjp_s=t_vjp, vjp_two_searches_s=t_two, full_gradients_s=t_full, md_step_s=learned,
                          md_setup_s=learned_setup))
         print(f"# {name}: done ({fit_time:.1f} s fit)", flush=True)
     load_end = os.getloadavg()
@@ -142,11 +151,12 @@ def main(argv=None):
     print(f"Native LAMMPS GB: {1 / native:.0f} steps/s ({native * 1e3:.3f} ms/step; set-up + step 0 "
           f"{native_setup * 1e3:.0f} ms).")
     print()
-    print("| potential | features | features (ms) | E+F+τ VJP (ms) | E+F+τ full gradients (ms) | VJP / features "
-          "| full / features | MD steps/s | native / learned steps/s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| potential | features | features (ms) | E+F+τ VJP (ms) | VJP, 2 searches (ms) | E+F+τ full gradients (ms) "
+          "| VJP / features | full / features | MD steps/s | native / learned steps/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['model']} | {r['n_features']} | {r['features_s'] * 1e3:.1f} | {r['vjp_s'] * 1e3:.1f} | "
+              f"{r['vjp_two_searches_s'] * 1e3:.1f} | "
               f"{r['full_gradients_s'] * 1e3:.1f} | {r['vjp_s'] / r['features_s']:.2f} | "
               f"{r['full_gradients_s'] / r['features_s']:.2f} | {1 / r['md_step_s']:.2f} | "
               f"{r['md_step_s'] / native:.0f} |")
