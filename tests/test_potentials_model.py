@@ -193,3 +193,32 @@ def test_vector_jacobian_product_route_equals_the_full_gradients(potentials, fra
         potential.use_vector_jacobian_product = True
     for got, expected in zip(fast, full):
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10 * np.abs(expected).max())
+
+
+@pytest.mark.skipif(not hasattr(EllipsoidalDensityProjection, "vector_jacobian_product"),
+                    reason="the featuriser has no vector-Jacobian product")
+@pytest.mark.parametrize("model, kind", MODELS)
+def test_one_neighbour_search_per_prediction(potentials, frames, model, kind, monkeypatch):
+    """predict keeps the features' pairs for the vector-Jacobian product: one search per
+    chunk, and the same forces and torques as the product recomputed from the frames
+    (the normalised-kernel variant has its own diameters: the kept pairs must carry them)."""
+    potential = potentials[model, kind]
+    energies, forces, torques = potential.predict(frames[6:])
+    X, types, _ = potential._features(frames[6:], gradients=False)
+    local, dE_dx = potential._local(X, types)
+    expected = potential.calculator.vector_jacobian_product(
+        frames[6:], dE_dx, kind=kind, species=potential.species_, diameters=potential.hyperparameters["diameters"])
+    np.testing.assert_allclose(energies, [local[:16].sum(), local[16:].sum()], rtol=1e-12, atol=0)
+    for got, reference in ((forces, -expected["positions"]), (torques, -expected["orientations"])):
+        np.testing.assert_allclose(got, reference, rtol=0, atol=1e-12 * np.abs(reference).max())
+
+    searches = []
+    original = EllipsoidalDensityProjection._pairs
+
+    def counted(self, batch, species):
+        searches.append(len(batch))
+        return original(self, batch, species)
+
+    monkeypatch.setattr(EllipsoidalDensityProjection, "_pairs", counted)
+    potential.energy_forces_torques(frames[6])
+    assert searches == [1]

@@ -308,9 +308,11 @@ class AniSOAPPotential:
             X[offsets[samples[:, 0]] + samples[:, 1]] = block.values
         return X
 
-    def _features(self, frames, gradients):
+    def _features(self, frames, gradients, keep_pairs=False):
         """Per-centre features, centre type indices and (optionally) the
-        ``FeatureGradients`` (frame means for the linear model, per centre for the kernel)."""
+        ``FeatureGradients`` (frame means for the linear model, per centre for the
+        kernel) or, with ``keep_pairs``, the ``DensityCoefficients`` with their
+        neighbour pairs (for :meth:`_negative_gradients` without a second search)."""
         n_atoms = np.array([len(a) for a in frames])
         if gradients:
             result = self.calculator.compute(frames, kind=self.kind, per_centre=self.model == "kernel",
@@ -318,9 +320,12 @@ class AniSOAPPotential:
                                              diameters=self.hyperparameters["diameters"])
             values = result.coefficients.invariants(self.kind, mean_over_samples=False)
         else:
-            result = None
-            values = self.calculator.compute(frames, kind=self.kind, per_centre=True, species=self.species_,
-                                             diameters=self.hyperparameters["diameters"])
+            # species and diameters are fixed here, in the coefficients: the pairs kept
+            # for the vector-Jacobian product then carry the same densities
+            coefficients = self.calculator.compute_coefficients(
+                frames, species=self.species_, diameters=self.hyperparameters["diameters"], keep_pairs=keep_pairs)
+            values = coefficients.invariants(self.kind, mean_over_samples=False)
+            result = coefficients if keep_pairs else None
         numbers = np.concatenate([a.numbers for a in frames])
         return self._centre_features(values, n_atoms), np.searchsorted(self.species_, numbers), result
 
@@ -563,19 +568,26 @@ class AniSOAPPotential:
             grad = (ca @ self.sparse_points_) / (self.scale_[types] * np.sqrt(X.shape[1]))
         return k @ self.weights_ + self.intercepts_[types], grad
 
-    def _negative_gradients(self, frames, types, dE_dx):
+    def _uses_vector_jacobian_product(self):
+        return self.use_vector_jacobian_product and hasattr(self.calculator, "vector_jacobian_product")
+
+    def _negative_gradients(self, frames, types, dE_dx, coefficients=None):
         """Forces -∂E/∂r_k and torques -∂E/∂θ_k (n_particles, 3 each) from the
         per-centre ∂E/∂x_i (n_centres, n_features), by the chain rule through the
         featuriser's exact gradients.
 
         With a featuriser that has ``vector_jacobian_product`` (reverse mode,
-        cost of the order of the features), that; else the frame-mean gradients
-        (linear model: ∂E/∂x is the same for every centre of a type) or the
-        per-centre gradients contracted here (kernel)."""
-        vjp = getattr(self.calculator, "vector_jacobian_product", None)
-        if vjp is not None and self.use_vector_jacobian_product:
-            derivatives = vjp(frames, dE_dx, kind=self.kind, species=self.species_,
-                              diameters=self.hyperparameters["diameters"])
+        cost of the order of the features), that, on ``coefficients`` (the
+        frames' ``DensityCoefficients`` with their pairs, so no second neighbour
+        search) when given, else on the frames; otherwise the frame-mean
+        gradients (linear model: ∂E/∂x is the same for every centre of a type)
+        or the per-centre gradients contracted here (kernel)."""
+        if self._uses_vector_jacobian_product():
+            if coefficients is not None:
+                derivatives = self.calculator.vector_jacobian_product(coefficients, dE_dx, kind=self.kind)
+            else:
+                derivatives = self.calculator.vector_jacobian_product(
+                    frames, dE_dx, kind=self.kind, species=self.species_, diameters=self.hyperparameters["diameters"])
             return -derivatives["positions"], -derivatives["orientations"]
         if self.model == "linear":
             # ∂E/∂x is the same for every centre of a type: the frame-mean gradients suffice
@@ -619,11 +631,13 @@ class AniSOAPPotential:
         """
         self._check_fitted()
         frames = _frame_list(frames)
-        X, types, _ = self._features(frames, gradients=False)
+        # one neighbour search: the features' pairs are kept for the vector-Jacobian product
+        X, types, coefficients = self._features(frames, gradients=False,
+                                                keep_pairs=self._uses_vector_jacobian_product())
         local, dE_dx = self._local(X, types)
         system = np.repeat(np.arange(len(frames)), [len(a) for a in frames])
         energies = np.bincount(system, weights=local, minlength=len(frames))
-        forces, torques = self._negative_gradients(frames, types, dE_dx)
+        forces, torques = self._negative_gradients(frames, types, dE_dx, coefficients)
         return energies, forces, torques
 
     def energies(self, frames):
