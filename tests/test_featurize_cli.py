@@ -174,10 +174,10 @@ from anisoap_pipeline.anisoap import projection
 from tests.test_anisoap_invariance import random_frame
 
 original = projection.EllipsoidalDensityProjection._coefficients
-def failing(self, batch, *args):
+def failing(self, batch, *args, **kwargs):
     if MPI.COMM_WORLD.Get_rank() == 1:
         raise MemoryError("rank 1 ran out of memory")
-    return original(self, batch, *args)
+    return original(self, batch, *args, **kwargs)
 projection.EllipsoidalDensityProjection._coefficients = failing
 calculator = EllipsoidalDensityProjection(max_angular=2, cutoff=4.0, radial_gaussian_width=1.0)
 frames = [random_frame(n=4, seed=s) for s in range(4)] if MPI.COMM_WORLD.Get_rank() == 0 else None

@@ -1,13 +1,15 @@
 """Workflow steps of the learned-potentials study.
 
 ``gay_berne_md JOB``
-    state point: the Gay-Berne model (``shape``, ``well_depths``, ``gamma``,
-    ``upsilon``, ``mu``, ``cutoff``), ``n_particles``, ``density``,
-    ``temperature``, ``seed``, ``timestep``, ``n_equilibration``,
-    ``n_frames``, ``stride`` -> ``frames.xyz``: LAMMPS NVT MD with
-    ``pair_style gayberne``, each frame with its total ``energy`` (info),
-    ``forces`` and ``torques`` (lab frame, per particle) as LAMMPS computes
-    them (:func:`anisoap_pipeline.potentials.lammps.gay_berne_md`).
+    state point: ``gay_berne`` (the model,
+    :class:`anisoap_pipeline.potentials.lammps.GayBerneParameters`),
+    ``n_particles``, ``diameters``, ``density``, ``temperature``,
+    ``orientations``, ``seed``, ``timestep``, ``equilibration_steps``,
+    ``n_frames``, ``stride`` -> ``frames.xyz`` and ``labels.npz``: LAMMPS NVT
+    MD with ``pair_style gayberne``
+    (:func:`anisoap_pipeline.potentials.lammps.gay_berne_md`); per frame its
+    total ``energy``, and per particle ``forces``, ``torques`` (lab frame),
+    ``momenta`` and ``angular_momenta`` as LAMMPS computes them.
 ``potential_fit JOB``
     state point: ``frames`` (training ``gay_berne_md`` jobs), ``held_out``
     (more of them, test only), ``features`` (AniSOAP hyperparameters), the
