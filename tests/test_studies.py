@@ -45,7 +45,8 @@ def test_each_config_file_writes_its_own_results_folder():
         folders.setdefault(config["results"], []).append(path.name)
     assert folders == {"results": ["config.yaml"], "results/benzene_pbe_ts": ["benzene_pbe_ts.yaml"],
                        "results/paper": ["paper.yaml"], "results/paper_scaled": ["paper_scaled.yaml"],
-                       "results/my_sweep": ["sweep_example.yaml"], "results/sweeps": ["sweeps.yaml"]}
+                       "results/my_sweep": ["sweep_example.yaml"], "results/sweeps": ["sweeps.yaml"],
+                       "results/potentials_full": ["potentials.yaml"]}
     default = studies.plan(load("config.yaml"), basedir=str(ROOT))
     assert default.results == "results" and "results/benzene/gfre.png" in default.targets
     sweeps = studies.plan(load("sweeps.yaml", only=["sweep"]), basedir=str(ROOT))
@@ -82,15 +83,16 @@ def test_counts_of_the_test_config(test_config):
     assert steps(plan, "benzene") == {
         "crystals_shard": 2, "crystals": 1, "label_shard": 2, "label": 1, "coarse_grain": 1, "soap": 1, "featurize": 2, "gfre": 2,
         "regression": 1, "baseline": 1, "pcovr": 1}
-    sweeps = plan.summary_rows[3:]  # the benzene_pbe_ts sweep needs ../shared (tests/test_sweep.py)
+    assert steps(plan, "potentials") == {"gay_berne_md": 2, "potential_fit": 4, "md": 8}
+    sweeps = plan.summary_rows[4:]  # the benzene_pbe_ts sweep needs ../shared (tests/test_sweep.py)
     # figures, tables, a chemiscope file; 2 force figures; GFRE against cutoff; each report's summary rows
-    assert len(plan.targets) == (4 + 2 + 1) + (7 + 1) + (9 + 1) + (4 + 1) * len(sweeps)
+    assert len(plan.targets) == (4 + 2 + 1) + (7 + 1) + (9 + 1) + (5 + 1) + (4 + 1) * len(sweeps)
     assert set(plan.summary_rows) <= set(plan.targets)
     assert [(report.verb, report.name) for report in plan.reports] == [
-        ("gay_berne_report", ""), ("liquid_crystals_report", ""), ("benzene_report", ""),
+        ("gay_berne_report", ""), ("liquid_crystals_report", ""), ("benzene_report", ""), ("potentials_report", ""),
         *(("sweep_report", path.split("/")[2]) for path in sweeps)]
-    assert plan.summary_rows[:3] == [f"results/{name}/summary_rows.json"
-                                     for name in ("gay_berne", "liquid_crystals", "benzene")]
+    assert plan.summary_rows[:4] == [f"results/{name}/summary_rows.json"
+                                     for name in ("gay_berne", "liquid_crystals", "benzene", "potentials")]
     assert sweeps[0] == "results/sweep/gay_berne_dimers/summary_rows.json"
 
 
