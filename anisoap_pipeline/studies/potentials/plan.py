@@ -7,9 +7,9 @@
                             │                 weights cross-validated, test frames, held-out state points
                             │                 predicted; the learning curve on split seed only)
     potential_fit (split 0 of md.potential) ─ md  (LAMMPS driven by the potential through fix external,
-    gay_berne_md (its last frame: the start) ─┘    one per training state point and ensemble)
+    gay_berne_md (its last frame: the start) ─┘    one per state point, training and held out, and ensemble)
     gay_berne_md (its last frame)            ─ md  (the same run with LAMMPS's exact Gay-Berne)
-    report: results/potentials/{parity,learning_curve,md}.png, metrics.csv, summary_rows.json
+    report: results/potentials/{parity,learning_curve,md}.png, metrics.csv, md.csv, summary_rows.json
 """
 
 from ...plan import ConfigError, Plan
@@ -105,6 +105,6 @@ def plan(config, basedir="."):
                 for potential, words in ((fits[md["potential"]][0], md["potential"]), (None, "exact Gay-Berne")):
                     md_jobs.append(p.add("md", f"{words} {ensemble} {_words(state_point)}", start=jobs[0],
                                          potential=potential, ensemble=ensemble, **state_point, **run))
-    p.report("potentials_report", OUTPUTS + (MD_OUTPUTS if md_jobs else ()), data=train_ids, held_out=held_out_ids,
+    p.report("potentials_report", OUTPUTS + (MD_OUTPUTS if md_jobs else ()), held_out=held_out_ids,
              md=md_jobs, **{f"fits_{name}": ids for name, ids in fits.items()})
     return p

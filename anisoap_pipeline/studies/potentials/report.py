@@ -3,8 +3,8 @@ learning curves, ``metrics.csv``; with MD, ``md.png`` and ``md.csv`` (learned ag
 MD); ``summary_rows.json``.
 
 Its groups (:func:`anisoap_pipeline.studies.potentials.plan.plan`): ``fits_<model>`` (the
-potential_fit jobs of each model, one per split), ``data`` and ``held_out`` (gay_berne_md jobs),
-``md`` (md jobs).
+potential_fit jobs of each model, one per split), ``held_out`` (the gay_berne_md jobs of the held-out
+state points), ``md`` (md jobs).
 """
 
 import json
