@@ -114,7 +114,7 @@ def row(study, quantity, paper, ours, job, reproduces, criterion="", headline=No
     }
 
 
-def finding(study, question, answer, job, criterion="", section=BEYOND_THE_PAPER):
+def finding(study, question, answer, job, criterion="", section=BEYOND_THE_PAPER, headline=None):
     """A row of a section beyond the paper's claims: a question and what we found.
 
     Parameters
@@ -126,8 +126,10 @@ def finding(study, question, answer, job, criterion="", section=BEYOND_THE_PAPER
         How the answer was decided (printed below the table).
     section : str, optional
         Heading of the section's table.
+    headline : dict, optional
+        As for :func:`row`.
     """
-    return {**row(study, question, "", answer, job, "n/a", criterion), "section": section}
+    return {**row(study, question, "", answer, job, "n/a", criterion, headline), "section": section}
 
 
 def write_rows(path, rows):

@@ -33,17 +33,16 @@ def fit_rows(models):
     rows = []
     for name, model in models.items():
         n = model["test"]["forces"]["r2"]["n"]
-        row = finding("potentials", f"{name}: test frames of the training state points ({model['n_train']} "
-                      f"training frames, {n} splits)", _quantities(model["test"]), model["jobs"], section=SECTION)
-        row["headline"] = {f"potentials.{name}.{q}.{m}": {key: model["test"][q][m][key] for key in ("mean", "sd", "n")}
-                           for q in _NAMES for m in ("r2", "rmse")}
-        rows.append(row)
+        rows.append(finding("potentials", f"{name}: test frames of the training state points ({model['n_train']} "
+                            f"training frames, {n} splits)", _quantities(model["test"]), model["jobs"], section=SECTION,
+                            headline={f"potentials.{name}.{q}.{m}": model["test"][q][m] for q in _NAMES
+                                      for m in ("r2", "rmse")}))
         if model["held_out"]:
             rows.append(finding("potentials", f"{name}: held-out state points (never trained on)",
                                 _quantities(model["held_out"]), model["jobs"], section=SECTION))
     best = max(models, key=lambda name: min(low(models[name]["test"][q]["r2"]) for q in ("forces", "torques")))
     test = models[best]["test"]
-    misses = [f"{_NAMES[q][0]} R² {fmt(test[q]['r2']['mean'], 4)} (short of {R2_TARGET} by "
+    misses = [f"{_NAMES[q][0]} R² {fmt(test[q]['r2']['mean'], 4)} (mean − sd short of {R2_TARGET} by "
               f"{fmt(R2_TARGET - low(test[q]['r2']), 2)})" for q in ("forces", "torques") if low(test[q]["r2"]) < R2_TARGET]
     curve = models[best]["curve"]
     trend = (f"; force RMSE over {curve['train_sizes'][0]}–{curve['train_sizes'][-1]} training frames: "
