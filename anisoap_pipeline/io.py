@@ -1,6 +1,7 @@
 """Atomic file output: a killed run never leaves a half-written artifact."""
 
 import contextlib
+import csv
 import hashlib
 import json
 import os
@@ -10,7 +11,7 @@ from pathlib import Path
 import metatensor
 import numpy as np
 
-__all__ = ["atomic_path", "file_sha256", "save_array", "save_tensormap", "save_json"]
+__all__ = ["atomic_path", "file_sha256", "save_array", "save_csv", "save_tensormap", "save_json"]
 
 
 @contextlib.contextmanager
@@ -56,6 +57,17 @@ def save_json(path, data):
     """Write JSON (sorted keys, indented) atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def save_csv(path, rows, fieldnames=None):
+    """Write a list of dicts as CSV (a header, then one line per dict) atomically.
+
+    ``fieldnames``: the columns in order; default the keys of the first row.
+    """
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if fieldnames is None else fieldnames)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def file_sha256(path):

@@ -51,10 +51,8 @@ hyperparameters, CV table, package version, git revision) and its arrays
 
 import json
 import numbers
-import subprocess
 import warnings
 import zipfile
-from pathlib import Path
 
 import ase
 import numpy as np
@@ -137,14 +135,12 @@ def _solve_normal_equations(lhs, rhs):
     return scipy.linalg.lstsq(lhs, rhs)[0]
 
 
-def _git_revision():
-    """The checkout's commit hash, or None outside a git checkout."""
-    try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-                                text=True, timeout=10, check=True)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout.strip() or None
+def _revision():
+    """The source checkout's commit (:func:`anisoap_pipeline.tracking.git_revision`), or None without one."""
+    from ..tracking import git_revision
+
+    revision, _ = git_revision()
+    return None if revision == "unknown" else revision
 
 
 def _labels(frames):
@@ -674,7 +670,7 @@ class AniSOAPPotential:
         self._check_fitted()
         names = self._ARRAYS + (self._KERNEL_ARRAYS if self.model == "kernel" else ())
         header = dict(format=FORMAT, format_version=FORMAT_VERSION, hyperparameters=self.hyperparameters,
-                      package_version=__version__, git_revision=_git_revision(), cv_results=self.cv_results_,
+                      package_version=__version__, git_revision=_revision(), cv_results=self.cv_results_,
                       alpha=self.alpha_, force_weight=self.force_weight_, torque_weight=self.torque_weight_,
                       arrays=list(names))
         arrays = {name: getattr(self, name) for name in names}

@@ -23,7 +23,6 @@ __all__ = ["REPORTS", "benzene_report"]
 
 def benzene_report(out, groups, args):
     """Figures, tables, the chemiscope map and summary rows of the benzene study."""
-    import csv
     import shutil
 
     import numpy as np
@@ -32,7 +31,7 @@ def benzene_report(out, groups, args):
     from .summary import benzene_rows
     from ...plots import learning_curve_plot
     from ...summary import write_rows
-    from ...io import atomic_path, save_json
+    from ...io import atomic_path, save_csv, save_json
     from ...tracking import open_job, read_metrics
 
     unit = "meV/atom"
@@ -48,14 +47,13 @@ def benzene_report(out, groups, args):
     columns = {k: np.array([p[k] for p in grid]) for k in ("diameter_12", "diameter_3", "radial_gaussian_width", "gfre")}
     figures.gfre_contour_plot(columns["diameter_12"], columns["diameter_3"], columns["radial_gaussian_width"], columns["gfre"],
                             out / "gfre.png", title="Benzene: GFRE(X_AniSOAP → X_SOAP) over the ellipsoid shape")
-    with atomic_path(out / "gfre.csv") as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["diameter_12", "diameter_3", "radial_gaussian_width", "gfre",
-                                                    "gfre_mean", "gfre_sd", "n_splits", "job"])
-        writer.writeheader()
-        for p in grid:  # gfre: the paper's split; mean and sd over the seeded splits
-            spread = p.get("splits", {"mean": p["gfre"], "sd": math.nan, "n": 1})
-            writer.writerow({**{k: p[k] for k in ("diameter_12", "diameter_3", "radial_gaussian_width", "gfre", "job")},
-                             "gfre_mean": spread["mean"], "gfre_sd": spread["sd"], "n_splits": spread["n"]})
+    table = []
+    for p in grid:  # gfre: the paper's split; mean and sd over the seeded splits
+        spread = p.get("splits", {"mean": p["gfre"], "sd": math.nan, "n": 1})
+        table.append({**{k: p[k] for k in ("diameter_12", "diameter_3", "radial_gaussian_width", "gfre", "job")},
+                      "gfre_mean": spread["mean"], "gfre_sd": spread["sd"], "n_splits": spread["n"]})
+    save_csv(out / "gfre.csv", table, ["diameter_12", "diameter_3", "radial_gaussian_width", "gfre", "gfre_mean",
+                                       "gfre_sd", "n_splits", "job"])
 
     # regression (Figs. 6, S5)
     ridge = open_job(groups["regression"][0])
@@ -113,10 +111,7 @@ def benzene_report(out, groups, args):
         m = base_metrics[key]
         rows.append({"model": label, "job": baseline.id, "n_features": "", "rank": "", "rmse": m["rmse"],
                      "mae": m["mae"], "r2": m["r2"], "alpha": "", "n_test": m["n"]})
-    with atomic_path(out / "metrics.csv") as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    save_csv(out / "metrics.csv", rows)
 
     n_crystals = len(data["y"])
     save_json(out / "results.json", {"gfre": grid, "ridge": {"job": ridge.id, **ridge_metrics},

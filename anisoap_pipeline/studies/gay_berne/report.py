@@ -17,7 +17,6 @@ __all__ = ["REPORTS", "gay_berne_report"]
 
 def gay_berne_report(out, groups, args):
     """Gay-Berne figures (parity, learning curves), metrics table and summary rows."""
-    import csv
     import json
 
     import numpy as np
@@ -27,7 +26,7 @@ def gay_berne_report(out, groups, args):
     from ...summary import write_rows
     from ...analysis.regression import regression_metrics
     from ...analysis.splits import summarise
-    from ...io import atomic_path
+    from ...io import save_csv
     from ...tracking import open_job, read_metrics
 
     units = {"energy": "ε", "energy_attractive": "ε", "h12_gb": "σ", "h12_pw": "σ"}
@@ -75,10 +74,7 @@ def gay_berne_report(out, groups, args):
           "unit": units.get(t, "")} for t, c in curves.items()],
         out / "learning_curve.png", title="Gay-Berne dimers: learning curves",
     )
-    with atomic_path(out / "metrics.csv") as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(table[0]))
-        writer.writeheader()
-        writer.writerows(table)
+    save_csv(out / "metrics.csv", table)
     rows = summary.gay_berne_rows(models, curves, n_dimers)
     for job in map(open_job, groups["force_fits"]):
         fit = json.loads(Path(job.fn("force_fit.json")).read_text())

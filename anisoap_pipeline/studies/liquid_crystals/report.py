@@ -42,7 +42,6 @@ def liquid_crystals_report(out, groups, args):
     first that of the PCA maps; ``groups["mixed"]``: the analysis of all data
     sets at the first cutoff (none without the augmentation).
     """
-    import csv
 
     import numpy as np
 
@@ -50,7 +49,7 @@ def liquid_crystals_report(out, groups, args):
     from .summary import liquid_crystal_rows
     from ...summary import write_rows
     from .analysis import REPRESENTATIONS
-    from ...io import atomic_path
+    from ...io import save_csv
     from ...tracking import open_job, read_metrics
 
     main = [open_job(job_id) for job_id in groups["main"]]
@@ -108,10 +107,7 @@ def liquid_crystals_report(out, groups, args):
             subtitle=f"{first['n_frames']} frames, mean ± sd over {first['n_splits']} splits "
                      f"from seed {first['seed']}",
         )
-    with atomic_path(out / "gfre.csv") as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(table[0]))
-        writer.writeheader()
-        writer.writerows(table)
+    save_csv(out / "gfre.csv", table)
     write_rows(out / "summary_rows.json",
                liquid_crystal_rows(results["main"][0], results["mixed"], other_cutoffs=results["main"][1:]))
     _write_pca_chemiscope(main[0], out / "pca.chemiscope.json.gz")

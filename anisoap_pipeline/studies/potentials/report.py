@@ -23,6 +23,7 @@ def potentials_report(out, groups, args):
 
     from . import figures, summary
     from ...analysis.splits import summarise
+    from ...io import save_csv
     from ...summary import write_rows
     from ...tracking import open_job
 
@@ -44,12 +45,12 @@ def potentials_report(out, groups, args):
                                   "quantity": quantity, "n": m["n"], "rmse": m["rmse"], "mae": m["mae"], "r2": m["r2"]})
     figures.parity_plots(models, out / "parity.png")
     figures.learning_curves(models, out / "learning_curve.png")
-    _write_csv(out / "metrics.csv", table)
+    save_csv(out / "metrics.csv", table)
     rows = summary.fit_rows(models)
     if groups.get("md"):
         names = {job_id: name for name, model in models.items() for job_id in model["jobs"]}
         comparisons = _md([open_job(job_id) for job_id in groups["md"]], set(groups["held_out"]), names, out / "md.png")
-        _write_csv(out / "md.csv", [summary.md_numbers(c) for c in comparisons])
+        save_csv(out / "md.csv", [summary.md_numbers(c) for c in comparisons])
         rows += summary.md_rows(comparisons)
     write_rows(out / "summary_rows.json", rows)
 
@@ -91,17 +92,6 @@ def _md(jobs, held_out, names, path):
                        "exact": run_series(exact_run)})
     figures.md_figure(series, path)
     return comparisons
-
-
-def _write_csv(path, table):
-    import csv
-
-    from ...io import atomic_path
-
-    with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(table[0]))
-        writer.writeheader()
-        writer.writerows(table)
 
 
 REPORTS = [Report("potentials_report", potentials_report, "learned potentials: parity, learning curves, MD, summary rows",

@@ -14,13 +14,12 @@ __all__ = ["REPORTS", "sweep_report"]
 
 def sweep_report(out, groups, args):
     """Pareto figure and table, best point per budget, learning curves, summary rows."""
-    import csv
     import json
 
     from . import figures
     from .summary import sweep_rows
     from ...summary import write_rows
-    from ...io import atomic_path
+    from ...io import save_csv
     from ...tracking import open_job, read_metrics
 
     front_job = open_job(groups["front"][0])
@@ -59,10 +58,7 @@ def sweep_report(out, groups, args):
     for file, rows, fields in (("pareto.csv", table, columns), ("best_per_budget.csv", best, [
             "target", "budget_kflop_per_centre", "job", "correlation_order", "label", "n_features", "kflop_per_centre",
             "test_rmse", "test_r2"])):
-        with atomic_path(out / file) as tmp, open(tmp, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
+        save_csv(out / file, rows, fields)
     figures.pareto_plot(panels, out / "pareto.png", title=f"sweep {name}: test error against cost")
     figures.front_learning_curves_plot(curve_panels, out / "learning_curves.png",
                                      title=f"sweep {name}: learning curves of the cost front")
