@@ -13,11 +13,6 @@ from ase.neighborlist import neighbor_list
 from scipy.spatial.transform import Rotation
 
 from anisoap_pipeline.contact import contact_function, shape_matrix
-from anisoap_pipeline.studies.gay_berne.data import gay_berne_forces
-
-#: GB(3, 5, 2, 1) of (1, 1, 3) ellipsoids: semi-axes, relative well depths, mu, nu.
-GB = dict(semiaxes1=(0.5, 0.5, 1.5), well_depths1=(1.0, 1.0, 0.2), mu=2.0, nu=1.0, gamma=1.0)
-
 
 def lattice_frame(cells=(2, 2, 4), spacing=(1.3, 1.3, 3.2), tilt=0.15, jitter=0.05, seed=0, max_tries=200):
     """A perturbed lattice of (1, 1, 3) ellipsoids without overlaps.
@@ -76,22 +71,14 @@ def overlapping(atoms, semiaxes=(0.5, 0.5, 1.5)):
     return bool(np.any(contact_function(D[keep], G[i[keep]], G[j[keep]]) < 1.0))
 
 
-def label(atoms, cutoff=4.0, **params):
-    """Copy of ``atoms`` with Gay-Berne ``info["energy"]``, ``arrays["forces"]``, ``arrays["torques"]``.
+def label(atoms, cutoff=4.0):
+    """Copy of ``atoms`` with GB(3, 5, 2, 1) ``info["energy"]``, ``arrays["forces"]``, ``arrays["torques"]``
+    (:class:`anisoap_pipeline.potentials.lammps.GayBernePotential`, every periodic image)."""
+    from anisoap_pipeline.potentials.lammps import GayBerneParameters, GayBernePotential
 
-    Every ordered pair (i, j + image) within ``cutoff`` adds half its energy
-    and the force and torque on its first particle, which counts each
-    unordered pair once (an image of i itself included).
-    """
-    params = {**GB, **params}
-    i, j, D = neighbor_list("ijD", atoms, cutoff)
-    R = _rotations(atoms)
-    result = gay_berne_forces(D, R[i], R[j], cutoff=cutoff, **params)
+    energy, forces, torques = GayBernePotential(GayBerneParameters(cutoff=cutoff)).energy_forces_torques(atoms)
     labelled = atoms.copy()
-    forces, torques = np.zeros((len(atoms), 3)), np.zeros((len(atoms), 3))
-    np.add.at(forces, i, result["force1"])
-    np.add.at(torques, i, result["torque1"])
-    labelled.info["energy"] = 0.5 * float(result["energy"].sum())
+    labelled.info["energy"] = energy
     labelled.arrays["forces"] = forces
     labelled.arrays["torques"] = torques
     return labelled

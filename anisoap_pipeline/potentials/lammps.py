@@ -273,12 +273,12 @@ class GayBerneParameters:
 
 
 class GayBernePotential:
-    """The project's exact Gay-Berne over all pairs within the cutoff, minimum image.
+    """The project's exact Gay-Berne over all pairs within the cutoff, every periodic image.
 
     Semi-axes are half of each particle's ``c_diameter``; the interaction is
     :func:`anisoap_pipeline.studies.gay_berne.data.gay_berne_forces` (complex-step
-    derivatives of the Everaers–Ejtehadi energy), summed over unordered pairs
-    ``i < j`` with ``|r_ij| < cutoff``, vectorised over pairs.
+    derivatives of the Everaers–Ejtehadi energy), vectorised over the pairs of
+    ASE's neighbour list (any cell, cutoffs beyond half the box included).
 
     Parameters
     ----------
@@ -295,8 +295,7 @@ class GayBernePotential:
         Parameters
         ----------
         atoms : ase.Atoms
-            Ellipsoid frame, N particles, periodic orthorhombic (every box
-            length at least twice the cutoff) or not periodic.
+            Ellipsoid frame, N particles, periodic or not.
 
         Returns
         -------
@@ -310,38 +309,24 @@ class GayBernePotential:
         Raises
         ------
         ValueError
-            For a bad frame, a triclinic or mixed-pbc cell, or a box length
-            below twice the cutoff (pairs would have several images).
+            For a bad frame.
         """
+        from ase.neighborlist import neighbor_list
+
         from ..studies.gay_berne.data import gay_berne_forces
 
         atoms = canonicalize(atoms)
-        cutoff = self.parameters.cutoff
-        positions = atoms.positions
-        lengths = _box_lengths(atoms) if atoms.pbc.all() else None
-        if lengths is not None and lengths.min() < 2.0 * cutoff:
-            raise ValueError(
-                f"box lengths {lengths.tolist()} are below twice the cutoff {cutoff}: "
-                "the minimum image would miss pairs"
-            )
-        n = len(atoms)
-        i, j = np.triu_indices(n, 1)
-        r12 = positions[j] - positions[i]
-        if lengths is not None:
-            r12 -= lengths * np.rint(r12 / lengths)
-        within = np.einsum("ij,ij->i", r12, r12) < cutoff * cutoff
-        i, j, r12 = i[within], j[within], r12[within]
+        # every ordered pair (i, image of j): each unordered pair twice, once from either side
+        i, j, r12 = neighbor_list("ijD", atoms, self.parameters.cutoff)
         rotations = Rotation.from_quat(get_quaternions(atoms), scalar_first=True).as_matrix()
         semiaxes = 0.5 * get_diameters(atoms)
         pair = gay_berne_forces(
             r12, rotations[i], rotations[j], semiaxes[i], semiaxes[j], **self.parameters.gay_berne_kwargs()
         )
-        forces, torques = np.zeros((n, 3)), np.zeros((n, 3))
+        forces, torques = np.zeros((len(atoms), 3)), np.zeros((len(atoms), 3))
         np.add.at(forces, i, pair["force1"])
-        np.add.at(forces, j, pair["force2"])
         np.add.at(torques, i, pair["torque1"])
-        np.add.at(torques, j, pair["torque2"])
-        return float(np.sum(pair["energy"])), forces, torques
+        return 0.5 * float(np.sum(pair["energy"])), forces, torques
 
 
 # ---------------------------------------------------------------------------
