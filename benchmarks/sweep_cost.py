@@ -75,7 +75,8 @@ def dataset_frames(plan, point):
 
 def measure(plan, name, repeats):
     """Per grid point of sweep ``name``: label, ν, measured µs per centre, kflop per centre, counts."""
-    from anisoap_pipeline.studies.sweep.analysis import CORRELATION_ORDER, featurisation_cost, timed_features
+    from anisoap_pipeline.anisoap.names import CORRELATION_ORDER
+    from anisoap_pipeline.studies.sweep.analysis import featurisation_cost, timed_features
     from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
     from anisoap_pipeline.frames import read_frames, write_frames
     from anisoap_pipeline.studies.sweep.steps import _FEATURISER

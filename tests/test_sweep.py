@@ -13,17 +13,17 @@ from ase import Atoms
 from ase.io import write
 
 from anisoap_pipeline import studies, summary, tracking
-from anisoap_pipeline.studies.sweep.summary import sweep_rows
+from anisoap_pipeline.anisoap.names import KIND_OF_CORRELATION_ORDER
+from anisoap_pipeline.frames import read_frames
+from anisoap_pipeline.plan import ConfigError
 from anisoap_pipeline.studies.sweep.analysis import (
-    KIND,
     best_per_budget,
     default_budgets,
     frame_targets,
     pareto_front,
     timed_features,
 )
-from anisoap_pipeline.frames import read_frames
-from anisoap_pipeline.plan import ConfigError
+from anisoap_pipeline.studies.sweep.summary import sweep_rows
 
 from .test_studies import ROOT, load
 from .test_workflow import job_counts, snakemake
@@ -199,7 +199,7 @@ def test_default_plan_counts_and_parents():
     points = plan.of_step("sweep_point")
     assert all(job.parents == {"dataset": (dimers,)} for job in points)
     assert set(plan.jobs[front].parents["points"]) == {job.id for job in points}
-    assert {job.state_point["kind"] for job in points} == set(KIND.values())
+    assert {job.state_point["kind"] for job in points} == set(KIND_OF_CORRELATION_ORDER.values())
     assert all(job.state_point["max_angular"] == 0 for job in points if job.state_point["kind"] == "radial_spectrum")
     # one split for all: the ridge protocol is the same at every point
     assert len({(job.state_point["seed"], job.state_point["test_fraction"]) for job in points}) == 1

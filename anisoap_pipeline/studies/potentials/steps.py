@@ -78,16 +78,13 @@ def _frames(ids):
     return frames
 
 
-#: The features of a potential by correlation order ν.
-KINDS = {2: "power_spectrum", 3: "bispectrum"}
-
-
 def potential_fit(job, args):
     """Training frames -> an AniSOAP potential fitted to energies, forces and torques (row weights and
     ridge penalty cross-validated), its test and held-out predictions and its learning curve."""
     import numpy as np
 
     from ...analysis.regression import split
+    from ...anisoap.names import KIND_OF_CORRELATION_ORDER
     from ...io import atomic_path, save_json
     from ...potentials import AniSOAPPotential
     from .learning_curve import errors, learning_curve
@@ -99,7 +96,7 @@ def potential_fit(job, args):
     model = {key: sp[key] for key in ("model", "degree", "n_sparse") if key in sp}
 
     def make_potential():
-        return AniSOAPPotential(**sp["features"], **model, kind=KINDS[sp["correlation_order"]],
+        return AniSOAPPotential(**sp["features"], **model, kind=KIND_OF_CORRELATION_ORDER[sp["correlation_order"]],
                                 n_folds=sp["cv_folds"], seed=sp["seed"])
 
     potential = make_potential().fit([frames[i] for i in train])

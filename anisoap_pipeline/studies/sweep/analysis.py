@@ -27,9 +27,7 @@ import time
 import numpy as np
 
 __all__ = [
-    "CORRELATION_ORDER",
     "FRAME_OVERHEAD",
-    "KIND",
     "best_per_budget",
     "default_budgets",
     "featurisation_cost",
@@ -38,12 +36,6 @@ __all__ = [
     "timed_features",
 ]
 
-#: Featuriser kind of each correlation order ν (the config's ``correlation_order``):
-#: 1 the radial spectrum, 2 the power spectrum, 3 the bispectrum (body orders
-#: 2, 3, 4 in ACE counting, the centre included).
-KIND = {1: "radial_spectrum", 2: "power_spectrum", 3: "bispectrum"}
-#: ν of each featuriser kind.
-CORRELATION_ORDER = {kind: nu for nu, kind in KIND.items()}
 
 
 def frame_targets(frames, names, per_particle=False, source="frames", frame_numbers=None):

@@ -212,7 +212,7 @@ def plan(config, basedir="."):
     UserWarning
         For each ``optional`` sweep skipped because its file is absent.
     """
-    from .analysis import KIND
+    from ...anisoap.names import KIND_OF_CORRELATION_ORDER
 
     validate(config, basedir)
     p = Plan(STUDY)
@@ -235,7 +235,7 @@ def plan(config, basedir="."):
             if point["diameters"] is None:
                 del point["diameters"]
             points.append(p.add("sweep_point", _details(name, {"correlation_order": correlation_order, **point}), files=files,
-                                **frames, kind=KIND[correlation_order], **point,
+                                **frames, kind=KIND_OF_CORRELATION_ORDER[correlation_order], **point,
                                 subtract_center_contribution=subtract, **protocol))
         points = list(dict.fromkeys(points))  # ν = 1 points differing only in max_angular are one job
         budgets = sweep["budgets"]

@@ -125,7 +125,8 @@ def sweep_front(job, args):
     import numpy as np
 
     from ...analysis import regression
-    from .analysis import CORRELATION_ORDER, best_per_budget, default_budgets, pareto_front
+    from ...anisoap.names import CORRELATION_ORDER
+    from .analysis import best_per_budget, default_budgets, pareto_front
     from ...io import save_json
     from ...tracking import open_job, read_metrics
 
