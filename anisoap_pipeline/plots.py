@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 
 from .io import atomic_path
 
-__all__ = ["axis_label", "learning_curve_plot", "parity_plot", "save_figure"]
+__all__ = ["axis_label", "learning_curve_plot", "learning_curves_by_quantity", "parity_grid", "parity_plot",
+           "save_figure"]
 
 
 def save_figure(figure, path, dpi=150):
@@ -108,4 +109,63 @@ def learning_curve_plot(curves, path, title=None):
         ax.legend(fontsize=8)
     if title:
         figure.suptitle(title)
+    save_figure(figure, path)
+
+
+def parity_grid(rows, quantities, path, title):
+    """Predicted against reference values, one row per model and one column per quantity
+    (e.g. the energy, force and torque of a potential).
+
+    Parameters
+    ----------
+    rows : sequence of (str, dict)
+        Per row its label and, per quantity key, ``(reference, predicted, note)``: two arrays
+        and the text after the quantity's name in the panel's title (e.g. its RMSE).
+    quantities : dict
+        Quantity key -> (name, unit), the columns in order.
+    path : str or os.PathLike
+    title : str
+    """
+    figure = Figure(figsize=(12, 3.9 * len(rows)), layout="constrained")
+    axes = figure.subplots(len(rows), len(quantities), squeeze=False)
+    for row_axes, (label, panels) in zip(axes, rows):
+        for ax, (quantity, (name, unit)) in zip(row_axes, quantities.items()):
+            reference, predicted, note = panels[quantity]
+            reference, predicted = np.ravel(reference), np.ravel(predicted)
+            low = float(min(reference.min(), predicted.min()))
+            high = float(max(reference.max(), predicted.max()))
+            ax.plot([low, high], [low, high], color="0.3", lw=1)
+            ax.scatter(reference, predicted, s=4, alpha=0.5, edgecolors="none")
+            ax.set_xlabel(axis_label(f"reference {name}", unit))
+            ax.set_ylabel(axis_label(f"predicted {name}", unit))
+            ax.set_title(f"{label}: {name}, {note}", fontsize=9)
+    figure.suptitle(title)
+    save_figure(figure, path)
+
+
+def learning_curves_by_quantity(curves, quantities, path, title, xlabel="number of training points"):
+    """Test RMSE against training size, one panel per quantity, one line per model.
+
+    Parameters
+    ----------
+    curves : sequence of (str, sequence, dict)
+        Per model its label, its training sizes and, per quantity key, the test RMSE at each size.
+    quantities : dict
+        Quantity key -> (name, unit), the panels in order.
+    path : str or os.PathLike
+    title : str
+    xlabel : str, optional
+    """
+    figure = Figure(figsize=(12, 3.8), layout="constrained")
+    axes = figure.subplots(1, len(quantities), squeeze=False)[0]
+    for ax, (quantity, (name, unit)) in zip(axes, quantities.items()):
+        for label, sizes, rmse in curves:
+            ax.plot(sizes, rmse[quantity], "o-", label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(axis_label(f"test RMSE of {name}", unit))
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    figure.suptitle(title)
     save_figure(figure, path)

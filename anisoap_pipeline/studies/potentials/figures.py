@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from ...plots import axis_label, save_figure
+from ...plots import axis_label, learning_curves_by_quantity, parity_grid, save_figure
+from .summary import QUANTITIES
 
-__all__ = ["md_figure"]
+__all__ = ["learning_curves", "md_figure", "parity_plots"]
 
 #: The two runs of a pair: key -> (legend, colour, line style).
 _RUNS = {"exact": ("exact Gay-Berne", "C0", "-"), "learned": ("learned AniSOAP", "C3", "--")}
@@ -98,8 +99,6 @@ def _line(ax, x, y, legend, color, style, failure):
 def _short(reason, length=60):
     return reason if len(reason) <= length else reason[: length - 1] + "…"
 
-#: Quantities of the parity plots and learning curves: key in the predictions / metrics -> (name, unit).
-QUANTITIES = {"energy_per_particle": ("E/N", "ε"), "forces": ("F", "ε/σ"), "torques": ("τ", "ε")}
 
 
 def parity_plots(models, path):
@@ -113,41 +112,21 @@ def parity_plots(models, path):
         ``test`` (metrics summary over splits).
     path : pathlib.Path
     """
-    figure = Figure(figsize=(12, 3.8 * len(models)), layout="constrained")
-    axes = figure.subplots(len(models), 3, squeeze=False)
-    for row_axes, (name, model) in zip(axes, models.items()):
+    rows = []
+    for name, model in models.items():
         p = model["predictions"]
         n_atoms = len(p["test:forces"]) // len(p["test:energy"])
         pairs = {"energy_per_particle": (p["test:energy"] / n_atoms, p["test:energy:predicted"] / n_atoms),
-                 "forces": (p["test:forces"].ravel(), p["test:forces:predicted"].ravel()),
-                 "torques": (p["test:torques"].ravel(), p["test:torques:predicted"].ravel())}
-        for ax, (quantity, (reference, predicted)) in zip(row_axes, pairs.items()):
-            label, unit = QUANTITIES[quantity]
-            low, high = float(min(reference.min(), predicted.min())), float(max(reference.max(), predicted.max()))
-            ax.plot([low, high], [low, high], color="0.3", lw=1)
-            ax.scatter(reference, predicted, s=3, alpha=0.4, edgecolors="none")
-            ax.set_xlabel(axis_label(f"reference {label}", unit))
-            ax.set_ylabel(axis_label(f"predicted {label}", unit))
-            r2 = model["test"][quantity]["r2"]["values"][0]
-            ax.set_title(f"{name}: {label}, R² = {r2:.4f}")
-    figure.suptitle("Learned potentials: test frames (split 0)")
-    save_figure(figure, path)
+                 "forces": (p["test:forces"], p["test:forces:predicted"]),
+                 "torques": (p["test:torques"], p["test:torques:predicted"])}
+        rows.append((name, {q: (*pair, f"R² = {model['test'][q]['r2']['values'][0]:.4f}")
+                            for q, pair in pairs.items()}))
+    parity_grid(rows, QUANTITIES, path, "Learned potentials: test frames (split 0)")
 
 
 def learning_curves(models, path):
     """Test RMSE of E/N, F and τ against the number of training frames, every potential (split 0)."""
-    figure = Figure(figsize=(12, 3.6), layout="constrained")
-    axes = figure.subplots(1, 3)
-    for ax, (quantity, (label, unit)) in zip(axes, QUANTITIES.items()):
-        for name, model in models.items():
-            curve = model["curve"]
-            if curve["train_sizes"]:
-                ax.plot(curve["train_sizes"], curve[f"{quantity}_rmse"], "o-", label=name)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("training frames")
-        ax.set_ylabel(axis_label(f"test RMSE of {label}", unit))
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
-    figure.suptitle("Learned potentials: learning curves (split 0)")
-    save_figure(figure, path)
+    learning_curves_by_quantity(
+        [(name, m["curve"]["train_sizes"], {q: m["curve"][f"{q}_rmse"] for q in QUANTITIES})
+         for name, m in models.items() if m["curve"]["train_sizes"]],
+        QUANTITIES, path, "Learned potentials: learning curves (split 0)", xlabel="training frames")

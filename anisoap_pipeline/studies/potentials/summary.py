@@ -2,17 +2,18 @@
 
 from ...summary.table import finding, fmt, fmt_spread, low
 
-__all__ = ["fit_rows", "md_rows"]
+__all__ = ["QUANTITIES", "fit_rows", "md_numbers", "md_rows"]
 
 SECTION = "learned potentials for ellipsoids (beyond the paper)"
 #: Test R² of the force and of the torque components a potential must reach.
 R2_TARGET = 0.95
-_NAMES = {"energy_per_particle": ("E/N", "ε"), "forces": ("F", "ε/σ"), "torques": ("τ", "ε")}
+#: The fitted quantities: key in the metrics and predictions -> (name, unit).
+QUANTITIES = {"energy_per_particle": ("E/N", "ε"), "forces": ("F", "ε/σ"), "torques": ("τ", "ε")}
 
 
 def _quantities(statistics):
     return "; ".join(f"{name} R² = {fmt_spread(statistics[q]['r2'], 4)}, RMSE = {fmt_spread(statistics[q]['rmse'])} {unit}"
-                     for q, (name, unit) in _NAMES.items())
+                     for q, (name, unit) in QUANTITIES.items())
 
 
 def fit_rows(models):
@@ -35,14 +36,14 @@ def fit_rows(models):
         n = model["test"]["forces"]["r2"]["n"]
         rows.append(finding("potentials", f"{name}: test frames of the training state points ({model['n_train']} "
                             f"training frames, {n} splits)", _quantities(model["test"]), model["jobs"], section=SECTION,
-                            headline={f"potentials.{name}.{q}.{m}": model["test"][q][m] for q in _NAMES
+                            headline={f"potentials.{name}.{q}.{m}": model["test"][q][m] for q in QUANTITIES
                                       for m in ("r2", "rmse")}))
         if model["held_out"]:
             rows.append(finding("potentials", f"{name}: held-out state points (never trained on)",
                                 _quantities(model["held_out"]), model["jobs"], section=SECTION))
     best = max(models, key=lambda name: min(low(models[name]["test"][q]["r2"]) for q in ("forces", "torques")))
     test = models[best]["test"]
-    misses = [f"{_NAMES[q][0]} R² {fmt(test[q]['r2']['mean'], 4)} (mean − sd short of {R2_TARGET} by "
+    misses = [f"{QUANTITIES[q][0]} R² {fmt(test[q]['r2']['mean'], 4)} (mean − sd short of {R2_TARGET} by "
               f"{fmt(R2_TARGET - low(test[q]['r2']), 2)})" for q in ("forces", "torques") if low(test[q]["r2"]) < R2_TARGET]
     curve = models[best]["curve"]
     trend = (f"; force RMSE over {curve['train_sizes'][0]}–{curve['train_sizes'][-1]} training frames: "
