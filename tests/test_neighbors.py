@@ -1,12 +1,13 @@
 """The batched neighbour search (anisoap.neighbors) against vesin and closed forms."""
 
 import ase
+import numba
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
 from anisoap_pipeline.anisoap.batch import FrameBatch
-from anisoap_pipeline.anisoap.neighbors import SMALL_FRAME_WORK, batch_neighbor_pairs, neighbor_pairs
+from anisoap_pipeline.anisoap.neighbors import SMALL_FRAME_WORK, batch_neighbor_pairs, image_search, neighbor_pairs
 
 
 def frame(positions, cell=None):
@@ -21,7 +22,8 @@ def frame(positions, cell=None):
 
 def random_frames(seed):
     """Small frames (triclinic, skewed, unwrapped positions, isolated, one
-    particle) and, in the middle, one large frame that goes through vesin."""
+    particle), a frame of 40 in a skewed cell wider than twice the cutoff
+    (minimum images) and, in the middle, one large frame that goes through vesin."""
     rng = np.random.default_rng(seed)
     frames = []
     for k in range(40):
@@ -29,6 +31,8 @@ def random_frames(seed):
         cell = rng.normal(size=(3, 3)) + np.diag(rng.uniform(2.0, 6.0, 3)) if k % 5 else None
         frames.append(frame(rng.normal(size=(n, 3)) * 4.0, cell))
     frames.insert(20, frame(rng.uniform(0, 12, size=(60, 3)), np.diag([12.0, 13.0, 11.0])))
+    wide = np.diag([16.0, 17.0, 15.5]) + rng.normal(size=(3, 3)) * 0.8
+    frames.insert(30, frame(rng.uniform(-6.0, 22.0, size=(40, 3)), wide))
     return frames
 
 
@@ -55,6 +59,27 @@ def test_batch_pairs_are_vesins(cutoff, self_pairs):
         last = np.r_[np.flatnonzero(np.diff(centers)), len(centers) - 1]
         np.testing.assert_array_equal(neighbors[last], centers[last])
         np.testing.assert_array_equal(vectors[last], 0.0)
+
+
+def test_which_search_each_frame_takes():
+    batch = FrameBatch.from_frames(random_frames(7))
+    _, _, minimum_image, work = image_search(batch, 7.0)
+    assert minimum_image.tolist() == [k == 30 for k in range(len(batch))]  # the wide cell
+    assert work[30] == 40**2 <= SMALL_FRAME_WORK < work[20]
+
+
+def test_pairs_do_not_depend_on_the_number_of_threads():
+    batch = FrameBatch.from_frames(random_frames(5))
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        serial = batch_neighbor_pairs(batch, 5.0, True)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        parallel = batch_neighbor_pairs(batch, 5.0, True)
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(serial, parallel):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_every_periodic_image_beyond_the_cell():

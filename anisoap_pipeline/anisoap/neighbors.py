@@ -2,23 +2,27 @@
 
 Large frames go through vesin's cell list, one call per frame. Small frames (a few
 particles in a cell smaller than the cutoff, e.g. coarse-grained molecular
-crystals or Gay-Berne dimers) are many and cheap: a Python call per frame would
-cost more than the search itself, so :func:`batch_neighbor_pairs` finds their
-pairs in one numba kernel over all of them, enumerating periodic images
-explicitly, in the same order as vesin's single-cell search.
+crystals or Gay-Berne dimers, or a few dozen particles in a box wider than twice
+the cutoff) are many and cheap: a Python call per frame would cost more than the
+search itself, so :func:`batch_neighbor_pairs` finds their pairs in one numba
+kernel over all of them, parallel over frames. Where a cell is narrower than
+twice the cutoff it enumerates the periodic images explicitly, in the same order
+as vesin's single-cell search; where it is wider, at most one image of each
+neighbour can lie within the cutoff (the minimum image), so it examines that one.
 """
 
 import numpy as np
 import vesin
-from numba import njit
+from numba import njit, prange
 
 __all__ = ["SMALL_FRAME_WORK", "batch_neighbor_pairs", "image_search", "neighbor_pairs"]
 
 #: A frame is searched by the numba kernel (rather than vesin) when the number of
-#: (centre, neighbour, image) triples it examines, n² (2N₁+1)(2N₂+1)(2N₃+1) with
-#: N_k = ceil(cutoff / plane spacing k) (N_k = 0 if not periodic), is at most this;
-#: about the work of one vesin call's fixed cost. Results do not depend on it
-#: beyond the order of summation (see :func:`batch_neighbor_pairs`).
+#: (centre, neighbour, image) triples it examines is at most this: n² for an open
+#: frame or a cell whose plane spacings all exceed twice the cutoff (the minimum
+#: image only), else n² (2N₁+1)(2N₂+1)(2N₃+1) with N_k = ceil(cutoff / plane
+#: spacing k); about the work of one vesin call's fixed cost. Results do not
+#: depend on it beyond the order of summation (see :func:`batch_neighbor_pairs`).
 SMALL_FRAME_WORK = 20_000
 
 
@@ -74,19 +78,25 @@ def image_search(batch, cutoff):
         Inverse cells (zeros for open frames).
     search : ndarray of float64, shape (n_frames, 3)
         N_k = ceil(cutoff / plane spacing k), 0 along open directions.
+    minimum_image : ndarray of bool, shape (n_frames,)
+        Periodic frames whose plane spacings all exceed twice the cutoff: a
+        neighbour's only image that can lie within the cutoff is its minimum image.
     work : ndarray of float64, shape (n_frames,)
-        (centre, neighbour, image) triples the numba search examines,
-        n² (2N₁+1)(2N₂+1)(2N₃+1); frames with ``work <= SMALL_FRAME_WORK``
-        take that search, the others vesin's.
+        (centre, neighbour, image) triples the numba search examines: n² for
+        open and minimum-image frames, else n² (2N₁+1)(2N₂+1)(2N₃+1); frames
+        with ``work <= SMALL_FRAME_WORK`` take that search, the others vesin's.
     """
     periodic = np.asarray(batch.periodic, dtype=bool)
     inverses = np.zeros((len(batch), 3, 3))
     if periodic.any():
         inverses[periodic] = np.linalg.inv(batch.cells[periodic])
-    # N_k = ceil(cutoff / plane spacing k); plane spacing k = 1 / |column k of cell⁻¹|
-    search = np.where(periodic[:, None], np.ceil(float(cutoff) * np.linalg.norm(inverses, axis=1)), 0.0)
-    work = batch.n_atoms.astype(np.float64) ** 2 * np.prod(2 * search + 1, axis=1)
-    return inverses, search, work
+    # cutoff / plane spacing k, with plane spacing k = 1 / |column k of cell⁻¹|
+    reach = float(cutoff) * np.linalg.norm(inverses, axis=1)
+    search = np.where(periodic[:, None], np.ceil(reach), 0.0)
+    minimum_image = periodic & (reach < 0.5).all(axis=1)
+    images = np.where(minimum_image, 1.0, np.prod(2 * search + 1, axis=1))
+    work = batch.n_atoms.astype(np.float64) ** 2 * images
+    return inverses, search, minimum_image, work
 
 
 def batch_neighbor_pairs(batch, cutoff, self_pairs):
@@ -113,18 +123,21 @@ def batch_neighbor_pairs(batch, cutoff, self_pairs):
 
     Notes
     -----
-    Frames within :data:`SMALL_FRAME_WORK` are searched by one numba kernel that,
-    like vesin's cell list with a single cell, visits the images
+    Frames within :data:`SMALL_FRAME_WORK` are searched by one numba kernel,
+    parallel over frames (each frame writes its own rows, so the result does not
+    depend on the number of threads). In a cell narrower than twice the cutoff
+    it, like vesin's cell list with a single cell, visits the images
     n = delta + s_i - s_j (s = floor of the fractional coordinates, delta in
     [-N_k, N_k]) in lexicographic order of delta, neighbours j in index order, and
-    computes r_ij = (r_j - r_i) + n · cell. For frames where vesin uses one cell
-    (plane spacings below twice the cutoff) the pairs, vectors and their order are
-    vesin's; otherwise the order within a centre, and so the features' last bits,
-    may differ from vesin's.
+    computes r_ij = (r_j - r_i) + n · cell: the pairs, vectors and their order are
+    vesin's. In a wider cell, an image with |r_ij| < cutoff has fractional
+    coordinates below cutoff / plane spacing < 1/2 in magnitude, so it is the
+    one n = -round(fractional coordinates of r_j - r_i); neighbours come in index
+    order, which may differ from vesin's (several cells) in the features' last bits.
     """
     cutoff = float(cutoff)
     periodic = np.asarray(batch.periodic, dtype=bool)
-    inverses, search, work = image_search(batch, cutoff)
+    inverses, search, minimum_image, work = image_search(batch, cutoff)
     small = work <= SMALL_FRAME_WORK
 
     offsets = batch.offsets
@@ -134,12 +147,14 @@ def batch_neighbor_pairs(batch, cutoff, self_pairs):
     search = search.astype(np.int64)
     counts = np.zeros(len(frames), dtype=np.int64)
     no_pairs = np.empty(0, dtype=np.int64)
-    _small_frame_pairs(frames, offsets, positions, cells, inverses, search, cutoff, self_pairs, False, counts, no_pairs, no_pairs, np.empty((0, 3)))
+    _small_frame_pairs(frames, offsets, positions, cells, inverses, search, minimum_image, cutoff, self_pairs, False,
+                       counts, no_pairs, no_pairs, np.empty((0, 3)))
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     centers = np.empty(starts[-1], dtype=np.int64)
     neighbors = np.empty(starts[-1], dtype=np.int64)
     vectors = np.empty((starts[-1], 3))
-    _small_frame_pairs(frames, offsets, positions, cells, inverses, search, cutoff, self_pairs, True, starts, centers, neighbors, vectors)
+    _small_frame_pairs(frames, offsets, positions, cells, inverses, search, minimum_image, cutoff, self_pairs, True,
+                       starts, centers, neighbors, vectors)
     if small.all():
         return centers, neighbors, vectors
 
@@ -228,54 +243,95 @@ def _merge_frames(n_frames, offsets, small, small_starts, small_centers, small_n
     return centers, neighbors, vectors
 
 
-@njit(cache=True)
-def _small_frame_pairs(frames, offsets, positions, cells, inverses, search, cutoff, self_pairs, write, starts, centers, neighbors, vectors):
+@njit(cache=True, parallel=True)
+def _small_frame_pairs(frames, offsets, positions, cells, inverses, search, minimum_image, cutoff, self_pairs, write,
+                       starts, centers, neighbors, vectors):
     """Count the pairs of each listed frame f into ``starts[f]`` (``write`` False),
     or write them from ``starts[f]`` on (``write`` True)."""
-    cutoff2 = cutoff * cutoff
-    for f in range(len(frames)):
+    for f in prange(len(frames)):
         frame = frames[f]
-        first, last = offsets[frame], offsets[frame + 1]
-        n = last - first
-        cell = cells[frame]
-        # integer part of the fractional coordinates (vesin's wrapping shift)
-        wrap = np.zeros((n, 3), dtype=np.int64)
-        if search[frame, 0] + search[frame, 1] + search[frame, 2] > 0:
-            for a in range(n):
-                for k in range(3):
-                    fractional = 0.0
-                    for m in range(3):
-                        fractional += positions[first + a, m] * inverses[frame, m, k]
-                    wrap[a, k] = np.int64(np.floor(fractional))
         p = starts[f] if write else 0
-        for i in range(n):
-            for dx in range(-search[frame, 0], search[frame, 0] + 1):
-                for dy in range(-search[frame, 1], search[frame, 1] + 1):
-                    for dz in range(-search[frame, 2], search[frame, 2] + 1):
-                        for j in range(n):
-                            s0 = dx + wrap[i, 0] - wrap[j, 0]
-                            s1 = dy + wrap[i, 1] - wrap[j, 1]
-                            s2 = dz + wrap[i, 2] - wrap[j, 2]
-                            if i == j and s0 == 0 and s1 == 0 and s2 == 0:
-                                continue
-                            d0 = (positions[first + j, 0] - positions[first + i, 0]) + (s0 * cell[0, 0] + s1 * cell[1, 0] + s2 * cell[2, 0])
-                            d1 = (positions[first + j, 1] - positions[first + i, 1]) + (s0 * cell[0, 1] + s1 * cell[1, 1] + s2 * cell[2, 1])
-                            d2 = (positions[first + j, 2] - positions[first + i, 2]) + (s0 * cell[0, 2] + s1 * cell[1, 2] + s2 * cell[2, 2])
-                            if d0 * d0 + d1 * d1 + d2 * d2 < cutoff2:
-                                if write:
-                                    centers[p] = first + i
-                                    neighbors[p] = first + j
-                                    vectors[p, 0] = d0
-                                    vectors[p, 1] = d1
-                                    vectors[p, 2] = d2
-                                p += 1
-            if self_pairs:
-                if write:
-                    centers[p] = first + i
-                    neighbors[p] = first + i
-                    vectors[p, 0] = 0.0
-                    vectors[p, 1] = 0.0
-                    vectors[p, 2] = 0.0
-                p += 1
+        if minimum_image[frame]:
+            p = _minimum_image_pairs(frame, offsets, positions, cells, inverses, cutoff, self_pairs, write, p,
+                                     centers, neighbors, vectors)
+        else:
+            p = _image_pairs(frame, offsets, positions, cells, inverses, search, cutoff, self_pairs, write, p,
+                             centers, neighbors, vectors)
         if not write:
             starts[f] = p
+
+
+@njit(cache=True)
+def _write_pair(write, p, i, j, d0, d1, d2, centers, neighbors, vectors):
+    if write:
+        centers[p] = i
+        neighbors[p] = j
+        vectors[p, 0] = d0
+        vectors[p, 1] = d1
+        vectors[p, 2] = d2
+    return p + 1
+
+
+@njit(cache=True)
+def _minimum_image_pairs(frame, offsets, positions, cells, inverses, cutoff, self_pairs, write, p, centers, neighbors,
+                         vectors):
+    """Pairs of a frame whose plane spacings exceed twice the cutoff, from row ``p``; returns the next row."""
+    cutoff2 = cutoff * cutoff
+    first, last = offsets[frame], offsets[frame + 1]
+    cell = cells[frame]
+    inverse = inverses[frame]
+    for i in range(first, last):
+        for j in range(first, last):
+            if i == j:  # every other image of i lies beyond the cutoff
+                continue
+            r0 = positions[j, 0] - positions[i, 0]
+            r1 = positions[j, 1] - positions[i, 1]
+            r2 = positions[j, 2] - positions[i, 2]
+            s0 = -np.round(r0 * inverse[0, 0] + r1 * inverse[1, 0] + r2 * inverse[2, 0])
+            s1 = -np.round(r0 * inverse[0, 1] + r1 * inverse[1, 1] + r2 * inverse[2, 1])
+            s2 = -np.round(r0 * inverse[0, 2] + r1 * inverse[1, 2] + r2 * inverse[2, 2])
+            d0 = r0 + (s0 * cell[0, 0] + s1 * cell[1, 0] + s2 * cell[2, 0])
+            d1 = r1 + (s0 * cell[0, 1] + s1 * cell[1, 1] + s2 * cell[2, 1])
+            d2 = r2 + (s0 * cell[0, 2] + s1 * cell[1, 2] + s2 * cell[2, 2])
+            if d0 * d0 + d1 * d1 + d2 * d2 < cutoff2:
+                p = _write_pair(write, p, i, j, d0, d1, d2, centers, neighbors, vectors)
+        if self_pairs:
+            p = _write_pair(write, p, i, i, 0.0, 0.0, 0.0, centers, neighbors, vectors)
+    return p
+
+
+@njit(cache=True)
+def _image_pairs(frame, offsets, positions, cells, inverses, search, cutoff, self_pairs, write, p, centers, neighbors,
+                 vectors):
+    """Pairs of a frame over every image within ``search`` cells, from row ``p``; returns the next row."""
+    cutoff2 = cutoff * cutoff
+    first, last = offsets[frame], offsets[frame + 1]
+    n = last - first
+    cell = cells[frame]
+    # integer part of the fractional coordinates (vesin's wrapping shift)
+    wrap = np.zeros((n, 3), dtype=np.int64)
+    if search[frame, 0] + search[frame, 1] + search[frame, 2] > 0:
+        for a in range(n):
+            for k in range(3):
+                fractional = 0.0
+                for m in range(3):
+                    fractional += positions[first + a, m] * inverses[frame, m, k]
+                wrap[a, k] = np.int64(np.floor(fractional))
+    for i in range(n):
+        for dx in range(-search[frame, 0], search[frame, 0] + 1):
+            for dy in range(-search[frame, 1], search[frame, 1] + 1):
+                for dz in range(-search[frame, 2], search[frame, 2] + 1):
+                    for j in range(n):
+                        s0 = dx + wrap[i, 0] - wrap[j, 0]
+                        s1 = dy + wrap[i, 1] - wrap[j, 1]
+                        s2 = dz + wrap[i, 2] - wrap[j, 2]
+                        if i == j and s0 == 0 and s1 == 0 and s2 == 0:
+                            continue
+                        d0 = (positions[first + j, 0] - positions[first + i, 0]) + (s0 * cell[0, 0] + s1 * cell[1, 0] + s2 * cell[2, 0])
+                        d1 = (positions[first + j, 1] - positions[first + i, 1]) + (s0 * cell[0, 1] + s1 * cell[1, 1] + s2 * cell[2, 1])
+                        d2 = (positions[first + j, 2] - positions[first + i, 2]) + (s0 * cell[0, 2] + s1 * cell[1, 2] + s2 * cell[2, 2])
+                        if d0 * d0 + d1 * d1 + d2 * d2 < cutoff2:
+                            p = _write_pair(write, p, first + i, first + j, d0, d1, d2, centers, neighbors, vectors)
+        if self_pairs:
+            p = _write_pair(write, p, first + i, first + i, 0.0, 0.0, 0.0, centers, neighbors, vectors)
+    return p

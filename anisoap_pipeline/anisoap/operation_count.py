@@ -148,7 +148,7 @@ def operation_count(calculator, frames, kind="power_spectrum", *, per_centre=Fal
 
     centers, _, _ = batch_neighbor_pairs(batch, calculator.cutoff, not calculator.subtract_center_contribution)
     pairs_per_centre = np.bincount(centers, minlength=n_centres)
-    _, _, work = image_search(batch, calculator.cutoff)
+    *_, work = image_search(batch, calculator.cutoff)
     small = work <= SMALL_FRAME_WORK
     frame_of_pair = np.repeat(np.arange(n_frames), batch.n_atoms)[centers]
     candidates = NEIGHBOUR_PASSES * int((work[small] - batch.n_atoms[small]).sum())  # i = j, zero image skipped
