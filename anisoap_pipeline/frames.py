@@ -280,9 +280,11 @@ def _checked_arrays(rows, frame_numbers, argument):
     quaternions = np.zeros((n_particles, 4))
     if (~matrix_frames).any():
         quaternions[~by_matrix] = np.concatenate([q for q, m in zip(orientations, matrix_frames) if not m])
-    matrices = np.tile(np.eye(3), (n_particles, 1, 1))
+    # the rotation-matrix checks run on those particles only (identities elsewhere)
+    matrix_rows = np.flatnonzero(by_matrix)
+    matrices = np.zeros((len(matrix_rows), 3, 3))
     if matrix_frames.any():
-        matrices[by_matrix] = np.concatenate([r for r, m in zip(orientations, matrix_frames) if m]).reshape(-1, 3, 3)
+        matrices[:] = np.concatenate([r for r, m in zip(orientations, matrix_frames) if m]).reshape(-1, 3, 3)
 
     # each check: (frames failing it, particles failing it or None, message);
     # a particle check's message takes (global index, index in its frame)
@@ -294,8 +296,12 @@ def _checked_arrays(rows, frame_numbers, argument):
 
     with np.errstate(invalid="ignore", over="ignore"):
         norms = np.linalg.norm(quaternions, axis=1)
-        errors = np.abs(matrices @ matrices.transpose(0, 2, 1) - np.eye(3)).max(axis=(1, 2), initial=0.0)
-        determinants = np.linalg.det(matrices)
+        errors = np.zeros(n_particles)
+        errors[matrix_rows] = np.abs(matrices @ matrices.transpose(0, 2, 1) - np.eye(3)).max(axis=(1, 2), initial=0.0)
+        determinants = np.ones(n_particles)
+        determinants[matrix_rows] = np.linalg.det(matrices)
+        matrix_finite = np.ones(n_particles, dtype=bool)
+        matrix_finite[matrix_rows] = np.isfinite(matrices).all(axis=(1, 2))
         vector_lengths = np.linalg.norm(cells, axis=2)
         # a zero vector gives NaN here, which the negated comparison counts as singular
         unit_cells = cells / vector_lengths[:, :, None]
@@ -329,7 +335,7 @@ def _checked_arrays(rows, frame_numbers, argument):
         per_particle(~by_matrix & (np.abs(norms - 1.0) > QUATERNION_TOLERANCE), lambda g, p: (
             f"field '{keys[frame_of[g]]}' (quaternion) of particle {p} has norm {norms[g]:.6g}, "
             f"expected 1 within {QUATERNION_TOLERANCE:g}")),
-        per_particle(by_matrix & ~np.isfinite(matrices).all(axis=(1, 2)),
+        per_particle(by_matrix & ~matrix_finite,
                      lambda g, p: f"field 'rotation_matrix' of particle {p} is not finite"),
         per_particle(by_matrix & (errors > QUATERNION_TOLERANCE), lambda g, p: (
             f"field 'rotation_matrix' of particle {p} is not orthonormal (max |R R^T - I| = "
@@ -361,7 +367,7 @@ def _checked_arrays(rows, frame_numbers, argument):
     norms[(np.abs(norms - 1.0) <= 4 * np.finfo(np.float64).eps) | by_matrix] = 1.0
     quaternions = quaternions / norms[:, None]
     if by_matrix.any():
-        quaternions[by_matrix] = Rotation.from_matrix(matrices[by_matrix]).as_quat(scalar_first=True)
+        quaternions[by_matrix] = Rotation.from_matrix(matrices).as_quat(scalar_first=True)
     return dict(
         n_atoms=n_atoms,
         numbers=np.concatenate(numbers).astype(np.int64) if rows else np.zeros(0, dtype=np.int64),

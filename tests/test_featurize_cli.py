@@ -1,5 +1,6 @@
 """``anisoap-pipeline featurize``: serial, under ``mpiexec -n 2``, and its errors."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,42 @@ def test_mpi_matches_serial(frames_file, tmp_path):
     assert metatensor.allclose(
         metatensor.load(str(tmp_path / "mpi.mts")), metatensor.load(str(tmp_path / "serial.mts")), rtol=0, atol=1e-14
     )
+
+
+MPI_FRAME_MEANS = """
+import numpy as np
+from mpi4py import MPI
+from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
+from tests.test_anisoap_invariance import random_frame
+
+# the first rank's frames hold hydrogen centres only; oxygen is a channel without centres
+frames = [random_frame(seed=s) for s in range(4)] + [random_frame(seed=s, species=(1, 6)) for s in range(4, 7)]
+calculator = EllipsoidalDensityProjection(max_angular=3, cutoff=5.0, radial_gaussian_width=1.5, max_radial=2)
+for kind in ("power_spectrum", "radial_spectrum", "bispectrum"):
+    for species in (None, [1, 6, 8]):
+        ours = calculator.compute(frames, kind=kind, species=species, comm=MPI.COMM_WORLD)
+        if MPI.COMM_WORLD.Get_rank() == 0:
+            serial = calculator.compute(frames, kind=kind, species=species)
+            if ours.shape != serial.shape or not np.array_equal(ours, serial):
+                print(kind, species, ours.shape, serial.shape, flush=True)
+                MPI.COMM_WORLD.Abort(1)  # the other rank waits in the next call
+            print(kind, species, ours.shape)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not found")
+def test_mpi_frame_means_are_serial_bit_for_bit(tmp_path):
+    # under MPI each rank averages its own frames; a rank without centres of some type
+    # must still give the serial columns
+    script = tmp_path / "frame_means.py"
+    script.write_text(MPI_FRAME_MEANS)
+    root = str(Path(__file__).resolve().parents[1])  # the script imports the tests' frames
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    result = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=300, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("\n") == 6, result.stdout
 
 
 @pytest.mark.slow

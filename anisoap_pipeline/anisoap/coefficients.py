@@ -112,7 +112,7 @@ class DensityCoefficients:
                 blocks.append(TensorBlock(np.ascontiguousarray(values[mask]), self._samples(mask), components, properties))
         return TensorMap(_labels(["o3_lambda", "o3_sigma", "center_type"], keys), blocks)
 
-    def invariants(self, kind="power_spectrum", mean_over_samples=True, angular_cutoff=None):
+    def invariants(self, kind="power_spectrum", mean_over_samples=True, angular_cutoff=None, center_types=None):
         """Radial spectrum, power spectrum or bispectrum, per centre or averaged per frame.
 
         Parameters
@@ -122,6 +122,9 @@ class DensityCoefficients:
         angular_cutoff : int, optional
             Bispectrum only: largest l of the three coupled densities (default
             max_angular); see :mod:`.bispectrum`.
+        center_types : sequence of int, optional
+            Centre types that get columns (or blocks), a superset of those
+            present; a type without centres gets zeros. Default: the types present.
 
         Returns
         -------
@@ -135,13 +138,21 @@ class DensityCoefficients:
         Raises
         ------
         ValueError
-            For an unknown kind, or an angular_cutoff given for another kind
-            than the bispectrum or outside [0, max_angular].
+            For an unknown kind, an angular_cutoff given for another kind than
+            the bispectrum or outside [0, max_angular], or center_types missing
+            a type present.
         """
         _check_kind(kind)
         if angular_cutoff is not None and kind != "bispectrum":
             raise ValueError(f"angular_cutoff applies to kind='bispectrum' only, not {kind!r}")
-        center_types = np.unique(self.center_type)
+        present = np.unique(self.center_type)
+        if center_types is None:
+            center_types = present
+        else:
+            center_types = np.unique(np.asarray(center_types, dtype=np.int64))
+            missing = np.setdiff1d(present, center_types)
+            if len(missing):
+                raise ValueError(f"center_types {center_types.tolist()} lacks the centre types {missing.tolist()} present")
         if kind == "bispectrum" and mean_over_samples:
             return self._bispectrum_frame_means(center_types, angular_cutoff)
         if kind == "power_spectrum" and mean_over_samples:

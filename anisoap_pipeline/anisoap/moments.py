@@ -10,13 +10,13 @@ once (the pairs innermost, so vectorised), leaving out the terms that are zero.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .solid_harmonics import monomial_exponents
 
 __all__ = [
-    "PAIR_BLOCK", "moment_recurrence", "moment_terms", "gaussian_parameters", "gaussian_moments",
-    "block_multipliers", "gaussian_moment_block",
+    "PAIR_BLOCK", "moment_recurrence", "moment_terms", "precision_matrices", "gaussian_parameters",
+    "gaussian_moments", "block_multipliers", "gaussian_moment_block",
 ]
 
 #: Pairs whose moments are computed together by :func:`gaussian_moment_block`.
@@ -65,6 +65,36 @@ def moment_recurrence(max_degree):
                 table[f, 2 + b] = zero_slot
             table[f, 5 + b] = parent[b]
     return table
+
+
+@njit(cache=True, parallel=True)
+def precision_matrices(rotations, semiaxes):
+    """Precision matrices A_j = R_j diag(1/a_j²) R_jᵀ of the particles' Gaussians
+    (paper Eq. 8), parallel over particles.
+
+    Parameters
+    ----------
+    rotations : float64 (n_particles, 3, 3)
+        Body -> lab rotation matrices.
+    semiaxes : float64 (n_particles, 3)
+        Semi-axes a_j in Å.
+
+    Returns
+    -------
+    float64 (n_particles, 3, 3)
+        In Å⁻², summed over the body axis in order (the bits of
+        ``np.einsum("nab,nb,ncb->nac", rotations, 1 / semiaxes**2, rotations)``).
+    """
+    n = rotations.shape[0]
+    out = np.empty((n, 3, 3))
+    for p in prange(n):
+        for a in range(3):
+            for c in range(3):
+                total = 0.0
+                for b in range(3):
+                    total += rotations[p, a, b] * (1.0 / semiaxes[p, b] ** 2) * rotations[p, c, b]
+                out[p, a, c] = total
+    return out
 
 
 @njit(cache=True, fastmath=False)

@@ -23,7 +23,7 @@ from .cutoff import shifted_cosine
 from .expansion import density_coefficients
 from .gradients import batch_gradients, check_gradients
 from .hyperparameters import _check_int, radial_orthonormalization, validate_hyperparameters
-from .moments import moment_recurrence
+from .moments import moment_recurrence, precision_matrices
 from .names import GRADIENT_PARAMETERS, KINDS  # what compute can return; all but "coefficients" go to DensityCoefficients.invariants
 from .neighbors import batch_neighbor_pairs
 from .radial_basis import num_radial_functions
@@ -276,6 +276,10 @@ class EllipsoidalDensityProjection:
             else:
                 work = partial(batch_gradients, self, kind=kind, gradients=checked, mean_over_samples=not per_centre)
             return self._run(frames, species, diameters, progress, chunk_size, comm, work)
+        if comm is not None and comm.Get_size() > 1 and not per_centre:
+            # each rank averages its own frames: the means travel, not the coefficients
+            means = self._run(frames, species, diameters, progress, chunk_size, comm, partial(_frame_means, self, kind))
+            return None if means is None else means.values()
         coefficients = self.compute_coefficients(
             frames, species=species, diameters=diameters, progress=progress, chunk_size=chunk_size, comm=comm
         )
@@ -545,7 +549,7 @@ class EllipsoidalDensityProjection:
 
         semiaxes = batch.diameters / 2.0
         rotations = Rotation.from_quat(batch.quaternions, scalar_first=True).as_matrix()
-        precisions = np.einsum("nab,nb,ncb->nac", rotations, 1.0 / semiaxes**2, rotations)
+        precisions = precision_matrices(rotations, semiaxes)
         return dict(
             pair_ptr=pair_ptr,
             centers=centers,
@@ -553,7 +557,7 @@ class EllipsoidalDensityProjection:
             vectors=vectors,
             weights=weights,
             dweights=dweights,
-            precisions=np.ascontiguousarray(precisions),
+            precisions=precisions,
             semiaxes_products=np.prod(semiaxes, axis=1),
             species_index=np.searchsorted(species, batch.numbers),
             system=np.repeat(np.arange(len(batch)), batch.n_atoms),
@@ -635,6 +639,31 @@ class EllipsoidalDensityProjection:
             or (center_type, neighbor_type, n), in column order.
         """
         return feature_labels(species, self.num_radial, kind, center_types)
+
+
+class _FrameMeans:
+    """Frame means of consecutive blocks of frames, with a column block for every
+    species as centre type, and the centre types present in the blocks."""
+
+    def __init__(self, rows, species, present):
+        self.rows, self.species, self.present = rows, species, present
+
+    @classmethod
+    def concatenate(cls, parts):
+        present = np.unique(np.concatenate([p.present for p in parts]))
+        return cls(np.concatenate([p.rows for p in parts]), parts[0].species, present)
+
+    def values(self):
+        """The rows with the column blocks of the centre types present (as in the serial run)."""
+        blocks = self.rows.reshape(len(self.rows), len(self.species), -1)
+        return np.ascontiguousarray(blocks[:, np.isin(self.species, self.present)].reshape(len(self.rows), -1))
+
+
+def _frame_means(calculator, kind, batch, species, progress, chunk_size):
+    coefficients = calculator._coefficients(batch, species, progress, chunk_size)
+    return _FrameMeans(
+        coefficients.invariants(kind, center_types=species), species, np.unique(coefficients.center_type)
+    )
 
 
 def _species(batch, species):
