@@ -134,6 +134,7 @@ def _density_task(
     center = np.empty(3)
     block_start = 0
     while block_start < order.shape[0] and counts[order[block_start]] == 0:
+        out[first + order[block_start], :] = 0.0  # a centre without pairs: every other row is written below
         block_start += 1
     for block in range(block_start, order.shape[0], PAIR_BLOCK):
         n_lanes = min(PAIR_BLOCK, order.shape[0] - block)
@@ -228,8 +229,9 @@ def density_coefficients(
     orthonormalization : float64 (max_angular + 1, max n, max n)
         W_l (zero-padded): c_orthonormal[n'] = sum_n c_raw[n] W_l[n, n'].
     n_tasks : int
-        Contiguous blocks of centres shared out to the threads (a few per
-        thread balances the load; each block allocates its scratch once).
+        Contiguous blocks of centres shared out to the threads (each block
+        allocates its scratch, sorts its centres and ends in a partly filled
+        block of lanes once: W1 runs fastest with one or two per thread).
 
     Returns
     -------
@@ -242,7 +244,8 @@ def density_coefficients(
     n_features = 0
     for l in range(num_radial.shape[0]):
         n_features += (2 * l + 1) * n_species * num_radial[l]
-    out = np.zeros((n_centres, n_features))
+    # each task writes (and first touches) its own rows: zeroing them here would be serial
+    out = np.empty((n_centres, n_features))
     terms, n_multipliers = moment_terms(table)
     n_tasks = max(1, min(n_centres, n_tasks))
     # the task's work is a separate function: a short parallel loop keeps numba's

@@ -508,7 +508,7 @@ class EllipsoidalDensityProjection:
             values,
             np.asarray(self.num_radial, dtype=np.int64),
             ortho,
-            8 * numba.get_num_threads(),
+            2 * numba.get_num_threads(),  # a task's fixed cost (scratch, sort, last block) outweighs finer balance
         )
         kept = [dict(pairs, hyperparameters=self.hyperparameters)] if keep_pairs else None
         return DensityCoefficients(
@@ -545,7 +545,10 @@ class EllipsoidalDensityProjection:
         n_particles = len(batch.numbers)
         pair_ptr = np.zeros(n_particles + 1, dtype=np.int64)
         np.cumsum(np.bincount(centers, minlength=n_particles), out=pair_ptr[1:])
-        weights, dweights = shifted_cosine(np.linalg.norm(vectors, axis=1), self.cutoff, self.cutoff_smoothing_width)
+        if self.cutoff_smoothing_width is None:  # a sharp cutoff: the distances are not needed
+            weights, dweights = np.ones(len(vectors)), np.zeros(len(vectors))
+        else:
+            weights, dweights = shifted_cosine(np.linalg.norm(vectors, axis=1), self.cutoff, self.cutoff_smoothing_width)
 
         semiaxes = batch.diameters / 2.0
         rotations = Rotation.from_quat(batch.quaternions, scalar_first=True).as_matrix()
