@@ -221,7 +221,7 @@ def _frame_arrays(atoms, index, argument):
         raise TypeError(f"{where}: expected an ase.Atoms, got {type(atoms).__name__}")
     arrays = atoms.arrays
     n = len(arrays["positions"])
-    key = next((key for key in ORIENTATION_KEYS if key in arrays), None)
+    key = "c_q" if "c_q" in arrays else next((key for key in ORIENTATION_KEYS if key in arrays), None)
     if key is None:
         raise ValueError(
             f"{where}: field 'c_q' (orientation) is missing; expected one of the "
@@ -636,7 +636,7 @@ def _diameters_in_arrays(arrays, where, n):
     """
     columns = []
     for k, spellings in enumerate(_DIAMETER_SPELLINGS, 1):
-        key = next((key for key in spellings if key in arrays), None)
+        key = spellings[0] if spellings[0] in arrays else next((key for key in spellings if key in arrays), None)
         if key is None and "c_diameter" in arrays:
             values = np.asarray(arrays["c_diameter"], dtype=np.float64)
             if values.shape != (n, 3):

@@ -14,9 +14,11 @@ Usage::
     python benchmarks/featurize.py --runs 5 --workloads W1
 
 Each configuration runs in a fresh process: one numba thread, two numba
-threads, and ``mpiexec -n 2`` (one thread per rank). Timings exclude reading
-the input file (measured separately for W2) and are the median of ``--runs`` repetitions after one warm-up;
-compile time is measured separately with an empty numba cache.
+threads, and ``mpiexec -n 2`` (one thread per rank), in turn, for ``--rounds``
+rounds; the speed-ups are taken within a round. Timings exclude reading the
+input file (measured separately for W2) and are the median of ``--runs``
+repetitions after one warm-up; compile time is measured separately with an
+empty numba cache.
 
 On W1 the same run also times featomic's ``SoapPowerSpectrum`` on the same
 points (every particle a hydrogen atom; cutoff 7 Å with a 0.5 Å
@@ -272,7 +274,8 @@ def main():
     parser.add_argument("--mpi", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workload", help=argparse.SUPPRESS)
     parser.add_argument("--featomic", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--rounds", type=int, default=3, help="W1 rounds of ours against featomic, alternating")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of the alternating configurations (and of ours against featomic on W1)")
     parser.add_argument("--json", help="also write all results to this file")
     args = parser.parse_args()
     if args.worker:
@@ -285,21 +288,36 @@ def main():
             continue
         with tempfile.TemporaryDirectory() as empty_cache:
             cold = spawn(name, 1, threads=1, cache_dir=empty_cache)
-        rows = [spawn(name, args.runs, threads=1), spawn(name, args.runs, threads=2), spawn(name, args.runs, threads=1, ranks=2)]
-        rows[0]["compile_s"] = cold["first_call_s"] - cold["total_s"]
-        results.extend(rows)
-        base = rows[0]
+        # the configurations alternate, round after round, so that a drift in the
+        # machine's speed (a shared or virtual machine) enters every one alike
+        load_before = os.getloadavg()
+        rounds = [
+            [spawn(name, args.runs, threads=1), spawn(name, args.runs, threads=2),
+             spawn(name, args.runs, threads=1, ranks=2)]
+            for _ in range(args.rounds)
+        ]
         load = os.getloadavg()
+        base = rounds[0][0]
+        base["compile_s"] = cold["first_call_s"] - cold["total_s"]
+        results.append(dict(workload=name, rounds=rounds))
         print(f"\n### {name}: {base['frames']} frames, {base['particles']} particles, {base['pairs']} neighbour pairs "
-              f"({base['package']}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})\n")
-        print("| configuration | median time (s) | runs (s) | frames/s | µs / pair | speed-up | peak RSS (MB) |")
-        print("|---|---|---|---|---|---|---|")
-        for row in rows:
+              f"({base['package']}; load average before {load_before[0]:.2f}, after {load[0]:.2f})\n")
+        print(f"{args.rounds} rounds, each running the three configurations in turn, each a fresh process timing "
+              f"{args.runs} calls after a warm-up; per round the median call, and the speed-up over that round's "
+              "one-thread run.\n")
+        print("| configuration | median over rounds (s) | rounds (s) | frames/s | µs / pair | speed-up per round | "
+              "median speed-up | peak RSS (MB) |")
+        print("|---|---|---|---|---|---|---|---|")
+        for c in range(3):
+            row = rounds[0][c]
             label = f"{row['ranks']} MPI ranks × 1 thread" if row["ranks"] > 1 else f"1 process × {row['threads']} thread(s)"
+            times = [r[c]["total_s"] for r in rounds]
+            speedups = [r[0]["total_s"] / r[c]["total_s"] for r in rounds]
+            median = statistics.median(times)
             print(
-                f"| {label} | {row['total_s']:.3f} | {', '.join(f'{t:.3f}' for t in row['totals_s'])} | "
-                f"{row['frames'] / row['total_s']:.0f} | {1e6 * row['total_s'] / base['pairs']:.2f} | "
-                f"{base['total_s'] / row['total_s']:.2f}× | {row['peak_rss_mb']:.0f} |"
+                f"| {label} | {median:.3f} | {', '.join(f'{t:.3f}' for t in times)} | {row['frames'] / median:.0f} | "
+                f"{1e6 * median / base['pairs']:.2f} | {', '.join(f'{x:.2f}' for x in speedups)} | "
+                f"{statistics.median(speedups):.2f}× | {max(r[c]['peak_rss_mb'] for r in rounds):.0f} |"
             )
         if name == "W1":
             results.extend(against_featomic(name, args.runs, args.rounds, base["pairs"]))
