@@ -81,3 +81,12 @@ def test_coefficients_match_grid_integration(seed):
             got = ours.values[l][0, m + l, :]
             scale = np.abs(expected).max()
             assert np.abs(got - expected).max() < 1e-5 * scale, (l, m, got, expected)
+
+
+def test_precision_matrices_are_their_definition_bit_for_bit():
+    from anisoap_pipeline.anisoap.moments import precision_matrices
+
+    rotations = Rotation.random(500, random_state=3).as_matrix()
+    semiaxes = np.random.default_rng(4).uniform(0.2, 5.0, (500, 3))
+    expected = np.einsum("nab,nb,ncb->nac", rotations, 1.0 / semiaxes**2, rotations)  # A = R diag(1/a²) Rᵀ
+    np.testing.assert_array_equal(precision_matrices(rotations, semiaxes), expected)

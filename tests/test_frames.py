@@ -429,6 +429,16 @@ def test_packed_arrays_are_the_canonical_frames():
     np.testing.assert_allclose(np.linalg.norm(packed["quaternions"], axis=1), 1.0, rtol=0, atol=1e-15)
 
 
+def test_a_bad_rotation_matrix_among_quaternion_frames_is_named():
+    frames = [make_frame(3, seed=0), make_frame(4, seed=1), make_frame(2, seed=2)]
+    matrices = Rotation.from_quat(frames[1].arrays["c_q"], scalar_first=True).as_matrix()
+    matrices[2] *= 1.1
+    frames[1].new_array("rotation_matrix", matrices.reshape(4, 9))
+    del frames[1].arrays["c_q"]
+    with pytest.raises(ValueError, match=r"frame 1: field 'rotation_matrix' of particle 2 is not orthonormal"):
+        validate_frames(frames)
+
+
 def _damage_token(path, line, token, new):
     """Replace the token-th whitespace-separated word of a line (1-based) by bytes."""
     lines = path.read_bytes().split(b"\n")
