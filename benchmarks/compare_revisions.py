@@ -3,18 +3,23 @@
 Usage::
 
     python benchmarks/compare_revisions.py BEFORE AFTER [--workloads W2 W1] [--rounds 3] [--runs 5]
+        [--configurations 1 2 mpi]
 
 Each revision is exported (``git archive``) to a temporary directory beside a link
 to ``../shared``; then, for each round, one worker process of each revision's own
-``benchmarks/featurize.py`` runs the workload with one numba thread
-(``NUMBA_NUM_THREADS=1``), alternating, so that both see the same machine load.
-Prints, per workload and revision, the median over rounds of each worker's median
-time, the speed-up, and whether the two revisions' features are equal bit for bit.
+``benchmarks/featurize.py`` runs the workload in each configuration (``1``, ``2``:
+numba threads; ``mpi``: ``mpiexec -n 2``, one thread each), alternating, so that
+both see the same machine load. Prints, per workload, configuration and revision,
+the median over rounds of each worker's median time, the speed-up of AFTER over
+BEFORE, each revision's speed-up over its own one-thread run of the same round
+(when ``1`` is among the configurations), and whether the two revisions'
+features are equal bit for bit.
 """
 
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -40,9 +45,13 @@ def export(revision, directory):
     return tree
 
 
-def worker(tree, name, runs):
-    env = dict(os.environ, PYTHONPATH=str(tree), NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
+def worker(tree, name, runs, configuration):
+    threads = "1" if configuration == "mpi" else configuration
+    env = dict(os.environ, PYTHONPATH=str(tree), NUMBA_NUM_THREADS=threads, OMP_NUM_THREADS="1")
     command = [sys.executable, "benchmarks/featurize.py", "--worker", "--workload", name, "--runs", str(runs)]
+    if configuration == "mpi":
+        mpiexec = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or "mpiexec"
+        command = [mpiexec, "-n", "2", *command, "--mpi"]
     output = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=True).stdout
     return json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
 
@@ -54,6 +63,7 @@ def main():
     parser.add_argument("--workloads", nargs="+", default=["W2"])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--configurations", nargs="+", default=["1"], choices=["1", "2", "mpi"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
@@ -61,13 +71,16 @@ def main():
         trees = {revision: export(revision, scratch) for revision in (args.before, args.after)}
         print(f"load average before: {os.getloadavg()}")
         for name in args.workloads:
-            times = {revision: [] for revision in trees}
+            configurations = args.configurations
+            times = {(revision, c): [] for revision in trees for c in configurations}
             inputs = {revision: [] for revision in trees}
             for _ in range(args.rounds):
                 for revision, tree in trees.items():
-                    result = worker(tree, name, args.runs)
-                    times[revision].append(result["total_s"])
-                    inputs[revision].append(result.get("input_s", float("nan")))
+                    for c in configurations:
+                        result = worker(tree, name, args.runs, c)
+                        times[revision, c].append(result["total_s"])
+                        if c == "1":
+                            inputs[revision].append(result.get("input_s", float("nan")))
             features = {}
             for revision, tree in trees.items():
                 out = scratch / f"{name}-{revision.replace('/', '_')}.npy"
@@ -77,13 +90,22 @@ def main():
             a, b = (features[r] for r in (args.before, args.after))
             equal = a.shape == b.shape and bool((a == b).all())
             difference = float(abs(a - b).max()) if a.shape == b.shape else float("nan")
-            before, after = (statistics.median(times[r]) for r in (args.before, args.after))
-            print(f"\n{name}, 1 thread, median over {args.rounds} rounds of each worker's median of {args.runs} runs:")
-            for revision in trees:
-                print(f"  {revision}: {statistics.median(times[revision]):.3f} s "
-                      f"(rounds: {', '.join(f'{t:.3f}' for t in times[revision])}); "
-                      f"input {statistics.median(inputs[revision]):.2f} s")
-            print(f"  speed-up {before / after:.2f}x; features bitwise equal: {equal} (max |difference| {difference:.1e})")
+            labels = {"1": "1 thread", "2": "2 threads", "mpi": "mpiexec -n 2"}
+            for c in configurations:
+                before, after = (statistics.median(times[r, c]) for r in (args.before, args.after))
+                print(f"\n{name}, {labels[c]}, median over {args.rounds} rounds of each worker's median of {args.runs} runs:")
+                for revision in trees:
+                    line = (f"  {revision}: {statistics.median(times[revision, c]):.3f} s "
+                            f"(rounds: {', '.join(f'{t:.3f}' for t in times[revision, c])})")
+                    if c != "1" and "1" in configurations:
+                        scaling = [one / t for one, t in zip(times[revision, "1"], times[revision, c])]
+                        line += (f"; over one thread, per round: {', '.join(f'{x:.2f}' for x in scaling)} "
+                                 f"(median {statistics.median(scaling):.2f}x)")
+                    elif c == "1":
+                        line += f"; input {statistics.median(inputs[revision]):.2f} s"
+                    print(line)
+                print(f"  speed-up {before / after:.2f}x")
+            print(f"  features bitwise equal: {equal} (max |difference| {difference:.1e})")
         print(f"\nload average after: {os.getloadavg()}")
 
 
