@@ -48,7 +48,7 @@ from scipy import sparse
 from tqdm.auto import tqdm
 
 from .coefficients import DensityCoefficients, feature_labels
-from .expansion import contract_centre
+from .expansion import density_coefficients
 from .moments import block_multipliers, gaussian_moment_block, gaussian_parameters, moment_recurrence, moment_terms
 from .names import GRADIENT_PARAMETERS  # in the order of the kernel's six directions
 from .solid_harmonics import monomial_exponents, solid_harmonic_coefficients
@@ -237,10 +237,11 @@ def _offsets(num_radial, n_species):
 
 
 #: Pairs (of consecutive centres) that :func:`gradient_kernel` treats together, as
-#: the vectorised lanes of its scratch arrays. Per group the scratch holds the
-#: moments up to degree D + 1 (1,541 rows at max_angular 6, max_radial 6), the
-#: extended coefficients (484 rows) and the centres' coefficients (343 rows), so
-#: 32 lanes keep it within the 512 KB L2 cache per core.
+#: the vectorised lanes of its scratch arrays (six directions x lanes in the chain
+#: rule). Per group the scratch holds the moments up to degree D + 1 (1,541 rows
+#: at max_angular 6, max_radial 6, read once), the extended coefficients (484
+#: rows, read by every (l, n) block) and one l's centre coefficients per
+#: direction; 32 lanes keep what is reused within the 512 KB L2 cache per core.
 _GROUP = 32
 
 #: Centres per unit of gradient samples in the per-centre layout (their samples'
@@ -249,46 +250,55 @@ _UNIT_CENTRES = 16
 
 
 @njit(cache=True)
-def _lane_rows(ptr, columns, values, x, first, last, n_lanes, out):
-    """out[r - first, :n_lanes] = sum_t values[t] x[columns[t], :n_lanes] for the rows
-    ``first:last`` of a CSR matrix; the lanes (pairs) are the vectorised axis."""
-    for r in range(first, last):
-        o = out[r - first]
+def _lane_row(first, last, columns, values, x, n_lanes, o):
+    """o[:n_lanes] = sum_t values[t] x[columns[t], :n_lanes] over t = first..last-1 (one
+    row of a CSR matrix; the lanes are the vectorised axis). Four terms per pass,
+    added left to right: the order, and so the bits, of a term-by-term sum, with a
+    quarter of the loads and stores of ``o``."""
+    for p in range(n_lanes):
+        o[p] = 0.0
+    t = first
+    while t + 4 <= last:
+        v0, v1, v2, v3 = values[t], values[t + 1], values[t + 2], values[t + 3]
+        x0, x1, x2, x3 = x[columns[t]], x[columns[t + 1]], x[columns[t + 2]], x[columns[t + 3]]
         for p in range(n_lanes):
-            o[p] = 0.0
-        for t in range(ptr[r], ptr[r + 1]):
-            value = values[t]
-            source = x[columns[t]]
-            for p in range(n_lanes):
-                o[p] += value * source[p]
+            o[p] = o[p] + v0 * x0[p] + v1 * x1[p] + v2 * x2[p] + v3 * x3[p]
+        t += 4
+    while t < last:
+        v0 = values[t]
+        x0 = x[columns[t]]
+        for p in range(n_lanes):
+            o[p] += v0 * x0[p]
+        t += 1
 
 
 @njit(cache=True)
-def _finalise_slot(a, power_spectrum, n_l, num_radial, n_species, orthonormalization, ps_start, coef_start, t, o):
+def _finalise_slot(a, power_spectrum, n_l, num_radial, n_species, orthonormalization, ps_start, coef_start, t, o,
+                   first_column):
     """One direction of one gradient sample: the Löwdin matrices applied to the raw
-    accumulated ``a`` and, for the power spectrum, (-1)^l/√(2l+1) (B + Bᵀ); written
-    to ``o`` (columns of :func:`.coefficients.power_spectrum_values`, or the flat
-    coefficient layout). ``t`` is scratch of at least (max width)² entries."""
+    accumulated ``a`` and, for the power spectrum, (-1)^l/√(2l+1) (B + Bᵀ), written
+    to ``o[first_column:]`` (columns of :func:`.coefficients.power_spectrum_values`,
+    or the flat coefficient layout). ``t``: scratch of at least (max width)²."""
     for l in range(n_l):
         nr = num_radial[l]
         width = n_species * nr
-        w = orthonormalization[l]
         if power_spectrum:
             factor = (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
             base = ps_start[l]
             for s in range(n_species):
                 for k in range(nr):
-                    row = t[(s * nr + k) * width : (s * nr + k + 1) * width]
+                    row = (s * nr + k) * width
                     for q2 in range(width):
-                        row[q2] = 0.0
+                        t[row + q2] = 0.0
                     for n in range(nr):
-                        wn = w[n, k]
-                        source = a[base + (s * nr + n) * width : base + (s * nr + n + 1) * width]
+                        wn = orthonormalization[l, n, k]
+                        source = base + (s * nr + n) * width
                         for q2 in range(width):
-                            row[q2] += wn * source[q2]
+                            t[row + q2] += wn * a[source + q2]
+            target = first_column + base
             for q in range(width):
                 for q2 in range(width):
-                    o[base + q * width + q2] = factor * t[q * width + q2] + factor * t[q2 * width + q]
+                    o[target + q * width + q2] = factor * t[q * width + q2] + factor * t[q2 * width + q]
         else:
             for m in range(2 * l + 1):
                 for s in range(n_species):
@@ -296,19 +306,19 @@ def _finalise_slot(a, power_spectrum, n_l, num_radial, n_species, orthonormaliza
                     for k in range(nr):
                         total = 0.0
                         for n in range(nr):
-                            total += a[base + n] * w[n, k]
-                        o[base + k] = total
+                            total += a[base + n] * orthonormalization[l, n, k]
+                        o[first_column + base + k] = total
 
 
 @njit(cache=True, parallel=True)
 def gradient_kernel(
     task_ptr, unit_ptr, unit_slot_ptr, pair_ptr, neighbors, vectors, weights, dweights, precisions,
-    semiaxes_products, species_index, n_species, inv_sigma2, terms, n_multipliers, n_monomials, row_ptr, columns,
-    values, ext_ptr, ext_columns, ext_values, d_ptr, d_columns, d_values, l_ptr, l_columns, l_values, num_radial,
-    orthonormalization, power_spectrum, n_l, positions, orientations, slot_neighbor, slot_center, center_weight,
-    slot_row, slot_column, max_pairs, max_unit_slots, out_positions, out_orientations,
+    semiaxes_products, species_index, n_species, inv_sigma2, terms, n_multipliers, flat, ext_ptr, ext_columns,
+    ext_values, d_ptr, d_columns, d_values, l_ptr, l_columns, l_values, num_radial, orthonormalization,
+    power_spectrum, n_l, positions, orientations, slot_neighbor, slot_center, center_weight, slot_row, slot_column,
+    max_pairs, max_unit_slots, out_positions, out_orientations,
 ):
-    """Density coefficients and the gradients of all centres, written in place.
+    """Gradients of all centres' features, written in place.
 
     Units (``unit_ptr``: contiguous centres) own the gradient samples
     ``unit_slot_ptr[u]:unit_slot_ptr[u + 1]`` (whole frames for frame means): a
@@ -319,31 +329,25 @@ def gradient_kernel(
     Within a unit, every per-pair step runs over a group of about ``_GROUP``
     pairs of consecutive centres at once (the pairs are the contiguous,
     vectorised axis of the scratch arrays); the derivatives, the chain rule to
-    the power spectrum and the scatter run one (l, n) block of rows at a time.
+    the power spectrum (each pair with its centre's row of ``flat``, the
+    orthonormalised coefficients of :func:`.expansion.density_coefficients`)
+    and the scatter run one (l, n) block of rows at a time.
 
-    Returns ``flat`` (n_centres, n_coefficients), bit-identical to
-    :func:`.expansion.density_coefficients`; fills ``out_positions`` and
-    ``out_orientations`` (n_rows, 3, n_columns): sample s goes to row
-    ``slot_row[s]``, columns from ``slot_column[s]`` (an array that is not
-    requested may have no rows).
+    Fills ``out_positions`` and ``out_orientations`` (n_rows, 3, n_columns):
+    sample s goes to row ``slot_row[s]``, columns from ``slot_column[s]`` (an
+    array that is not requested may have no rows).
     """
-    n_rows = row_ptr.shape[0] - 1
     n_ext = ext_ptr.shape[0] - 1
     row_start, coef_start, ps_start = _offsets(num_radial, n_species)
     n_acc = ps_start[n_l] if power_spectrum else coef_start[n_l]
-    n_centres = pair_ptr.shape[0] - 1
-    flat = np.zeros((n_centres, coef_start[-1]))
     largest_width = 0
-    largest_m = 0
     for l in range(n_l):
         largest_width = max(largest_width, n_species * num_radial[l])
-        largest_m = 2 * l + 1
+    largest_m = 2 * n_l - 1
     u_first = 0 if positions else 3
     u_last = 6 if orientations else 3
-    capacity = max(max_pairs, _GROUP)
+    capacity = (max(max_pairs, _GROUP) + 3) // 4 * 4
     for task in prange(task_ptr.shape[0] - 1):
-        summed = np.empty((n_species, n_monomials))
-        raw = np.empty((n_species, n_rows))
         covariance = np.empty((3, 3))
         center = np.empty(3)
         covariances = np.empty((9, capacity))
@@ -354,10 +358,12 @@ def gradient_kernel(
         radial = np.empty((3, capacity))
         moments = np.empty((terms.shape[0], capacity))
         ext = np.empty((n_ext, capacity))
-        derivative = np.empty((largest_m, 6, capacity))
-        centre_coefficients = np.empty((coef_start[n_l], capacity))
-        chained = np.empty((largest_width, 6, capacity))
+        # direction u of lane p at u * stride + p: the chain rule runs over all at once
+        derivative = np.zeros((largest_m, 6 * capacity))
+        centre_coefficients = np.zeros((largest_m * largest_width if power_spectrum else 1, 6 * capacity))
+        chained = np.zeros((largest_width, 6 * capacity))
         local = np.empty((max_unit_slots, 6, n_acc))
+        gathered = np.empty((capacity, 6, largest_width * max(largest_width, largest_m)))
         scratch = np.empty(largest_width * largest_width)
         for unit in range(task_ptr[task], task_ptr[task + 1]):
             slot_first = unit_slot_ptr[unit]
@@ -376,8 +382,10 @@ def gradient_kernel(
                 if group_pairs == 0:
                     continue
                 offset = pair_ptr[group_first]
+                lanes = group_pairs
+                stride = (lanes + 3) // 4 * 4  # whole vectors per direction
                 smooth = False
-                for p in range(group_pairs):
+                for p in range(lanes):
                     q = offset + p
                     j = neighbors[q]
                     prefactors[p] = weights[q] * gaussian_parameters(
@@ -399,96 +407,106 @@ def gradient_kernel(
                     else:
                         for b in range(3):
                             radial[b, p] = 0.0
-                block_multipliers(covariances, n_multipliers, group_pairs, multipliers)
-                gaussian_moment_block(centers, multipliers, prefactors, terms, group_pairs, moments)
-                for c in range(group_first, next_centre):
-                    if pair_ptr[c] == pair_ptr[c + 1]:
-                        continue
-                    summed[:, :] = 0.0
-                    for f in range(n_monomials):
-                        for p in range(pair_ptr[c] - offset, pair_ptr[c + 1] - offset):
-                            summed[species_index[neighbors[offset + p]], f] += moments[f, p]
-                    contract_centre(summed, raw, row_ptr, columns, values, num_radial, orthonormalization, flat[c])
-                    if power_spectrum:
-                        for k in range(coef_start[n_l]):
-                            value = flat[c, k]
-                            for p in range(pair_ptr[c] - offset, pair_ptr[c + 1] - offset):
-                                centre_coefficients[k, p] = value
-                _lane_rows(ext_ptr, ext_columns, ext_values, moments, 0, n_ext, group_pairs, ext)
+                block_multipliers(covariances, n_multipliers, lanes, multipliers)
+                gaussian_moment_block(centers, multipliers, prefactors, terms, lanes, moments)
+                for e in range(n_ext):
+                    _lane_row(ext_ptr[e], ext_ptr[e + 1], ext_columns, ext_values, moments, lanes, ext[e])
                 for l in range(n_l):
                     nr = num_radial[l]
                     width = n_species * nr
+                    n_m = 2 * l + 1
+                    if power_spectrum:
+                        # the centres' coefficients c[(l, m), q] of each lane, once per direction
+                        for c in range(group_first, next_centre):
+                            p0, p1 = pair_ptr[c] - offset, pair_ptr[c + 1] - offset
+                            for k in range(n_m * width):
+                                value = flat[c, coef_start[l] + k]
+                                for u in range(u_first, u_last):
+                                    centre_coefficients[k, u * stride + p0 : u * stride + p1] = value
                     for n in range(nr):
                         # rows (l, m, n), m = -l..l: ∂_b c_φ, then (x × ∇)_a c_φ - (r × ∂c_φ)_a
-                        for m in range(2 * l + 1):
+                        for m in range(n_m):
                             row = row_start[l] + m * nr + n
                             d = derivative[m]
                             for b in range(3):
-                                _lane_rows(d_ptr[b], d_columns, d_values, ext, row, row + 1, group_pairs, d[b : b + 1])
-                            for a in range(3):
-                                if not orientations:
-                                    break
-                                b, cc = (a + 1) % 3, (a + 2) % 3
-                                _lane_rows(l_ptr[a], l_columns, l_values, ext, row, row + 1, group_pairs,
-                                           d[3 + a : 4 + a])
-                                da, db, dc = d[3 + a], d[b], d[cc]
-                                rb, rc = rv[b], rv[cc]
-                                for p in range(group_pairs):
-                                    da[p] -= rb[p] * dc[p] - rc[p] * db[p]
+                                _lane_row(d_ptr[b, row], d_ptr[b, row + 1], d_columns, d_values, ext, lanes,
+                                          d[b * stride : b * stride + lanes])
+                            if orientations:
+                                for a in range(3):
+                                    b, cc = (a + 1) % 3, (a + 2) % 3
+                                    da = d[(3 + a) * stride : (3 + a) * stride + lanes]
+                                    _lane_row(l_ptr[a, row], l_ptr[a, row + 1], l_columns, l_values, ext, lanes, da)
+                                    db = d[b * stride : b * stride + lanes]
+                                    dc = d[cc * stride : cc * stride + lanes]
+                                    rb, rc = rv[b], rv[cc]
+                                    for p in range(lanes):
+                                        da[p] -= rb[p] * dc[p] - rc[p] * db[p]
                             if smooth:
                                 e = ext[row]
                                 for b in range(3):
-                                    db, rb = d[b], radial[b]
-                                    for p in range(group_pairs):
+                                    db, rb = d[b * stride : b * stride + lanes], radial[b]
+                                    for p in range(lanes):
                                         db[p] += rb[p] * e[p]
                         if power_spectrum:
-                            # chained[q, u, p] = sum_m derivative[m, u, p] c_centre(p)[(l, m), q]
+                            # chained[q, (u, p)] = sum_m derivative[m, (u, p)] c_centre(p)[(l, m), q]
+                            # (views from index 0: numba's loops over them vectorise)
+                            lo, hi = u_first * stride, u_last * stride
                             for q in range(width):
-                                for u in range(u_first, u_last):
-                                    chained[q, u, :group_pairs] = 0.0
-                            for m in range(2 * l + 1):
-                                for q in range(width):
-                                    cv = centre_coefficients[coef_start[l] + m * width + q]
-                                    for u in range(u_first, u_last):
-                                        g = derivative[m, u]
-                                        o = chained[q, u]
-                                        for p in range(group_pairs):
-                                            o[p] += g[p] * cv[p]
-                        # scatter to the gradient samples: the neighbour's, and minus the
-                        # position derivative to the centre's (the centre's own images cancel)
-                        for c in range(group_first, next_centre):
-                            weight = center_weight[c]
-                            own = local[slot_center[c] - slot_first]
-                            for p in range(pair_ptr[c] - offset, pair_ptr[c + 1] - offset):
-                                j = neighbors[offset + p]
-                                s = species_index[j]
-                                target = local[slot_neighbor[offset + p] - slot_first]
-                                for u in range(u_first, u_last):
-                                    if u < 3 and j == c:
-                                        continue
-                                    if power_spectrum:
-                                        column = ps_start[l] + (s * nr + n) * width
-                                        for q in range(width):
-                                            value = weight * chained[q, u, p]
-                                            target[u, column + q] += value
-                                            if u < 3:
-                                                own[u, column + q] -= value
+                                o = chained[q, lo:hi]
+                                for x in range(hi - lo):
+                                    o[x] = 0.0
+                                for m in range(n_m):
+                                    g, cv = derivative[m, lo:hi], centre_coefficients[m * width + q, lo:hi]
+                                    for x in range(hi - lo):
+                                        o[x] += g[x] * cv[x]
+                        # to a pair-major scratch of this l, so that each pair's rows are
+                        # scattered in contiguous runs below
+                        for u in range(u_first, u_last):
+                            for p in range(lanes):
+                                target = gathered[p, u]
+                                if power_spectrum:
+                                    for q in range(width):
+                                        target[n * width + q] = chained[q, u * stride + p]
+                                else:
+                                    for m in range(n_m):
+                                        target[m * nr + n] = derivative[m, u * stride + p]
+                    # scatter to the gradient samples: the neighbour's, and minus the position
+                    # derivative to the centre's (the centre's own images cancel); runs of
+                    # columns: (n, q) of the power spectrum's B, or n of each m
+                    if power_spectrum:
+                        n_runs, run, run_step, base, species_step = 1, nr * width, 0, ps_start[l], nr * width
+                    else:
+                        n_runs, run, run_step, base, species_step = n_m, nr, n_species * nr, coef_start[l], nr
+                    for c in range(group_first, next_centre):
+                        weight = center_weight[c]
+                        own = local[slot_center[c] - slot_first]
+                        for p in range(pair_ptr[c] - offset, pair_ptr[c + 1] - offset):
+                            j = neighbors[offset + p]
+                            target = local[slot_neighbor[offset + p] - slot_first]
+                            first = base + species_index[j] * species_step
+                            for u in range(u_first, u_last):
+                                if u < 3 and j == c:
+                                    continue
+                                for r in range(n_runs):
+                                    source = gathered[p, u, r * run : (r + 1) * run]
+                                    column = first + r * run_step
+                                    t = target[u, column : column + run]
+                                    if u < 3:
+                                        o = own[u, column : column + run]
+                                        for k in range(run):
+                                            value = weight * source[k]
+                                            t[k] += value
+                                            o[k] -= value
                                     else:
-                                        for m in range(2 * l + 1):
-                                            column = coef_start[l] + (m * n_species + s) * nr + n
-                                            value = weight * derivative[m, u, p]
-                                            target[u, column] += value
-                                            if u < 3:
-                                                own[u, column] -= value
+                                        for k in range(run):
+                                            t[k] += weight * source[k]
             for k in range(n_unit_slots):
                 slot = slot_first + k
                 row = slot_row[slot]
-                first_column = slot_column[slot]
                 for u in range(u_first, u_last):
                     o = out_positions[row, u] if u < 3 else out_orientations[row, u - 3]
                     _finalise_slot(local[k, u], power_spectrum, n_l, num_radial, n_species, orthonormalization,
-                                   ps_start, coef_start, scratch, o[first_column : first_column + n_acc])
-    return flat
+                                   ps_start, coef_start, scratch, o, slot_column[slot])
 
 
 # ------------------------------------------------------------------- results
@@ -673,7 +691,7 @@ def batch_gradients(calculator, batch, species, progress, chunk_size, *, kind, g
 
 
 def _chunk(calculator, batch, species, kind, gradients, mean_over_samples):
-    _, row_ptr, columns, values, ortho = calculator._basis
+    table, row_ptr, columns, values, ortho = calculator._basis
     pairs = calculator._pairs(batch, species)
     num_radial = np.asarray(calculator.num_radial, dtype=np.int64)
     maps = derivative_maps(calculator.max_angular, tuple(calculator.num_radial), pairs["inv_sigma2"])
@@ -713,11 +731,16 @@ def _chunk(calculator, batch, species, kind, gradients, mean_over_samples):
         n_rows, n_columns = n_slots, n_out
     n_units = len(unit_ptr) - 1
     task_ptr = np.unique(np.linspace(0, n_units, min(n_units, 8 * threads) + 1).round().astype(np.int64))
+    flat = density_coefficients(
+        pairs["pair_ptr"], neighbors, pairs["vectors"], pairs["weights"], pairs["precisions"],
+        pairs["semiaxes_products"], types, n_species, pairs["inv_sigma2"], table, row_ptr, columns, values, num_radial,
+        ortho, 8 * threads,
+    )
     out = {p: np.zeros((n_rows if p in gradients else 0, 3, n_columns)) for p in GRADIENT_PARAMETERS}
-    flat = gradient_kernel(
+    gradient_kernel(
         task_ptr, unit_ptr, unit_slot_ptr, pairs["pair_ptr"], neighbors, pairs["vectors"], pairs["weights"],
         pairs["dweights"], pairs["precisions"], pairs["semiaxes_products"], types, n_species, pairs["inv_sigma2"],
-        maps["terms"], maps["n_multipliers"], maps["n_monomials"], row_ptr, columns, values, maps["ext_ptr"],
+        maps["terms"], maps["n_multipliers"], flat, maps["ext_ptr"],
         maps["ext_columns"], maps["ext_values"], maps["d_ptr"], maps["d_columns"], maps["d_values"], maps["l_ptr"],
         maps["l_columns"], maps["l_values"], num_radial, ortho, power_spectrum, n_l, "positions" in gradients,
         "orientations" in gradients, slot_neighbor, slot_center, center_weight, slot_row, slot_column,
