@@ -237,12 +237,12 @@ def _offsets(num_radial, n_species):
 
 
 #: Pairs (of consecutive centres) that :func:`gradient_kernel` treats together, as
-#: the vectorised lanes of its scratch arrays (six directions x lanes in the chain
-#: rule). Per group the scratch holds the moments up to degree D + 1 (1,541 rows
-#: at max_angular 6, max_radial 6, read once), the extended coefficients (484
-#: rows, read by every (l, n) block) and one l's centre coefficients per
-#: direction; 32 lanes keep what is reused within the 512 KB L2 cache per core.
-_GROUP = 32
+#: the vectorised lanes of its scratch arrays. Each per-row step (a sparse row of
+#: the extended contraction or the derivative maps, a term of the chain rule)
+#: pays a fixed cost (index loads, numba's run-time alias checks) that the lanes
+#: amortise. Measured on W1 (one thread, kernel CPU time): 16 lanes 1.7x, 32
+#: 1.1x the time of 64.
+_GROUP = 64
 
 #: Centres per unit of gradient samples in the per-centre layout (their samples'
 #: raw gradients are held until the unit is finalised).
@@ -344,6 +344,7 @@ def gradient_kernel(
     for l in range(n_l):
         largest_width = max(largest_width, n_species * num_radial[l])
     largest_m = 2 * n_l - 1
+    largest_nr = num_radial[:n_l].max()
     u_first = 0 if positions else 3
     u_last = 6 if orientations else 3
     capacity = (max(max_pairs, _GROUP) + 3) // 4 * 4
@@ -358,12 +359,12 @@ def gradient_kernel(
         radial = np.empty((3, capacity))
         moments = np.empty((terms.shape[0], capacity))
         ext = np.empty((n_ext, capacity))
-        # direction u of lane p at u * stride + p: the chain rule runs over all at once
-        derivative = np.zeros((largest_m, 6 * capacity))
-        centre_coefficients = np.zeros((largest_m * largest_width if power_spectrum else 1, 6 * capacity))
-        chained = np.zeros((largest_width, 6 * capacity))
+        # direction u of lane p at u * stride + p; rows: m (one n at a time) before the
+        # chain rule, (m, n) of one l without it
+        derivative = np.zeros((largest_m * (1 if power_spectrum else largest_nr), 6 * capacity))
+        centre_coefficients = np.zeros((largest_m * largest_width if power_spectrum else 1, capacity))
+        chained = np.zeros((largest_nr * largest_width if power_spectrum else 1, 6 * capacity))
         local = np.empty((max_unit_slots, 6, n_acc))
-        gathered = np.empty((capacity, 6, largest_width * max(largest_width, largest_m)))
         scratch = np.empty(largest_width * largest_width)
         for unit in range(task_ptr[task], task_ptr[task + 1]):
             slot_first = unit_slot_ptr[unit]
@@ -416,18 +417,16 @@ def gradient_kernel(
                     width = n_species * nr
                     n_m = 2 * l + 1
                     if power_spectrum:
-                        # the centres' coefficients c[(l, m), q] of each lane, once per direction
+                        # the centres' coefficients c[(l, m), q] of each lane
                         for c in range(group_first, next_centre):
                             p0, p1 = pair_ptr[c] - offset, pair_ptr[c + 1] - offset
                             for k in range(n_m * width):
-                                value = flat[c, coef_start[l] + k]
-                                for u in range(u_first, u_last):
-                                    centre_coefficients[k, u * stride + p0 : u * stride + p1] = value
+                                centre_coefficients[k, p0:p1] = flat[c, coef_start[l] + k]
                     for n in range(nr):
                         # rows (l, m, n), m = -l..l: ∂_b c_φ, then (x × ∇)_a c_φ - (r × ∂c_φ)_a
                         for m in range(n_m):
                             row = row_start[l] + m * nr + n
-                            d = derivative[m]
+                            d = derivative[m if power_spectrum else m * nr + n]
                             for b in range(3):
                                 _lane_row(d_ptr[b, row], d_ptr[b, row + 1], d_columns, d_values, ext, lanes,
                                           d[b * stride : b * stride + lanes])
@@ -448,28 +447,18 @@ def gradient_kernel(
                                     for p in range(lanes):
                                         db[p] += rb[p] * e[p]
                         if power_spectrum:
-                            # chained[q, (u, p)] = sum_m derivative[m, (u, p)] c_centre(p)[(l, m), q]
+                            # chained[(n, q), (u, p)] = sum_m derivative[m, (u, p)] c_centre(p)[(l, m), q]
                             # (views from index 0: numba's loops over them vectorise)
-                            lo, hi = u_first * stride, u_last * stride
                             for q in range(width):
-                                o = chained[q, lo:hi]
-                                for x in range(hi - lo):
-                                    o[x] = 0.0
-                                for m in range(n_m):
-                                    g, cv = derivative[m, lo:hi], centre_coefficients[m * width + q, lo:hi]
-                                    for x in range(hi - lo):
-                                        o[x] += g[x] * cv[x]
-                        # to a pair-major scratch of this l, so that each pair's rows are
-                        # scattered in contiguous runs below
-                        for u in range(u_first, u_last):
-                            for p in range(lanes):
-                                target = gathered[p, u]
-                                if power_spectrum:
-                                    for q in range(width):
-                                        target[n * width + q] = chained[q, u * stride + p]
-                                else:
+                                for u in range(u_first, u_last):
+                                    o = chained[n * width + q, u * stride : u * stride + lanes]
+                                    for p in range(lanes):
+                                        o[p] = 0.0
                                     for m in range(n_m):
-                                        target[m * nr + n] = derivative[m, u * stride + p]
+                                        g = derivative[m, u * stride : u * stride + lanes]
+                                        cv = centre_coefficients[m * width + q, :lanes]
+                                        for p in range(lanes):
+                                            o[p] += g[p] * cv[p]
                     # scatter to the gradient samples: the neighbour's, and minus the position
                     # derivative to the centre's (the centre's own images cancel); runs of
                     # columns: (n, q) of the power spectrum's B, or n of each m
@@ -487,8 +476,12 @@ def gradient_kernel(
                             for u in range(u_first, u_last):
                                 if u < 3 and j == c:
                                     continue
+                                x = u * stride + p
                                 for r in range(n_runs):
-                                    source = gathered[p, u, r * run : (r + 1) * run]
+                                    if power_spectrum:
+                                        source = chained[r * run : (r + 1) * run, x]
+                                    else:
+                                        source = derivative[r * run : (r + 1) * run, x]
                                     column = first + r * run_step
                                     t = target[u, column : column + run]
                                     if u < 3:
