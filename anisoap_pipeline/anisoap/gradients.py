@@ -204,9 +204,13 @@ def derivative_maps(max_angular, num_radial, inv_sigma2):
     ext_columns = np.array(ext_columns, dtype=np.int64)
     # the moments the extended functions use (graded order: a prefix of the table)
     terms, n_multipliers = moment_terms(table[: max(int(ext_columns.max(initial=0)) + 1, n_value)])
+    # rows of the same degree l' + 2n' read the same moments (their polynomials are
+    # homogeneous): computed in that order, those moments stay in cache
+    ext_order = np.argsort([l + 2 * n for (l, _, n) in ext_labels], kind="stable").astype(np.int64)
     return dict(
         table=table,
         terms=terms,
+        ext_order=ext_order,
         n_multipliers=n_multipliers,
         n_monomials=n_value,
         ext_ptr=ext_ptr,
@@ -247,6 +251,12 @@ _GROUP = 64
 #: Centres per unit of gradient samples in the per-centre layout (their samples'
 #: raw gradients are held until the unit is finalised).
 _UNIT_CENTRES = 16
+
+
+@njit(cache=True)
+def _odd_lines(n):
+    """Length >= n of a float64 row spanning an odd number of 64-byte cache lines."""
+    return ((n + 7) // 8 | 1) * 8
 
 
 @njit(cache=True)
@@ -314,7 +324,7 @@ def _finalise_slot(a, power_spectrum, n_l, num_radial, n_species, orthonormaliza
 def gradient_kernel(
     task_ptr, unit_ptr, unit_slot_ptr, pair_ptr, neighbors, vectors, weights, dweights, precisions,
     semiaxes_products, species_index, n_species, inv_sigma2, terms, n_multipliers, flat, ext_ptr, ext_columns,
-    ext_values, d_ptr, d_columns, d_values, l_ptr, l_columns, l_values, num_radial, orthonormalization,
+    ext_values, ext_order, d_ptr, d_columns, d_values, l_ptr, l_columns, l_values, num_radial, orthonormalization,
     power_spectrum, n_l, positions, orientations, slot_neighbor, slot_center, center_weight, slot_row, slot_column,
     max_pairs, max_unit_slots, out_positions, out_orientations,
 ):
@@ -351,19 +361,21 @@ def gradient_kernel(
     for task in prange(task_ptr.shape[0] - 1):
         covariance = np.empty((3, 3))
         center = np.empty(3)
-        covariances = np.empty((9, capacity))
-        centers = np.empty((3, capacity))
-        multipliers = np.empty((9 * n_multipliers, capacity))
+        # rows of an odd number of cache lines: rows a power of two apart would share a
+        # few cache sets and evict each other
+        covariances = np.empty((9, _odd_lines(capacity)))
+        centers = np.empty((3, _odd_lines(capacity)))
+        multipliers = np.empty((9 * n_multipliers, _odd_lines(capacity)))
         prefactors = np.empty(capacity)
-        rv = np.empty((3, capacity))
-        radial = np.empty((3, capacity))
-        moments = np.empty((terms.shape[0], capacity))
-        ext = np.empty((n_ext, capacity))
+        rv = np.empty((3, _odd_lines(capacity)))
+        radial = np.empty((3, _odd_lines(capacity)))
+        moments = np.empty((terms.shape[0], _odd_lines(capacity)))
+        ext = np.empty((n_ext, _odd_lines(capacity)))
         # direction u of lane p at u * stride + p; rows: m (one n at a time) before the
         # chain rule, (m, n) of one l without it
-        derivative = np.zeros((largest_m * (1 if power_spectrum else largest_nr), 6 * capacity))
-        centre_coefficients = np.zeros((largest_m * largest_width if power_spectrum else 1, capacity))
-        chained = np.zeros((largest_nr * largest_width if power_spectrum else 1, 6 * capacity))
+        derivative = np.zeros((largest_m * (1 if power_spectrum else largest_nr), _odd_lines(6 * capacity)))
+        centre_coefficients = np.zeros((largest_m * largest_width if power_spectrum else 1, _odd_lines(capacity)))
+        chained = np.zeros((largest_nr * largest_width if power_spectrum else 1, _odd_lines(6 * capacity)))
         local = np.empty((max_unit_slots, 6, n_acc))
         scratch = np.empty(largest_width * largest_width)
         for unit in range(task_ptr[task], task_ptr[task + 1]):
@@ -410,7 +422,7 @@ def gradient_kernel(
                             radial[b, p] = 0.0
                 block_multipliers(covariances, n_multipliers, lanes, multipliers)
                 gaussian_moment_block(centers, multipliers, prefactors, terms, lanes, moments)
-                for e in range(n_ext):
+                for e in ext_order:
                     _lane_row(ext_ptr[e], ext_ptr[e + 1], ext_columns, ext_values, moments, lanes, ext[e])
                 for l in range(n_l):
                     nr = num_radial[l]
@@ -734,7 +746,7 @@ def _chunk(calculator, batch, species, kind, gradients, mean_over_samples):
         task_ptr, unit_ptr, unit_slot_ptr, pairs["pair_ptr"], neighbors, pairs["vectors"], pairs["weights"],
         pairs["dweights"], pairs["precisions"], pairs["semiaxes_products"], types, n_species, pairs["inv_sigma2"],
         maps["terms"], maps["n_multipliers"], flat, maps["ext_ptr"],
-        maps["ext_columns"], maps["ext_values"], maps["d_ptr"], maps["d_columns"], maps["d_values"], maps["l_ptr"],
+        maps["ext_columns"], maps["ext_values"], maps["ext_order"], maps["d_ptr"], maps["d_columns"], maps["d_values"], maps["l_ptr"],
         maps["l_columns"], maps["l_values"], num_radial, ortho, power_spectrum, n_l, "positions" in gradients,
         "orientations" in gradients, slot_neighbor, slot_center, center_weight, slot_row, slot_column,
         int(np.diff(pairs["pair_ptr"]).max(initial=1)), int(np.diff(unit_slot_ptr).max(initial=0)),
