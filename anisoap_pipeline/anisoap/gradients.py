@@ -30,12 +30,16 @@ l' <= l + 1, n' <= n + 1, degree l' + 2n' <= max degree + 1: so per pair one
 contraction of the Gaussian moments (:mod:`.moments`, one degree higher than
 the features need) onto that extended set of functions gives the coefficient
 and all six derivatives through small fixed sparse matrices built once here.
-The chain rule to the power spectrum is applied to groups of ~64 pairs of
-consecutive centres at once (loops vectorised over the pairs), each pair with
-its centre's orthonormalised coefficients; the centre's own position derivative
-is minus the sum of its pairs' (translation invariance of each pair); the Löwdin matrix is applied once per gradient
-sample at the end. With a smooth cutoff (:mod:`.cutoff`) the pair's
-weight f(|r_ij|) adds f'(r) r̂ c_φ to the position derivative.
+Every per-pair step (the moments, the extended contraction, the derivatives
+and the chain rule to the power spectrum, each pair with its centre's
+orthonormalised coefficients from the feature kernel) runs on groups of ~64
+pairs of consecutive centres at once, the pairs being the vectorised axis; the
+centre's own position derivative is minus the sum of its pairs' (translation
+invariance of each pair). Each frame's gradient samples (each run of centres',
+per centre) are accumulated in a scratch of their own, then the Löwdin matrix
+is applied once per sample and the result written to the output arrays. With
+a smooth cutoff (:mod:`.cutoff`) the pair's weight f(|r_ij|) adds f'(r) r̂ c_φ
+to the position derivative.
 """
 
 from functools import lru_cache
@@ -138,8 +142,11 @@ def derivative_maps(max_angular, num_radial, inv_sigma2):
     -------
     dict
         ``table``: moment recurrence up to degree D + 1 (D the features' degree);
+        ``terms, n_multipliers``: :func:`.moments.moment_terms` of its part the
+        extended functions use; ``n_monomials``: number of monomials of degree <= D;
         ``ext_ptr, ext_columns, ext_values``: CSR (n_ext, n_monomials) of the
         extended functions r^{2n'} R_{l'}^{m'}, the feature rows (l, m, n) first;
+        ``ext_order``: the rows by degree l' + 2n' (the order the kernel computes them);
         ``d_ptr, d_columns, d_values``: for b = x, y, z the CSR (n_rows, n_ext)
         of ∂_b φ - x_b φ / σ² (φ without its Gaussian), i.e. of ∂_b of the basis
         function; ``l_ptr, l_columns, l_values``: for a = x, y, z the CSR
