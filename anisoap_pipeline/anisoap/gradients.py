@@ -302,20 +302,22 @@ def _finalise_slot(a, power_spectrum, n_l, num_radial, n_species, orthonormaliza
         if power_spectrum:
             factor = (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
             base = ps_start[l]
+            # (views from index 0: their loops need no negative-index checks)
             for s in range(n_species):
                 for k in range(nr):
-                    row = (s * nr + k) * width
+                    row = t[(s * nr + k) * width : (s * nr + k + 1) * width]
                     for q2 in range(width):
-                        t[row + q2] = 0.0
+                        row[q2] = 0.0
                     for n in range(nr):
                         wn = orthonormalization[l, n, k]
-                        source = base + (s * nr + n) * width
+                        source = a[base + (s * nr + n) * width : base + (s * nr + n + 1) * width]
                         for q2 in range(width):
-                            t[row + q2] += wn * a[source + q2]
-            target = first_column + base
+                            row[q2] += wn * source[q2]
             for q in range(width):
+                tq = t[q * width : (q + 1) * width]
+                target = o[first_column + base + q * width : first_column + base + (q + 1) * width]
                 for q2 in range(width):
-                    o[target + q * width + q2] = factor * t[q * width + q2] + factor * t[q2 * width + q]
+                    target[q2] = factor * tq[q2] + factor * t[q2 * width + q]
         else:
             for m in range(2 * l + 1):
                 for s in range(n_species):
@@ -719,8 +721,8 @@ def _chunk(calculator, batch, species, kind, gradients, mean_over_samples):
         # one gradient sample per (particle, centre type), in that order; a unit is a frame
         slot_center = np.arange(n_particles) * n_species + types
         slot_neighbor = neighbors * n_species + types[centers]
-        counts = np.zeros((len(batch), n_species))
-        np.add.at(counts, (pairs["system"], types), 1.0)
+        counts = np.bincount(pairs["system"] * n_species + types, minlength=len(batch) * n_species)
+        counts = counts.reshape(len(batch), n_species).astype(np.float64)
         center_weight = 1.0 / counts[pairs["system"], types]
         n_slots = n_particles * n_species
         unit_ptr = np.asarray(batch.offsets, dtype=np.int64)
