@@ -251,8 +251,8 @@ def _offsets(num_radial, n_species):
 #: the vectorised lanes of its scratch arrays. Each per-row step (a sparse row of
 #: the extended contraction or the derivative maps, a term of the chain rule)
 #: pays a fixed cost (index loads, numba's run-time alias checks) that the lanes
-#: amortise. Measured on W1 (one thread, kernel CPU time): 16 lanes 1.7x, 32
-#: 1.1x the time of 64.
+#: amortise. Measured on W1 (one thread, kernel CPU time): 16 lanes 1.9x, 32
+#: 1.1x, 128 1.05x the time of 64.
 _GROUP = 64
 
 #: Centres per unit of gradient samples in the per-centre layout (their samples'
@@ -347,10 +347,11 @@ def gradient_kernel(
     by one unit in a fixed order, so the bits do not depend on the threads.
     Within a unit, every per-pair step runs over a group of about ``_GROUP``
     pairs of consecutive centres at once (the pairs are the contiguous,
-    vectorised axis of the scratch arrays); the derivatives, the chain rule to
-    the power spectrum (each pair with its centre's row of ``flat``, the
+    vectorised axis of the scratch arrays); the derivatives and the chain rule
+    to the power spectrum (each pair with its centre's row of ``flat``, the
     orthonormalised coefficients of :func:`.expansion.density_coefficients`)
-    and the scatter run one (l, n) block of rows at a time.
+    run one (l, n) block of rows at a time, the scatter one l at a time (each
+    pair's columns of that l in contiguous runs).
 
     Fills ``out_positions`` and ``out_orientations`` (n_rows, 3, n_columns):
     sample s goes to row ``slot_row[s]``, columns from ``slot_column[s]`` (an
