@@ -30,12 +30,16 @@ l' <= l + 1, n' <= n + 1, degree l' + 2n' <= max degree + 1: so per pair one
 contraction of the Gaussian moments (:mod:`.moments`, one degree higher than
 the features need) onto that extended set of functions gives the coefficient
 and all six derivatives through small fixed sparse matrices built once here.
-The chain rule to the power spectrum is applied to groups of ~64 pairs of
-consecutive centres at once (loops vectorised over the pairs), each pair with
-its centre's orthonormalised coefficients; the centre's own position derivative
-is minus the sum of its pairs' (translation invariance of each pair); the Löwdin matrix is applied once per gradient
-sample at the end. With a smooth cutoff (:mod:`.cutoff`) the pair's
-weight f(|r_ij|) adds f'(r) r̂ c_φ to the position derivative.
+Every per-pair step (the moments, the extended contraction, the derivatives
+and the chain rule to the power spectrum, each pair with its centre's
+orthonormalised coefficients from the feature kernel) runs on groups of ~64
+pairs of consecutive centres at once, the pairs being the vectorised axis; the
+centre's own position derivative is minus the sum of its pairs' (translation
+invariance of each pair). Each frame's gradient samples (each run of centres',
+per centre) are accumulated in a scratch of their own, then the Löwdin matrix
+is applied once per sample and the result written to the output arrays. With
+a smooth cutoff (:mod:`.cutoff`) the pair's weight f(|r_ij|) adds f'(r) r̂ c_φ
+to the position derivative.
 """
 
 from functools import lru_cache
@@ -48,8 +52,8 @@ from scipy import sparse
 from tqdm.auto import tqdm
 
 from .coefficients import DensityCoefficients, feature_labels
-from .expansion import contract_centre
-from .moments import gaussian_parameters, moment_recurrence
+from .expansion import density_coefficients
+from .moments import block_multipliers, gaussian_moment_block, gaussian_parameters, moment_recurrence, moment_terms
 from .names import GRADIENT_PARAMETERS  # in the order of the kernel's six directions
 from .solid_harmonics import monomial_exponents, solid_harmonic_coefficients
 
@@ -138,8 +142,11 @@ def derivative_maps(max_angular, num_radial, inv_sigma2):
     -------
     dict
         ``table``: moment recurrence up to degree D + 1 (D the features' degree);
+        ``terms, n_multipliers``: :func:`.moments.moment_terms` of its part the
+        extended functions use; ``n_monomials``: number of monomials of degree <= D;
         ``ext_ptr, ext_columns, ext_values``: CSR (n_ext, n_monomials) of the
         extended functions r^{2n'} R_{l'}^{m'}, the feature rows (l, m, n) first;
+        ``ext_order``: the rows by degree l' + 2n' (the order the kernel computes them);
         ``d_ptr, d_columns, d_values``: for b = x, y, z the CSR (n_rows, n_ext)
         of ∂_b φ - x_b φ / σ² (φ without its Gaussian), i.e. of ∂_b of the basis
         function; ``l_ptr, l_columns, l_values``: for a = x, y, z the CSR
@@ -190,6 +197,7 @@ def derivative_maps(max_angular, num_radial, inv_sigma2):
             for k, r in enumerate(rows):
                 l_blocks[a][r] = {rows[i]: v for i, v in enumerate(block[:, k]) if v != 0.0}
 
+    n_value = len(monomial_exponents(max_degree))
     ext_ptr = np.zeros(len(ext_labels) + 1, dtype=np.int64)
     ext_columns, ext_values = [], []
     for e in range(len(ext_labels)):
@@ -199,11 +207,21 @@ def derivative_maps(max_angular, num_radial, inv_sigma2):
         ext_ptr[e + 1] = len(ext_columns)
     d_ptr, d_columns, d_values = _csr(d_blocks, len(labels))
     l_ptr, l_columns, l_values = _csr(l_blocks, len(labels))
+    table = moment_recurrence(max_degree + 1)
+    ext_columns = np.array(ext_columns, dtype=np.int64)
+    # the moments the extended functions use (graded order: a prefix of the table)
+    terms, n_multipliers = moment_terms(table[: max(int(ext_columns.max(initial=0)) + 1, n_value)])
+    # rows of the same degree l' + 2n' read the same moments (their polynomials are
+    # homogeneous): computed in that order, those moments stay in cache
+    ext_order = np.argsort([l + 2 * n for (l, _, n) in ext_labels], kind="stable").astype(np.int64)
     return dict(
-        table=moment_recurrence(max_degree + 1),
-        n_monomials=len(monomial_exponents(max_degree)),
+        table=table,
+        terms=terms,
+        ext_order=ext_order,
+        n_multipliers=n_multipliers,
+        n_monomials=n_value,
         ext_ptr=ext_ptr,
-        ext_columns=np.array(ext_columns, dtype=np.int64),
+        ext_columns=ext_columns,
         ext_values=np.array(ext_values, dtype=np.float64),
         d_ptr=d_ptr,
         d_columns=d_columns,
@@ -229,255 +247,281 @@ def _offsets(num_radial, n_species):
     return row_start, coef_start, ps_start
 
 
-_GROUP = 64  # pairs per vectorised group in :func:`gradient_kernel`
+#: Pairs (of consecutive centres) that :func:`gradient_kernel` treats together, as
+#: the vectorised lanes of its scratch arrays. Each per-row step (a sparse row of
+#: the extended contraction or the derivative maps, a term of the chain rule)
+#: pays a fixed cost (index loads, numba's run-time alias checks) that the lanes
+#: amortise. Measured on W1 (one thread, kernel CPU time): 16 lanes 1.9x, 32
+#: 1.1x, 128 1.05x the time of 64.
+_GROUP = 64
+
+#: Centres per unit of gradient samples in the per-centre layout (their samples'
+#: raw gradients are held until the unit is finalised).
+_UNIT_CENTRES = 16
 
 
 @njit(cache=True)
-def _sparse_rows(ptr, columns, values, x, n_rows, out, u):
-    """out[r, u, :] = sum_t values[t] x[columns[t], :] over row r of a CSR matrix;
-    the pairs of a centre are the last, vectorised axis of ``x`` and ``out``."""
-    n_pairs = out.shape[2]
-    total = np.empty(n_pairs)
-    for r in range(n_rows):
-        total[:] = 0.0
-        for t in range(ptr[r], ptr[r + 1]):
-            value = values[t]
-            source = x[columns[t]]
-            for p in range(n_pairs):
-                total[p] += value * source[p]
-        out[r, u, :] = total
+def _odd_lines(n):
+    """Length >= n of a float64 row spanning an odd number of 64-byte cache lines."""
+    return ((n + 7) // 8 | 1) * 8
 
 
 @njit(cache=True)
-def _moments(covariance, center, prefactor, table, out):
-    """:func:`.moments.gaussian_moments` for several pairs at once (same operations,
-    same bits), pairs along the last axis of ``out`` (n_monomials + 1, n_pairs)."""
-    n_pairs = out.shape[1]
-    out[0, :] = prefactor[:n_pairs]
-    out[table.shape[0], :] = 0.0
-    for f in range(1, table.shape[0]):
-        k = table[f, 0]
-        i0, i1, i2, i3 = table[f, 1], table[f, 2], table[f, 3], table[f, 4]
-        n0, n1, n2 = table[f, 5], table[f, 6], table[f, 7]
-        for p in range(n_pairs):
-            value = center[k, p] * out[i0, p]
-            value += covariance[k, 0, p] * n0 * out[i1, p]
-            value += covariance[k, 1, p] * n1 * out[i2, p]
-            value += covariance[k, 2, p] * n2 * out[i3, p]
-            out[f, p] = value
+def _lane_row(first, last, columns, values, x, n_lanes, o):
+    """o[:n_lanes] = sum_t values[t] x[columns[t], :n_lanes] over t = first..last-1 (one
+    row of a CSR matrix; the lanes are the vectorised axis). Four terms per pass,
+    added left to right: the order, and so the bits, of a term-by-term sum, with a
+    quarter of the loads and stores of ``o``."""
+    for p in range(n_lanes):
+        o[p] = 0.0
+    t = first
+    while t + 4 <= last:
+        v0, v1, v2, v3 = values[t], values[t + 1], values[t + 2], values[t + 3]
+        x0, x1, x2, x3 = x[columns[t]], x[columns[t + 1]], x[columns[t + 2]], x[columns[t + 3]]
+        for p in range(n_lanes):
+            o[p] = o[p] + v0 * x0[p] + v1 * x1[p] + v2 * x2[p] + v3 * x3[p]
+        t += 4
+    while t < last:
+        v0 = values[t]
+        x0 = x[columns[t]]
+        for p in range(n_lanes):
+            o[p] += v0 * x0[p]
+        t += 1
+
+
+@njit(cache=True)
+def _finalise_slot(a, power_spectrum, n_l, num_radial, n_species, orthonormalization, ps_start, coef_start, t, o,
+                   first_column):
+    """One direction of one gradient sample: the Löwdin matrices applied to the raw
+    accumulated ``a`` and, for the power spectrum, (-1)^l/√(2l+1) (B + Bᵀ), written
+    to ``o[first_column:]`` (columns of :func:`.coefficients.power_spectrum_values`,
+    or the flat coefficient layout). ``t``: scratch of at least (max width)²."""
+    for l in range(n_l):
+        nr = num_radial[l]
+        width = n_species * nr
+        if power_spectrum:
+            factor = (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
+            base = ps_start[l]
+            # (views from index 0: their loops need no negative-index checks)
+            for s in range(n_species):
+                for k in range(nr):
+                    row = t[(s * nr + k) * width : (s * nr + k + 1) * width]
+                    for q2 in range(width):
+                        row[q2] = 0.0
+                    for n in range(nr):
+                        wn = orthonormalization[l, n, k]
+                        source = a[base + (s * nr + n) * width : base + (s * nr + n + 1) * width]
+                        for q2 in range(width):
+                            row[q2] += wn * source[q2]
+            for q in range(width):
+                tq = t[q * width : (q + 1) * width]
+                target = o[first_column + base + q * width : first_column + base + (q + 1) * width]
+                for q2 in range(width):
+                    target[q2] = factor * tq[q2] + factor * t[q2 * width + q]
+        else:
+            for m in range(2 * l + 1):
+                for s in range(n_species):
+                    base = coef_start[l] + (m * n_species + s) * nr
+                    for k in range(nr):
+                        total = 0.0
+                        for n in range(nr):
+                            total += a[base + n] * orthonormalization[l, n, k]
+                        o[first_column + base + k] = total
 
 
 @njit(cache=True, parallel=True)
 def gradient_kernel(
-    task_ptr, pair_ptr, neighbors, vectors, weights, dweights, precisions, semiaxes_products, species_index,
-    n_species, inv_sigma2, table, n_monomials, row_ptr, columns, values, ext_ptr, ext_columns, ext_values,
-    d_ptr, d_columns, d_values, l_ptr, l_columns, l_values, num_radial, orthonormalization, power_spectrum,
-    n_l, positions, orientations, slot_neighbor, slot_center, center_weight, n_slots, max_pairs,
+    task_ptr, unit_ptr, unit_slot_ptr, pair_ptr, neighbors, vectors, weights, dweights, precisions,
+    semiaxes_products, species_index, n_species, inv_sigma2, terms, n_multipliers, flat, ext_ptr, ext_columns,
+    ext_values, ext_order, d_ptr, d_columns, d_values, l_ptr, l_columns, l_values, num_radial, orthonormalization,
+    power_spectrum, n_l, positions, orientations, slot_neighbor, slot_center, center_weight, slot_row, slot_column,
+    max_pairs, max_unit_slots, out_positions, out_orientations,
 ):
-    """Density coefficients and raw accumulated gradients of all centres.
+    """Gradients of all centres' features, written in place.
 
-    Tasks (``task_ptr``, contiguous centres) must not share gradient samples:
-    a task owns the slots its centres write to (whole frames for frame means).
-    Every per-pair step, the chain rule included, runs over a group of about
-    ``_GROUP`` pairs of consecutive centres at once (the pairs are the
-    contiguous, vectorised axis of the scratch arrays).
-    Returns ``flat`` (n_centres, n_coefficients), bit-identical to
-    :func:`.expansion.density_coefficients`, and ``acc`` (n_slots, 6, n_acc):
-    directions positions x, y, z then orientations x, y, z; raw (before the
-    Löwdin matrix) chained coefficients (l < n_l) or power-spectrum B matrices.
+    Units (``unit_ptr``: contiguous centres) own the gradient samples
+    ``unit_slot_ptr[u]:unit_slot_ptr[u + 1]`` (whole frames for frame means): a
+    unit's raw gradients are accumulated in a scratch of its own samples, then
+    finalised (:func:`_finalise_slot`) into the output rows. Tasks
+    (``task_ptr``: contiguous units) run in parallel; every sample is written
+    by one unit in a fixed order, so the bits do not depend on the threads.
+    Within a unit, every per-pair step runs over a group of about ``_GROUP``
+    pairs of consecutive centres at once (the pairs are the contiguous,
+    vectorised axis of the scratch arrays); the derivatives and the chain rule
+    to the power spectrum (each pair with its centre's row of ``flat``, the
+    orthonormalised coefficients of :func:`.expansion.density_coefficients`)
+    run one (l, n) block of rows at a time, the scatter one l at a time (each
+    pair's columns of that l in contiguous runs).
+
+    Fills ``out_positions`` and ``out_orientations`` (n_rows, 3, n_columns):
+    sample s goes to row ``slot_row[s]``, columns from ``slot_column[s]`` (an
+    array that is not requested may have no rows).
     """
-    n_rows = row_ptr.shape[0] - 1
     n_ext = ext_ptr.shape[0] - 1
-    n_table = table.shape[0]
     row_start, coef_start, ps_start = _offsets(num_radial, n_species)
     n_acc = ps_start[n_l] if power_spectrum else coef_start[n_l]
-    n_centres = pair_ptr.shape[0] - 1
-    flat = np.zeros((n_centres, coef_start[-1]))
-    acc = np.zeros((n_slots, 6, n_acc))
-    n_d_rows = row_start[n_l]
-    # rows of what is scattered (chained (l, n, q) or raw (l, m, n)) -> acc column
-    # src_column + s * src_stride for a neighbour of species s
-    n_src = n_acc // n_species if power_spectrum else n_d_rows
-    src_start = np.zeros(n_l + 1, dtype=np.int64)
-    src_column = np.empty(n_src, dtype=np.int64)
-    src_stride = np.empty(n_src, dtype=np.int64)
+    largest_width = 0
     for l in range(n_l):
-        nr = num_radial[l]
-        width = n_species * nr
-        src_start[l + 1] = src_start[l] + (nr * width if power_spectrum else (2 * l + 1) * nr)
-        for k in range(src_start[l + 1] - src_start[l]):
-            if power_spectrum:  # k = n * width + q
-                src_column[src_start[l] + k] = ps_start[l] + k
-                src_stride[src_start[l] + k] = nr * width
-            else:  # k = m * nr + n
-                src_column[src_start[l] + k] = coef_start[l] + (k // nr) * n_species * nr + k % nr
-                src_stride[src_start[l] + k] = nr
+        largest_width = max(largest_width, n_species * num_radial[l])
+    largest_m = 2 * n_l - 1
+    largest_nr = num_radial[:n_l].max()
     u_first = 0 if positions else 3
     u_last = 6 if orientations else 3
-    capacity = max(max_pairs, _GROUP)
+    capacity = (max(max_pairs, _GROUP) + 3) // 4 * 4
     for task in prange(task_ptr.shape[0] - 1):
-        summed = np.empty((n_species, n_monomials))
-        raw = np.empty((n_species, n_rows))
         covariance = np.empty((3, 3))
         center = np.empty(3)
-        covariances = np.empty((3, 3, capacity))
-        centers = np.empty((3, capacity))
+        # rows of an odd number of cache lines: rows a power of two apart would share a
+        # few cache sets and evict each other
+        covariances = np.empty((9, _odd_lines(capacity)))
+        centers = np.empty((3, _odd_lines(capacity)))
+        multipliers = np.empty((9 * n_multipliers, _odd_lines(capacity)))
         prefactors = np.empty(capacity)
-        rv = np.empty((3, capacity))
-        moment_buffer = np.empty((n_table + 1) * capacity)
-        ext_buffer = np.empty(n_ext * capacity)
-        group_buffer = np.empty(n_rows * 6 * capacity)
-        centre_coefficients = np.empty((coef_start[n_l], capacity))
-        chained_buffer = np.empty(n_src * 6 * capacity if power_spectrum else 1)
-        end = task_ptr[task + 1]
-        next_centre = task_ptr[task]
-        while next_centre < end:
-            # a group of consecutive centres with about _GROUP pairs: the per-pair
-            # steps below run over all of them at once (longer vectors)
-            group_first = next_centre
-            group_pairs = 0
-            while next_centre < end and (
-                group_pairs == 0 or group_pairs + pair_ptr[next_centre + 1] - pair_ptr[next_centre] <= _GROUP
-            ):
-                group_pairs += pair_ptr[next_centre + 1] - pair_ptr[next_centre]
-                next_centre += 1
-            if group_pairs == 0:
-                continue
-            offset = pair_ptr[group_first]
-            moments = moment_buffer[: (n_table + 1) * group_pairs].reshape((n_table + 1, group_pairs))
-            ext = ext_buffer[: n_ext * group_pairs].reshape((n_ext, 1, group_pairs))
-            grouped = group_buffer[: n_rows * 6 * group_pairs].reshape((n_rows, 6, group_pairs))
-            for p in range(group_pairs):
-                j = neighbors[offset + p]
-                prefactors[p] = weights[offset + p] * gaussian_parameters(
-                    vectors[offset + p], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
-                )
-                covariances[:, :, p] = covariance
-                centers[:, p] = center
-                rv[:, p] = vectors[offset + p]
-            _moments(covariances, centers, prefactors, table, moments)
-            for c in range(group_first, next_centre):
-                if pair_ptr[c] == pair_ptr[c + 1]:
+        rv = np.empty((3, _odd_lines(capacity)))
+        radial = np.empty((3, _odd_lines(capacity)))
+        moments = np.empty((terms.shape[0], _odd_lines(capacity)))
+        ext = np.empty((n_ext, _odd_lines(capacity)))
+        # direction u of lane p at u * stride + p; rows: m (one n at a time) before the
+        # chain rule, (m, n) of one l without it
+        derivative = np.zeros((largest_m * (1 if power_spectrum else largest_nr), _odd_lines(6 * capacity)))
+        centre_coefficients = np.zeros((largest_m * largest_width if power_spectrum else 1, _odd_lines(capacity)))
+        chained = np.zeros((largest_nr * largest_width if power_spectrum else 1, _odd_lines(6 * capacity)))
+        local = np.empty((max_unit_slots, 6, n_acc))
+        scratch = np.empty(largest_width * largest_width)
+        for unit in range(task_ptr[task], task_ptr[task + 1]):
+            slot_first = unit_slot_ptr[unit]
+            n_unit_slots = unit_slot_ptr[unit + 1] - slot_first
+            local[:n_unit_slots] = 0.0
+            end = unit_ptr[unit + 1]
+            next_centre = unit_ptr[unit]
+            while next_centre < end:
+                group_first = next_centre
+                group_pairs = 0
+                while next_centre < end and (
+                    group_pairs == 0 or group_pairs + pair_ptr[next_centre + 1] - pair_ptr[next_centre] <= _GROUP
+                ):
+                    group_pairs += pair_ptr[next_centre + 1] - pair_ptr[next_centre]
+                    next_centre += 1
+                if group_pairs == 0:
                     continue
-                summed[:, :] = 0.0
-                for p in range(pair_ptr[c] - offset, pair_ptr[c + 1] - offset):
-                    s = species_index[neighbors[offset + p]]
-                    for f in range(n_monomials):
-                        summed[s, f] += moments[f, p]
-                contract_centre(summed, raw, row_ptr, columns, values, num_radial, orthonormalization, flat[c])
-            _sparse_rows(ext_ptr, ext_columns, ext_values, moments, n_ext, ext, 0)
-            ext2 = ext.reshape((n_ext, group_pairs))
-            for b in range(3):
-                _sparse_rows(d_ptr[b], d_columns, d_values, ext2, n_d_rows, grouped, b)
-            for a in range(3):
-                if not orientations:
-                    grouped[:n_d_rows, 3 + a, :] = 0.0
-                    continue
-                b, cc = (a + 1) % 3, (a + 2) % 3
-                _sparse_rows(l_ptr[a], l_columns, l_values, ext2, n_d_rows, grouped, 3 + a)
-                for row in range(n_d_rows):
-                    for p in range(group_pairs):
-                        grouped[row, 3 + a, p] -= rv[b, p] * grouped[row, cc, p] - rv[cc, p] * grouped[row, b, p]
-            for p in range(group_pairs):
-                w = weights[offset + p]
-                scale = dweights[offset + p] / w if w > 0.0 else 0.0
-                if scale != 0.0:
-                    norm = np.sqrt(rv[0, p] ** 2 + rv[1, p] ** 2 + rv[2, p] ** 2)
-                    for b in range(3):
-                        for row in range(n_d_rows):
-                            grouped[row, b, p] += scale * rv[b, p] / norm * ext2[row, p]
-            # chain rule to the power spectrum, all pairs of the group at once (each
-            # pair with its centre's coefficients): chained[(l, n, q), u, p] =
-            # sum_m grouped[(l, m, n), u, p] c_centre(p)[(l, m), q]
-            source = grouped
-            if power_spectrum:
-                for c in range(group_first, next_centre):
-                    for k in range(coef_start[n_l]):
-                        value = flat[c, k]
-                        for p in range(pair_ptr[c] - offset, pair_ptr[c + 1] - offset):
-                            centre_coefficients[k, p] = value
-                source = chained_buffer[: n_src * 6 * group_pairs].reshape((n_src, 6, group_pairs))
+                offset = pair_ptr[group_first]
+                lanes = group_pairs
+                stride = (lanes + 3) // 4 * 4  # whole vectors per direction
+                smooth = False
+                for p in range(lanes):
+                    q = offset + p
+                    j = neighbors[q]
+                    prefactors[p] = weights[q] * gaussian_parameters(
+                        vectors[q], precisions[j], semiaxes_products[j], inv_sigma2, covariance, center
+                    )
+                    for a in range(3):
+                        centers[a, p] = center[a]
+                        rv[a, p] = vectors[q, a]
+                        for b in range(3):
+                            covariances[3 * a + b, p] = covariance[a, b]
+                    # the smooth cutoff's f'(r) r̂ c_φ, as f'(r)/f(r) r̂ times the weighted c_φ
+                    w = weights[q]
+                    scale = dweights[q] / w if w > 0.0 else 0.0
+                    if scale != 0.0:
+                        smooth = True
+                        norm = np.sqrt(vectors[q, 0] ** 2 + vectors[q, 1] ** 2 + vectors[q, 2] ** 2)
+                        for b in range(3):
+                            radial[b, p] = scale * vectors[q, b] / norm
+                    else:
+                        for b in range(3):
+                            radial[b, p] = 0.0
+                block_multipliers(covariances, n_multipliers, lanes, multipliers)
+                gaussian_moment_block(centers, multipliers, prefactors, terms, lanes, moments)
+                for e in ext_order:
+                    _lane_row(ext_ptr[e], ext_ptr[e + 1], ext_columns, ext_values, moments, lanes, ext[e])
                 for l in range(n_l):
                     nr = num_radial[l]
                     width = n_species * nr
+                    n_m = 2 * l + 1
+                    if power_spectrum:
+                        # the centres' coefficients c[(l, m), q] of each lane
+                        for c in range(group_first, next_centre):
+                            p0, p1 = pair_ptr[c] - offset, pair_ptr[c + 1] - offset
+                            for k in range(n_m * width):
+                                centre_coefficients[k, p0:p1] = flat[c, coef_start[l] + k]
                     for n in range(nr):
-                        out = source[src_start[l] + n * width : src_start[l] + (n + 1) * width]
-                        out[:, u_first:u_last, :] = 0.0
-                        for m in range(2 * l + 1):
-                            g = grouped[row_start[l] + m * nr + n]
+                        # rows (l, m, n), m = -l..l: ∂_b c_φ, then (x × ∇)_a c_φ - (r × ∂c_φ)_a
+                        for m in range(n_m):
+                            row = row_start[l] + m * nr + n
+                            d = derivative[m if power_spectrum else m * nr + n]
+                            for b in range(3):
+                                _lane_row(d_ptr[b, row], d_ptr[b, row + 1], d_columns, d_values, ext, lanes,
+                                          d[b * stride : b * stride + lanes])
+                            if orientations:
+                                for a in range(3):
+                                    b, cc = (a + 1) % 3, (a + 2) % 3
+                                    da = d[(3 + a) * stride : (3 + a) * stride + lanes]
+                                    _lane_row(l_ptr[a, row], l_ptr[a, row + 1], l_columns, l_values, ext, lanes, da)
+                                    db = d[b * stride : b * stride + lanes]
+                                    dc = d[cc * stride : cc * stride + lanes]
+                                    rb, rc = rv[b], rv[cc]
+                                    for p in range(lanes):
+                                        da[p] -= rb[p] * dc[p] - rc[p] * db[p]
+                            if smooth:
+                                e = ext[row]
+                                for b in range(3):
+                                    db, rb = d[b * stride : b * stride + lanes], radial[b]
+                                    for p in range(lanes):
+                                        db[p] += rb[p] * e[p]
+                        if power_spectrum:
+                            # chained[(n, q), (u, p)] = sum_m derivative[m, (u, p)] c_centre(p)[(l, m), q]
+                            # (views from index 0: numba's loops over them vectorise)
                             for q in range(width):
-                                cv = centre_coefficients[coef_start[l] + m * width + q]
                                 for u in range(u_first, u_last):
-                                    for p in range(group_pairs):
-                                        out[q, u, p] += g[u, p] * cv[p]
-            # scatter to the gradient samples: the neighbour's slot, and minus the
-            # position derivative to the centre's (the centre's own images cancel)
-            for c in range(group_first, next_centre):
-                weight = center_weight[c]
-                own = acc[slot_center[c]]
-                for p in range(pair_ptr[c] - offset, pair_ptr[c + 1] - offset):
-                    j = neighbors[offset + p]
-                    s = species_index[j]
-                    target = acc[slot_neighbor[offset + p]]
-                    for u in range(u_first, u_last):
-                        if u < 3 and j == c:
-                            continue
-                        if u < 3:
-                            for r in range(n_src):
-                                value = weight * source[r, u, p]
-                                column = src_column[r] + s * src_stride[r]
-                                target[u, column] += value
-                                own[u, column] -= value
-                        else:
-                            for r in range(n_src):
-                                target[u, src_column[r] + s * src_stride[r]] += weight * source[r, u, p]
-    return flat, acc
-
-
-@njit(cache=True, parallel=True)
-def finalise(acc, power_spectrum, n_l, num_radial, n_species, orthonormalization):
-    """Apply the Löwdin matrices (and symmetrise the power spectrum) per gradient sample.
-
-    Returns
-    -------
-    ndarray (n_slots, 6, n_features)
-        Coefficient gradients in the flat layout (l < n_l), or power-spectrum
-        gradients (-1)^l/√(2l+1) (B + Bᵀ) in the column order of
-        :func:`.coefficients.power_spectrum_values`.
-    """
-    _, coef_start, ps_start = _offsets(num_radial, n_species)
-    n_out = ps_start[n_l] if power_spectrum else coef_start[n_l]
-    out = np.zeros((acc.shape[0], acc.shape[1], n_out))
-    for slot in prange(acc.shape[0]):
-        for u in range(acc.shape[1]):
-            a = acc[slot, u]
-            o = out[slot, u]
-            for l in range(n_l):
-                nr = num_radial[l]
-                width = n_species * nr
-                w = orthonormalization[l]
-                if power_spectrum:
-                    factor = (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
-                    base = ps_start[l]
-                    for s in range(n_species):
-                        for k in range(nr):
-                            q = s * nr + k
-                            for q2 in range(width):
-                                total = 0.0
-                                for n in range(nr):
-                                    total += w[n, k] * a[base + (s * nr + n) * width + q2]
-                                o[base + q * width + q2] += factor * total
-                                o[base + q2 * width + q] += factor * total
-                else:
-                    for m in range(2 * l + 1):
-                        for s in range(n_species):
-                            base = coef_start[l] + (m * n_species + s) * nr
-                            for k in range(nr):
-                                total = 0.0
-                                for n in range(nr):
-                                    total += a[base + n] * w[n, k]
-                                o[base + k] = total
-    return out
+                                    o = chained[n * width + q, u * stride : u * stride + lanes]
+                                    for p in range(lanes):
+                                        o[p] = 0.0
+                                    for m in range(n_m):
+                                        g = derivative[m, u * stride : u * stride + lanes]
+                                        cv = centre_coefficients[m * width + q, :lanes]
+                                        for p in range(lanes):
+                                            o[p] += g[p] * cv[p]
+                    # scatter to the gradient samples: the neighbour's, and minus the position
+                    # derivative to the centre's (the centre's own images cancel); runs of
+                    # columns: (n, q) of the power spectrum's B, or n of each m
+                    if power_spectrum:
+                        n_runs, run, run_step, base, species_step = 1, nr * width, 0, ps_start[l], nr * width
+                    else:
+                        n_runs, run, run_step, base, species_step = n_m, nr, n_species * nr, coef_start[l], nr
+                    for c in range(group_first, next_centre):
+                        weight = center_weight[c]
+                        own = local[slot_center[c] - slot_first]
+                        for p in range(pair_ptr[c] - offset, pair_ptr[c + 1] - offset):
+                            j = neighbors[offset + p]
+                            target = local[slot_neighbor[offset + p] - slot_first]
+                            first = base + species_index[j] * species_step
+                            for u in range(u_first, u_last):
+                                if u < 3 and j == c:
+                                    continue
+                                x = u * stride + p
+                                for r in range(n_runs):
+                                    if power_spectrum:
+                                        source = chained[r * run : (r + 1) * run, x]
+                                    else:
+                                        source = derivative[r * run : (r + 1) * run, x]
+                                    column = first + r * run_step
+                                    t = target[u, column : column + run]
+                                    if u < 3:
+                                        o = own[u, column : column + run]
+                                        for k in range(run):
+                                            value = weight * source[k]
+                                            t[k] += value
+                                            o[k] -= value
+                                    else:
+                                        for k in range(run):
+                                            t[k] += weight * source[k]
+            for k in range(n_unit_slots):
+                slot = slot_first + k
+                row = slot_row[slot]
+                for u in range(u_first, u_last):
+                    o = out_positions[row, u] if u < 3 else out_orientations[row, u - 3]
+                    _finalise_slot(local[k, u], power_spectrum, n_l, num_radial, n_species, orthonormalization,
+                                   ps_start, coef_start, scratch, o, slot_column[slot])
 
 
 # ------------------------------------------------------------------- results
@@ -662,7 +706,7 @@ def batch_gradients(calculator, batch, species, progress, chunk_size, *, kind, g
 
 
 def _chunk(calculator, batch, species, kind, gradients, mean_over_samples):
-    _, row_ptr, columns, values, ortho = calculator._basis
+    table, row_ptr, columns, values, ortho = calculator._basis
     pairs = calculator._pairs(batch, species)
     num_radial = np.asarray(calculator.num_radial, dtype=np.int64)
     maps = derivative_maps(calculator.max_angular, tuple(calculator.num_radial), pairs["inv_sigma2"])
@@ -670,40 +714,55 @@ def _chunk(calculator, batch, species, kind, gradients, mean_over_samples):
     centers, neighbors = pairs["centers"], pairs["neighbors"]
     types = pairs["species_index"]
     threads = numba.get_num_threads()
+    power_spectrum = kind == "power_spectrum"
+    n_l = 1 if kind == "radial_spectrum" else len(num_radial)
+    _, coef_start, ps_start = _offsets(num_radial, n_species)
+    n_out = int(ps_start[n_l] if power_spectrum else coef_start[n_l])
     if mean_over_samples:
-        # one gradient sample per (particle, centre type); tasks own whole frames
+        # one gradient sample per (particle, centre type), in that order; a unit is a frame
         slot_center = np.arange(n_particles) * n_species + types
         slot_neighbor = neighbors * n_species + types[centers]
-        counts = np.zeros((len(batch), n_species))
-        np.add.at(counts, (pairs["system"], types), 1.0)
+        counts = np.bincount(pairs["system"] * n_species + types, minlength=len(batch) * n_species)
+        counts = counts.reshape(len(batch), n_species).astype(np.float64)
         center_weight = 1.0 / counts[pairs["system"], types]
         n_slots = n_particles * n_species
-        frames = np.unique(np.linspace(0, len(batch), min(len(batch), 8 * threads) + 1).round().astype(np.int64))
-        task_ptr = batch.offsets[frames]
+        unit_ptr = np.asarray(batch.offsets, dtype=np.int64)
+        unit_slot_ptr = unit_ptr * n_species
+        slot_row = np.repeat(np.arange(n_particles), n_species)
+        slot_column = np.tile(np.arange(n_species) * n_out, n_particles)
+        n_rows, n_columns = n_particles, n_species * n_out
     else:
-        # one gradient sample per (centre, particle): the centre and its neighbours
+        # one gradient sample per (centre, particle): the centre and its neighbours;
+        # a unit is a run of consecutive centres
         keys = np.unique(np.concatenate([centers * n_particles + neighbors, np.arange(n_particles) * (n_particles + 1)]))
         slot_neighbor = np.searchsorted(keys, centers * n_particles + neighbors)
         slot_center = np.searchsorted(keys, np.arange(n_particles) * (n_particles + 1))
         center_weight = np.ones(n_particles)
         n_slots = len(keys)
-        task_ptr = np.unique(np.linspace(0, n_particles, min(n_particles, 8 * threads) + 1).round().astype(np.int64))
-    power_spectrum = kind == "power_spectrum"
-    n_l = 1 if kind == "radial_spectrum" else len(num_radial)
-    flat, acc = gradient_kernel(
-        task_ptr, pairs["pair_ptr"], neighbors, pairs["vectors"], pairs["weights"], pairs["dweights"],
-        pairs["precisions"], pairs["semiaxes_products"], types, n_species, pairs["inv_sigma2"], maps["table"],
-        maps["n_monomials"], row_ptr, columns, values, maps["ext_ptr"], maps["ext_columns"], maps["ext_values"],
-        maps["d_ptr"], maps["d_columns"], maps["d_values"], maps["l_ptr"], maps["l_columns"], maps["l_values"],
-        num_radial, ortho, power_spectrum, n_l, "positions" in gradients, "orientations" in gradients,
-        slot_neighbor, slot_center, center_weight, n_slots, int(np.diff(pairs["pair_ptr"]).max(initial=1)),
+        unit_ptr = np.unique(np.append(np.arange(0, n_particles, _UNIT_CENTRES), n_particles)).astype(np.int64)
+        unit_slot_ptr = np.searchsorted(keys, unit_ptr * n_particles)
+        slot_row = np.arange(n_slots)
+        slot_column = np.zeros(n_slots, dtype=np.int64)
+        n_rows, n_columns = n_slots, n_out
+    n_units = len(unit_ptr) - 1
+    task_ptr = np.unique(np.linspace(0, n_units, min(n_units, 8 * threads) + 1).round().astype(np.int64))
+    flat = density_coefficients(
+        pairs["pair_ptr"], neighbors, pairs["vectors"], pairs["weights"], pairs["precisions"],
+        pairs["semiaxes_products"], types, n_species, pairs["inv_sigma2"], table, row_ptr, columns, values, num_radial,
+        ortho, 8 * threads,
     )
-    out = finalise(acc, power_spectrum, n_l, num_radial, n_species, ortho)
-    if mean_over_samples:
-        # (particle, centre type, direction, feature) -> (particle, direction, centre type x feature)
-        out = out.reshape(n_particles, n_species, 6, -1).transpose(0, 2, 1, 3).reshape(n_particles, 6, -1)
-    result = {p: np.ascontiguousarray(out[:, 3 * GRADIENT_PARAMETERS.index(p) : 3 * GRADIENT_PARAMETERS.index(p) + 3])
-              for p in gradients}
+    out = {p: np.zeros((n_rows if p in gradients else 0, 3, n_columns)) for p in GRADIENT_PARAMETERS}
+    gradient_kernel(
+        task_ptr, unit_ptr, unit_slot_ptr, pairs["pair_ptr"], neighbors, pairs["vectors"], pairs["weights"],
+        pairs["dweights"], pairs["precisions"], pairs["semiaxes_products"], types, n_species, pairs["inv_sigma2"],
+        maps["terms"], maps["n_multipliers"], flat, maps["ext_ptr"],
+        maps["ext_columns"], maps["ext_values"], maps["ext_order"], maps["d_ptr"], maps["d_columns"], maps["d_values"], maps["l_ptr"],
+        maps["l_columns"], maps["l_values"], num_radial, ortho, power_spectrum, n_l, "positions" in gradients,
+        "orientations" in gradients, slot_neighbor, slot_center, center_weight, slot_row, slot_column,
+        int(np.diff(pairs["pair_ptr"]).max(initial=1)), int(np.diff(unit_slot_ptr).max(initial=0)),
+        out["positions"], out["orientations"],
+    )
+    result = {p: out[p] for p in gradients}
     coefficients = DensityCoefficients(flat, pairs["system"], pairs["atom"], batch.numbers, species, calculator.num_radial, len(batch))
     if mean_over_samples:
         return FeatureGradients(coefficients, kind, True, result)
