@@ -299,7 +299,7 @@ def main():
         load = os.getloadavg()
         base = rounds[0][0]
         base["compile_s"] = cold["first_call_s"] - cold["total_s"]
-        results.append(dict(workload=name, rounds=rounds))
+        results.append({"workload": name, "rounds": rounds})
         print(f"\n### {name}: {base['frames']} frames, {base['particles']} particles, {base['pairs']} neighbour pairs "
               f"({base['package']}; load average before {load_before[0]:.2f}, after {load[0]:.2f})\n")
         print(f"{args.rounds} rounds, each running the three configurations in turn, each a fresh process timing "

@@ -53,7 +53,13 @@ from tqdm.auto import tqdm
 
 from .coefficients import DensityCoefficients, feature_labels
 from .expansion import density_coefficients
-from .moments import block_multipliers, gaussian_moment_block, gaussian_parameters, moment_recurrence, moment_terms
+from .moments import (
+    block_multipliers,
+    gaussian_moment_block,
+    gaussian_parameters,
+    moment_recurrence,
+    moment_terms,
+)
 from .names import GRADIENT_PARAMETERS  # in the order of the kernel's six directions
 from .solid_harmonics import monomial_exponents, solid_harmonic_coefficients
 
