@@ -16,13 +16,13 @@ import numpy as np
 __all__ = ["shifted_cosine"]
 
 
-def shifted_cosine(distances, cutoff, width):
+def shifted_cosine(vectors, cutoff, width):
     """Weights f(r) and derivatives df/dr of the shifted-cosine cutoff.
 
     Parameters
     ----------
-    distances : ndarray, shape (n_pairs,)
-        Pair distances |r_ij| in Å.
+    vectors : ndarray, shape (n_pairs, 3)
+        Pair vectors r_ij in Å (their lengths are taken for a smooth cutoff only).
     cutoff : float
         Cutoff radius in Å.
     width : float or None
@@ -34,9 +34,10 @@ def shifted_cosine(distances, cutoff, width):
     weights, derivatives : ndarray, shape (n_pairs,)
         f(r) (dimensionless) and df/dr (1/Å).
     """
-    distances = np.asarray(distances, dtype=np.float64)
+    vectors = np.asarray(vectors, dtype=np.float64)
     if width is None:
-        return np.ones_like(distances), np.zeros_like(distances)
+        return np.ones(len(vectors)), np.zeros(len(vectors))
+    distances = np.linalg.norm(vectors, axis=1)
     t = np.clip((distances - cutoff + width) / width, 0.0, 1.0)
     weights = 0.5 * (1.0 + np.cos(np.pi * t))
     derivatives = np.where((t > 0.0) & (t < 1.0), -0.5 * np.pi / width * np.sin(np.pi * t), 0.0)

@@ -52,7 +52,6 @@ from scipy import sparse
 from tqdm.auto import tqdm
 
 from .coefficients import DensityCoefficients, feature_labels
-from .expansion import density_coefficients
 from .moments import (
     block_multipliers,
     gaussian_moment_block,
@@ -712,7 +711,7 @@ def batch_gradients(calculator, batch, species, progress, chunk_size, *, kind, g
 
 
 def _chunk(calculator, batch, species, kind, gradients, mean_over_samples):
-    table, row_ptr, columns, values, ortho = calculator._basis
+    ortho = calculator._basis[-1]
     pairs = calculator._pairs(batch, species)
     num_radial = np.asarray(calculator.num_radial, dtype=np.int64)
     maps = derivative_maps(calculator.max_angular, tuple(calculator.num_radial), pairs["inv_sigma2"])
@@ -752,11 +751,7 @@ def _chunk(calculator, batch, species, kind, gradients, mean_over_samples):
         n_rows, n_columns = n_slots, n_out
     n_units = len(unit_ptr) - 1
     task_ptr = np.unique(np.linspace(0, n_units, min(n_units, 8 * threads) + 1).round().astype(np.int64))
-    flat = density_coefficients(
-        pairs["pair_ptr"], neighbors, pairs["vectors"], pairs["weights"], pairs["precisions"],
-        pairs["semiaxes_products"], types, n_species, pairs["inv_sigma2"], table, row_ptr, columns, values, num_radial,
-        ortho, 8 * threads,
-    )
+    flat = calculator._density(pairs, n_species)
     out = {p: np.zeros((n_rows if p in gradients else 0, 3, n_columns)) for p in GRADIENT_PARAMETERS}
     gradient_kernel(
         task_ptr, unit_ptr, unit_slot_ptr, pairs["pair_ptr"], neighbors, pairs["vectors"], pairs["weights"],

@@ -490,9 +490,18 @@ class EllipsoidalDensityProjection:
         return DensityCoefficients.concatenate(parts)
 
     def _chunk(self, batch, species, keep_pairs=False):
-        table, row_ptr, columns, values, ortho = self._basis
         pairs = self._pairs(batch, species)
-        flat = density_coefficients(
+        kept = [dict(pairs, hyperparameters=self.hyperparameters)] if keep_pairs else None
+        return DensityCoefficients(
+            self._density(pairs, len(species)), pairs["system"], pairs["atom"], batch.numbers, species,
+            self.num_radial, len(batch), kept,
+        )
+
+    def _density(self, pairs, n_species):
+        """The orthonormalised density coefficients (n_centres, n_coefficients) of
+        :meth:`_pairs`' output (:func:`.expansion.density_coefficients`)."""
+        table, row_ptr, columns, values, ortho = self._basis
+        return density_coefficients(
             pairs["pair_ptr"],
             pairs["neighbors"],
             pairs["vectors"],
@@ -500,7 +509,7 @@ class EllipsoidalDensityProjection:
             pairs["precisions"],
             pairs["semiaxes_products"],
             pairs["species_index"],
-            len(species),
+            n_species,
             pairs["inv_sigma2"],
             table,
             row_ptr,
@@ -509,10 +518,6 @@ class EllipsoidalDensityProjection:
             np.asarray(self.num_radial, dtype=np.int64),
             ortho,
             2 * numba.get_num_threads(),  # a task's fixed cost (scratch, sort, last block) outweighs finer balance
-        )
-        kept = [dict(pairs, hyperparameters=self.hyperparameters)] if keep_pairs else None
-        return DensityCoefficients(
-            flat, pairs["system"], pairs["atom"], batch.numbers, species, self.num_radial, len(batch), kept
         )
 
     def _pairs(self, batch, species):
@@ -545,10 +550,7 @@ class EllipsoidalDensityProjection:
         n_particles = len(batch.numbers)
         pair_ptr = np.zeros(n_particles + 1, dtype=np.int64)
         np.cumsum(np.bincount(centers, minlength=n_particles), out=pair_ptr[1:])
-        if self.cutoff_smoothing_width is None:  # a sharp cutoff: the distances are not needed
-            weights, dweights = np.ones(len(vectors)), np.zeros(len(vectors))
-        else:
-            weights, dweights = shifted_cosine(np.linalg.norm(vectors, axis=1), self.cutoff, self.cutoff_smoothing_width)
+        weights, dweights = shifted_cosine(vectors, self.cutoff, self.cutoff_smoothing_width)
 
         semiaxes = batch.diameters / 2.0
         rotations = Rotation.from_quat(batch.quaternions, scalar_first=True).as_matrix()
