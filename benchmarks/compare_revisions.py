@@ -17,14 +17,14 @@ features are equal bit for bit.
 """
 
 import argparse
-import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from featurize import spawn
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = """
@@ -46,14 +46,9 @@ def export(revision, directory):
 
 
 def worker(tree, name, runs, configuration):
-    threads = "1" if configuration == "mpi" else configuration
-    env = dict(os.environ, PYTHONPATH=str(tree), NUMBA_NUM_THREADS=threads, OMP_NUM_THREADS="1")
-    command = [sys.executable, "benchmarks/featurize.py", "--worker", "--workload", name, "--runs", str(runs)]
     if configuration == "mpi":
-        mpiexec = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or "mpiexec"
-        command = [mpiexec, "-n", "2", *command, "--mpi"]
-    output = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=True).stdout
-    return json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
+        return spawn(name, runs, threads=1, ranks=2, root=tree)
+    return spawn(name, runs, threads=int(configuration), root=tree)
 
 
 def main():

@@ -227,18 +227,21 @@ def worker(args):
         print("RESULT " + json.dumps(result))
 
 
-def spawn(name, runs, threads, ranks=1, cache_dir=None, featomic=False):
+def spawn(name, runs, threads, ranks=1, cache_dir=None, featomic=False, root=ROOT):
+    """One worker process (``ranks`` > 1: under ``mpiexec``) of the checkout at ``root``
+    (its own package and its own copy of this script); its result dict."""
     env = dict(os.environ, NUMBA_NUM_THREADS=str(threads), RAYON_NUM_THREADS=str(threads), OMP_NUM_THREADS="1",
-               OPENBLAS_NUM_THREADS="1")
+               OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(root))
     if cache_dir:
         env["NUMBA_CACHE_DIR"] = cache_dir
-    command = [sys.executable, __file__, "--worker", "--workload", name, "--runs", str(runs)]
+    command = [sys.executable, str(Path(root) / "benchmarks" / "featurize.py"), "--worker", "--workload", name,
+               "--runs", str(runs)]
     if featomic:
         command.append("--featomic")
     if ranks > 1:
         mpiexec = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or "mpiexec"
         command = [mpiexec, "-n", str(ranks), *command, "--mpi"]
-    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=True).stdout
     return json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
 
 
