@@ -15,7 +15,10 @@ Usage::
 
 Each configuration runs in a fresh process: one numba thread, two numba
 threads, and ``mpiexec -n 2`` (one thread per rank), in turn, for ``--rounds``
-rounds; the speed-ups are taken within a round. Timings exclude reading the
+rounds; the speed-ups are taken within a round. The speed-ups are then
+measured again call by call within one process (one ``mpiexec``), next to a
+control kernel that shows what two workers could give at that moment (on
+a virtual machine, that varies from one minute to the next). Timings exclude reading the
 input file (measured separately for W2) and are the median of ``--runs``
 repetitions after one warm-up; compile time is measured separately with an
 empty numba cache.
@@ -144,6 +147,106 @@ def measure(name, runs, mpi):
     return result
 
 
+def control_kernel():
+    """An ideal parallel kernel: ``units`` independent vectorised multiply-add
+    loops on arrays that stay in the L1 cache, parallel over units. No memory
+    traffic, no serial part: what two workers give it is the most this machine
+    offers at that moment (on a virtual machine, a second vCPU can share its core
+    or its memory bandwidth with other guests)."""
+    import numpy as np
+    from numba import njit, prange
+
+    @njit(parallel=True)
+    def control(first, last, iterations):
+        out = np.zeros(last)
+        for unit in prange(first, last):
+            a, b, c = np.full(512, unit + 1.0), np.full(512, 0.5), np.full(512, 0.25)
+            for _ in range(iterations):
+                for k in range(512):
+                    a[k] = a[k] * 0.9999999 + b[k] * c[k]
+            out[unit] = a.sum()
+        return out
+
+    return control
+
+
+def measure_interleaved(name, runs, mpi):
+    """Two workers against one, call by call in one process (``mpi``: one ``mpiexec -n 2``).
+
+    Threads: calls with ``numba.set_num_threads(1)`` and ``(2)`` alternate. MPI:
+    rank 0 alone (``comm=None``, rank 1 waiting at a barrier) and both ranks
+    alternate. The order within a repetition alternates too, and each
+    repetition also times :func:`control_kernel` the same two ways, sized to
+    take about as long as the featurisation on one worker. Each repetition gives
+    our speed-up and the machine's (the control's) from calls a fraction of a
+    second apart, with the same memory layout: a drift of the machine's speed
+    between processes, which on a virtual machine can exceed the effect
+    measured, enters neither.
+    """
+    import numba
+
+    from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
+
+    comm = None
+    if mpi:
+        from mpi4py import MPI
+
+        comm = MPI.COMM_WORLD
+    rank = comm.Get_rank() if comm else 0
+    frames = workload(name) if rank == 0 else None
+    calculator = EllipsoidalDensityProjection(**HYPERS[name])
+    control = control_kernel()
+    iterations = 1
+
+    def featurise(workers):
+        if not comm:
+            calculator.compute(frames, kind="power_spectrum")
+        elif workers == 2:
+            calculator.compute(frames, kind="power_spectrum", comm=comm)
+        elif rank == 0:
+            calculator.compute(frames, kind="power_spectrum")
+
+    def balanced(workers):
+        if not comm:
+            control(0, 2, iterations)
+        elif workers == 2:
+            control(rank, rank + 1, iterations)
+        elif rank == 0:
+            control(0, 2, iterations)
+
+    def call(function, workers):
+        if comm:
+            comm.Barrier()
+        else:
+            numba.set_num_threads(workers)
+        start = time.perf_counter()
+        function(workers)
+        if comm and workers == 2:
+            comm.Barrier()  # both ranks' share done (compute's own gather waits likewise)
+        elapsed = time.perf_counter() - start
+        if comm:
+            comm.Barrier()
+        return elapsed
+
+    call(featurise, 1), call(featurise, 2), call(balanced, 1), call(balanced, 2)  # warm-up
+    target = call(featurise, 1)
+    iterations = max(1, round(1000 * target / call(balanced, 1)))  # the control as long as one featurisation
+    if comm:
+        iterations = comm.bcast(iterations, root=0)
+    times = {(f, w): [] for f in ("ours", "control") for w in (1, 2)}
+    for k in range(runs):
+        for workers in ((1, 2) if k % 2 == 0 else (2, 1)):
+            times["ours", workers].append(call(featurise, workers))
+            times["control", workers].append(call(balanced, workers))
+    if rank != 0:
+        return None
+    ours = [a / b for a, b in zip(times["ours", 1], times["ours", 2])]
+    machine = [a / b for a, b in zip(times["control", 1], times["control", 2])]
+    return dict(workload=name, mpi=bool(mpi), one_s=times["ours", 1], two_s=times["ours", 2], ratios=ours,
+                control_ratios=machine, speedup=statistics.median(ours), control_speedup=statistics.median(machine),
+                efficiency=statistics.median([a / b for a, b in zip(ours, machine)]))
+
+
 def breakdown(calculator, frames, kernel_calls, kernel, runs):
     """Where the time goes (serial runs only): each part timed alone, median CPU time of ``runs``."""
     import numpy as np
@@ -219,6 +322,11 @@ def measure_featomic(name, runs):
 
 
 def worker(args):
+    if args.interleaved:
+        result = measure_interleaved(args.workload, args.runs, args.mpi)
+        if result is not None:
+            print("RESULT " + json.dumps(result))
+        return
     if args.featomic:
         print("RESULT " + json.dumps(measure_featomic(args.workload, args.runs)))
         return
@@ -227,7 +335,7 @@ def worker(args):
         print("RESULT " + json.dumps(result))
 
 
-def spawn(name, runs, threads, ranks=1, cache_dir=None, featomic=False, root=ROOT):
+def spawn(name, runs, threads, ranks=1, cache_dir=None, featomic=False, root=ROOT, interleaved=False):
     """One worker process (``ranks`` > 1: under ``mpiexec``) of the checkout at ``root``
     (its own package and its own copy of this script); its result dict."""
     env = dict(os.environ, NUMBA_NUM_THREADS=str(threads), RAYON_NUM_THREADS=str(threads), OMP_NUM_THREADS="1",
@@ -238,11 +346,40 @@ def spawn(name, runs, threads, ranks=1, cache_dir=None, featomic=False, root=ROO
                "--runs", str(runs)]
     if featomic:
         command.append("--featomic")
+    if interleaved:
+        command.append("--interleaved")
     if ranks > 1:
         mpiexec = shutil.which("mpiexec", path=str(Path(sys.executable).parent)) or "mpiexec"
         command = [mpiexec, "-n", str(ranks), *command, "--mpi"]
     output = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=True).stdout
     return json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
+
+
+def interleaved(name, runs, rounds):
+    """Two workers against one in the same process, next to the machine's own ceiling
+    (:func:`measure_interleaved`); prints a table."""
+    load_before = os.getloadavg()
+    rows = {"2 threads": [], "2 MPI ranks": []}
+    for _ in range(rounds):
+        rows["2 threads"].append(spawn(name, runs, threads=2, interleaved=True))
+        rows["2 MPI ranks"].append(spawn(name, runs, threads=1, ranks=2, interleaved=True))
+    print(f"\n#### {name}: two workers against one, interleaved call by call in one process "
+          f"({rounds} processes × {runs} repetitions; load average before {load_before[0]:.2f}, "
+          f"after {os.getloadavg()[0]:.2f})\n")
+    print("Each repetition times one worker and two, and the control kernel (no memory traffic, no serial part) "
+          "the same two ways: the control's speed-up is what the machine offered at that moment.\n")
+    print("| configuration | our speed-up: median (range) | the machine's (control): median (range) | "
+          "ours / the machine's: median |")
+    print("|---|---|---|---|")
+    summary = {}
+    for label, results in rows.items():
+        ours = [x for r in results for x in r["ratios"]]
+        machine = [x for r in results for x in r["control_ratios"]]
+        efficiency = statistics.median([a / b for a, b in zip(ours, machine)])
+        summary[label] = dict(speedup=statistics.median(ours), control=statistics.median(machine), efficiency=efficiency)
+        print(f"| {label} | {statistics.median(ours):.2f}× ({min(ours):.2f}–{max(ours):.2f}) | "
+              f"{statistics.median(machine):.2f}× ({min(machine):.2f}–{max(machine):.2f}) | {efficiency:.2f} |")
+    return dict(workload=name, interleaved=rows, summary=summary)
 
 
 def against_featomic(name, runs, rounds, pairs):
@@ -277,6 +414,7 @@ def main():
     parser.add_argument("--mpi", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workload", help=argparse.SUPPRESS)
     parser.add_argument("--featomic", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--interleaved", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, default=3,
                         help="rounds of the alternating configurations (and of ours against featomic on W1)")
     parser.add_argument("--json", help="also write all results to this file")
@@ -322,6 +460,7 @@ def main():
                 f"{1e6 * median / base['pairs']:.2f} | {', '.join(f'{x:.2f}' for x in speedups)} | "
                 f"{statistics.median(speedups):.2f}× | {max(r[c]['peak_rss_mb'] for r in rounds):.0f} |"
             )
+        results.append(interleaved(name, args.runs, args.rounds))
         if name == "W1":
             results.extend(against_featomic(name, args.runs, args.rounds, base["pairs"]))
         print(
