@@ -79,6 +79,15 @@ def workload(name):
     return frames
 
 
+def world(mpi):
+    """(``MPI.COMM_WORLD``, its rank) under ``mpiexec``, else (None, 0)."""
+    if not mpi:
+        return None, 0
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD, MPI.COMM_WORLD.Get_rank()
+
+
 def measure(name, runs, mpi):
     """Run inside a worker process; return a dict of timings (rank 0)."""
     import numba
@@ -87,12 +96,7 @@ def measure(name, runs, mpi):
     import anisoap_pipeline.anisoap.projection as projection
     from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
 
-    comm = None
-    if mpi:
-        from mpi4py import MPI
-
-        comm = MPI.COMM_WORLD
-    rank = comm.Get_rank() if comm else 0
+    comm, rank = world(mpi)
     start = time.perf_counter()
     frames = workload(name) if rank == 0 else None
     input_s = time.perf_counter() - start
@@ -187,29 +191,22 @@ def measure_interleaved(name, runs, mpi):
 
     from anisoap_pipeline.anisoap import EllipsoidalDensityProjection
 
-    comm = None
-    if mpi:
-        from mpi4py import MPI
-
-        comm = MPI.COMM_WORLD
-    rank = comm.Get_rank() if comm else 0
+    comm, rank = world(mpi)
     frames = workload(name) if rank == 0 else None
     calculator = EllipsoidalDensityProjection(**HYPERS[name])
     control = control_kernel()
     iterations = 1
 
+    # threads: the same call either way (set_num_threads decides); MPI: both ranks
+    # share the work, or rank 0 does it all
     def featurise(workers):
-        if not comm:
-            calculator.compute(frames, kind="power_spectrum")
-        elif workers == 2:
+        if comm and workers == 2:
             calculator.compute(frames, kind="power_spectrum", comm=comm)
         elif rank == 0:
             calculator.compute(frames, kind="power_spectrum")
 
     def balanced(workers):
-        if not comm:
-            control(0, 2, iterations)
-        elif workers == 2:
+        if comm and workers == 2:
             control(rank, rank + 1, iterations)
         elif rank == 0:
             control(0, 2, iterations)
@@ -327,14 +324,11 @@ def measure_featomic(name, runs):
 def worker(args):
     if args.interleaved:
         result = measure_interleaved(args.workload, args.runs, args.mpi)
-        if result is not None:
-            print("RESULT " + json.dumps(result))
-        return
-    if args.featomic:
-        print("RESULT " + json.dumps(measure_featomic(args.workload, args.runs)))
-        return
-    result = measure(args.workload, args.runs, args.mpi)
-    if result is not None:
+    elif args.featomic:
+        result = measure_featomic(args.workload, args.runs)
+    else:
+        result = measure(args.workload, args.runs, args.mpi)
+    if result is not None:  # (rank 0 only under MPI)
         print("RESULT " + json.dumps(result))
 
 
