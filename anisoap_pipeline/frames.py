@@ -214,6 +214,14 @@ def _as_frame_list(frames):
         ) from None
 
 
+def _first_present(arrays, keys):
+    """The first of ``keys`` in ``arrays``, or None. The canonical name, first,
+    is looked up without a generator: this runs for every frame of a batch."""
+    if keys[0] in arrays:
+        return keys[0]
+    return next((key for key in keys[1:] if key in arrays), None)
+
+
 def _frame_arrays(atoms, index, argument):
     """One frame's raw arrays after the structural checks (fields present, shapes)."""
     where = f"frame {index}"
@@ -221,7 +229,7 @@ def _frame_arrays(atoms, index, argument):
         raise TypeError(f"{where}: expected an ase.Atoms, got {type(atoms).__name__}")
     arrays = atoms.arrays
     n = len(arrays["positions"])
-    key = "c_q" if "c_q" in arrays else next((key for key in ORIENTATION_KEYS if key in arrays), None)
+    key = _first_present(arrays, ORIENTATION_KEYS)
     if key is None:
         raise ValueError(
             f"{where}: field 'c_q' (orientation) is missing; expected one of the "
@@ -636,7 +644,7 @@ def _diameters_in_arrays(arrays, where, n):
     """
     columns = []
     for k, spellings in enumerate(_DIAMETER_SPELLINGS, 1):
-        key = spellings[0] if spellings[0] in arrays else next((key for key in spellings if key in arrays), None)
+        key = _first_present(arrays, spellings)
         if key is None and "c_diameter" in arrays:
             values = np.asarray(arrays["c_diameter"], dtype=np.float64)
             if values.shape != (n, 3):
