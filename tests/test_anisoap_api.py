@@ -83,3 +83,36 @@ def test_pickled_calculator_is_the_same(frames):
     copy = pickle.loads(pickle.dumps(calculator))
     assert copy.hyperparameters == calculator.hyperparameters
     np.testing.assert_array_equal(copy.compute(frames), calculator.compute(frames))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_power_spectrum_frame_means_are_numpys_bit_for_bit(threads):
+    """Frame means summed in the kernel (blocks of whole frames, lone large frames,
+    frames of one centre, a centre type absent from a frame) are numpy's
+    ``add.reduceat`` of the per-centre rows divided by the count, bit for bit."""
+    import numba
+
+    from anisoap_pipeline.anisoap.coefficients import DensityCoefficients, power_spectrum_values
+
+    rng = np.random.default_rng(0)
+    sizes = [1, 2, 8, 9, 0, 70, 3, 200, 1]
+    num_radial = (3, 2, 2)
+    flat = rng.normal(size=(sum(sizes), 2 * (3 + 3 * 2 + 5 * 2)))
+    system = np.repeat(np.arange(len(sizes)), sizes)
+    center_type = np.where(rng.random(len(system)) < 0.7, 1, 6)
+    center_type[system == 2] = 1  # frame 2 has no centre of type 6
+    coefficients = DensityCoefficients(flat, system, np.zeros_like(system), center_type, (1, 6), num_radial, len(sizes))
+    per_centre = power_spectrum_values(flat, num_radial, 2)
+    expected = np.zeros((len(sizes), 2, per_centre.shape[1]))
+    for t, centre in enumerate((1, 6)):
+        for frame in range(len(sizes)):
+            rows = per_centre[(system == frame) & (center_type == centre)]
+            if len(rows):
+                expected[frame, t] = np.add.reduceat(rows, [0], axis=0)[0] / len(rows)
+    default = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        means = coefficients.invariants("power_spectrum", center_types=[1, 6])
+    finally:
+        numba.set_num_threads(default)
+    np.testing.assert_array_equal(means, expected.reshape(len(sizes), -1))

@@ -6,6 +6,7 @@ featomic-style spherical-expansion ``TensorMap``, the 2-body radial spectrum
 bispectrum (:mod:`.bispectrum`), per centre or averaged over each frame's centres.
 """
 
+import numba
 import numpy as np
 from metatensor import Labels, TensorBlock, TensorMap
 from numba import njit, prange
@@ -195,7 +196,7 @@ class DensityCoefficients:
         np.cumsum(counts, out=group_ptr[1:])
         sums = _power_spectrum_sums(
             np.ascontiguousarray(self.flat), np.asarray(self.num_radial, dtype=np.int64), len(self.species),
-            order.astype(np.int64), group_ptr,
+            order.astype(np.int64), group_ptr, max(1, min(n_groups, 2 * numba.get_num_threads())),
         )
         means = sums / np.maximum(counts, 1)[:, None]
         return means.reshape(len(center_types), self.n_systems, -1).transpose(1, 0, 2).reshape(self.n_systems, -1)
@@ -342,30 +343,93 @@ def _pairwise_sum(a, first, n):
 
 
 @njit(cache=True)
-def _group_power_spectrum_sum(flat, centres, num_radial, n_species, out):
-    """``out`` = the sum of the power spectra of ``centres``, as ``np.add.reduceat``
-    adds them: the first, plus the pairwise sum (:func:`_pairwise_sum`) of the others."""
-    n = centres.shape[0]
-    n_features = out.shape[0]
-    values = np.empty(n_features)
-    columns = np.empty((n_features, n))  # a centre per column: each feature's terms contiguous
-    for k in range(n):
-        _centre_power_spectrum(flat, centres[k], num_radial, n_species, values)
-        for f in range(n_features):
-            columns[f, k] = values[f]
-    for f in range(n_features):
-        out[f] = columns[f, 0] + _pairwise_sum(columns[f], 1, n - 1) if n > 1 else columns[f, 0]
+def odd_lines(n):
+    """Length >= n of a float64 row spanning an odd number of 64-byte cache lines:
+    rows of a scratch array a power of two apart would share a few cache sets and
+    evict each other."""
+    return ((n + 7) // 8 | 1) * 8
+
+
+#: Centres whose power spectra :func:`_power_spectrum_sums` computes together, the
+#: vectorised axis of its scratch (whole groups; a larger group alone).
+_SUM_BLOCK = 64
 
 
 @njit(cache=True, parallel=True)
-def _power_spectrum_sums(flat, num_radial, n_species, order, group_ptr):
+def _power_spectrum_sums(flat, num_radial, n_species, order, group_ptr, n_tasks):
     """Sum of the power spectra of the centres ``order[group_ptr[g]:group_ptr[g + 1]]``
-    for each group g (:func:`_group_power_spectrum_sum`; zeros for an empty group)."""
+    for each group g (zeros for an empty group), as ``np.add.reduceat`` adds the
+    rows of :func:`power_spectrum_values`: the first, plus the pairwise sum
+    (:func:`_pairwise_sum`) of the others, so the same bits.
+
+    ``n_tasks`` contiguous runs of groups, of about equal numbers of centres, run
+    in parallel, each with one scratch. A task takes whole groups by blocks of
+    about ``_SUM_BLOCK`` centres: their coefficients transposed (a centre per
+    column), then every feature of every centre, the centres being the
+    contiguous, vectorised axis, in the order of :func:`_centre_power_spectrum`;
+    each group's terms of a feature are then contiguous for its sum.
+    """
     n_groups = group_ptr.shape[0] - 1
-    out = np.zeros((n_groups, _power_spectrum_width(num_radial, n_species)))
-    for g in prange(n_groups):
-        if group_ptr[g + 1] > group_ptr[g]:
-            _group_power_spectrum_sum(flat, order[group_ptr[g] : group_ptr[g + 1]], num_radial, n_species, out[g])
+    n_features = _power_spectrum_width(num_radial, n_species)
+    n_coefficients = flat.shape[1]
+    out = np.zeros((n_groups, n_features))
+    n_centres = group_ptr[n_groups]
+    for task in prange(n_tasks):
+        g = np.searchsorted(group_ptr, n_centres * task // n_tasks)
+        last = np.searchsorted(group_ptr, n_centres * (task + 1) // n_tasks) if task < n_tasks - 1 else n_groups
+        capacity = _SUM_BLOCK
+        coefficients = np.empty((n_coefficients, odd_lines(capacity)))
+        columns = np.empty((n_features, odd_lines(capacity)))
+        while g < last:
+            first = g
+            n = 0
+            while g < last and (n == 0 or n + group_ptr[g + 1] - group_ptr[g] <= _SUM_BLOCK):
+                n += group_ptr[g + 1] - group_ptr[g]
+                g += 1
+            if n == 0:
+                continue
+            if n > capacity:
+                capacity = n
+                coefficients = np.empty((n_coefficients, odd_lines(capacity)))
+                columns = np.empty((n_features, odd_lines(capacity)))
+            base = group_ptr[first]
+            for k in range(n):
+                centre = order[base + k]
+                for a in range(n_coefficients):
+                    coefficients[a, k] = flat[centre, a]
+            start = 0
+            column = 0
+            for l in range(num_radial.shape[0]):
+                width = n_species * num_radial[l]
+                factor = (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
+                for q in range(width):
+                    for r in range(width):
+                        o = columns[column + q * width + r, :n]
+                        for k in range(n):
+                            o[k] = 0.0
+                        for m in range(2 * l + 1):
+                            cq = coefficients[start + m * width + q, :n]
+                            cr = coefficients[start + m * width + r, :n]
+                            for k in range(n):
+                                o[k] += cq[k] * cr[k]
+                        for k in range(n):
+                            o[k] *= factor
+                start += (2 * l + 1) * width
+                column += width * width
+            for h in range(first, g):
+                k0 = group_ptr[h] - base
+                size = group_ptr[h + 1] - group_ptr[h]
+                if size == 0:
+                    continue
+                for f in range(n_features):
+                    terms = columns[f]
+                    if size <= 8:  # the rest is a leaf: summed in order from -0.0, inline
+                        rest = -0.0
+                        for k in range(k0 + 1, k0 + size):
+                            rest += terms[k]
+                        out[h, f] = terms[k0] + rest if size > 1 else terms[k0]
+                    else:
+                        out[h, f] = terms[k0] + _pairwise_sum(terms, k0 + 1, size - 1)
     return out
 
 

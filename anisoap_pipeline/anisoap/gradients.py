@@ -51,7 +51,7 @@ from numba import njit, prange
 from scipy import sparse
 from tqdm.auto import tqdm
 
-from .coefficients import DensityCoefficients, feature_labels
+from .coefficients import DensityCoefficients, feature_labels, odd_lines
 from .moments import (
     block_multipliers,
     gaussian_moment_block,
@@ -266,12 +266,6 @@ _UNIT_CENTRES = 16
 
 
 @njit(cache=True)
-def _odd_lines(n):
-    """Length >= n of a float64 row spanning an odd number of 64-byte cache lines."""
-    return ((n + 7) // 8 | 1) * 8
-
-
-@njit(cache=True)
 def _lane_row(first, last, columns, values, x, n_lanes, o):
     """o[:n_lanes] = sum_t values[t] x[columns[t], :n_lanes] over t = first..last-1 (one
     row of a CSR matrix; the lanes are the vectorised axis). Four terms per pass,
@@ -378,19 +372,19 @@ def gradient_kernel(
         center = np.empty(3)
         # rows of an odd number of cache lines: rows a power of two apart would share a
         # few cache sets and evict each other
-        covariances = np.empty((9, _odd_lines(capacity)))
-        centers = np.empty((3, _odd_lines(capacity)))
-        multipliers = np.empty((9 * n_multipliers, _odd_lines(capacity)))
+        covariances = np.empty((9, odd_lines(capacity)))
+        centers = np.empty((3, odd_lines(capacity)))
+        multipliers = np.empty((9 * n_multipliers, odd_lines(capacity)))
         prefactors = np.empty(capacity)
-        rv = np.empty((3, _odd_lines(capacity)))
-        radial = np.empty((3, _odd_lines(capacity)))
-        moments = np.empty((terms.shape[0], _odd_lines(capacity)))
-        ext = np.empty((n_ext, _odd_lines(capacity)))
+        rv = np.empty((3, odd_lines(capacity)))
+        radial = np.empty((3, odd_lines(capacity)))
+        moments = np.empty((terms.shape[0], odd_lines(capacity)))
+        ext = np.empty((n_ext, odd_lines(capacity)))
         # direction u of lane p at u * stride + p; rows: m (one n at a time) before the
         # chain rule, (m, n) of one l without it
-        derivative = np.zeros((largest_m * (1 if power_spectrum else largest_nr), _odd_lines(6 * capacity)))
-        centre_coefficients = np.zeros((largest_m * largest_width if power_spectrum else 1, _odd_lines(capacity)))
-        chained = np.zeros((largest_nr * largest_width if power_spectrum else 1, _odd_lines(6 * capacity)))
+        derivative = np.zeros((largest_m * (1 if power_spectrum else largest_nr), odd_lines(6 * capacity)))
+        centre_coefficients = np.zeros((largest_m * largest_width if power_spectrum else 1, odd_lines(capacity)))
+        chained = np.zeros((largest_nr * largest_width if power_spectrum else 1, odd_lines(6 * capacity)))
         local = np.empty((max_unit_slots, 6, n_acc))
         scratch = np.empty(largest_width * largest_width)
         for unit in range(task_ptr[task], task_ptr[task + 1]):
