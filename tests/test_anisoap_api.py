@@ -51,6 +51,19 @@ def test_compute_matches_the_conveniences(frames):
     np.testing.assert_array_equal(calculator.compute(frames, chunk_size=1, progress=True), calculator.compute(frames))
 
 
+def test_default_chunks_are_whole_frames_up_to_a_particle_budget(frames, monkeypatch):
+    from anisoap_pipeline.anisoap import batch
+
+    calculator = EllipsoidalDensityProjection(**HYPERS)
+    frames = frames + [random_frame(n=14, seed=7, species=(1, 6))] + frames[:1]  # 6, 6, 6, 14, 6 particles
+    packed = calculator.validated_batch(frames)
+    monkeypatch.setattr(batch, "CHUNK_PARTICLES", 10)
+    # chunks of the frames starting in each window of 10 particles: 0, 6 | 12, 18 | 32
+    assert packed.chunks() == [slice(0, 2), slice(2, 4), slice(4, 5)]
+    assert packed.chunks(3) == [slice(0, 3), slice(3, 6)]
+    np.testing.assert_array_equal(calculator.compute(frames), calculator.compute(frames, chunk_size=len(frames)))
+
+
 @pytest.mark.parametrize(
     "options, error, message",
     [

@@ -9,7 +9,13 @@ import numpy as np
 
 from ..frames import DIAMETER_KEYS, pack_frames
 
-__all__ = ["FrameBatch"]
+__all__ = ["CHUNK_PARTICLES", "FrameBatch"]
+
+#: Particles per numba call when no ``chunk_size`` is given (whole frames, see
+#: :meth:`FrameBatch.chunks`): many small frames would otherwise pay a call's fixed costs (the
+#: threads' start, the glue between kernels) every few hundred particles, while
+#: the pair and scratch arrays stay bounded.
+CHUNK_PARTICLES = 16384
 
 
 class FrameBatch:
@@ -103,6 +109,17 @@ class FrameBatch:
             self.periodic[start:stop],
             self.first_frame + start,
         )
+
+    def chunks(self, chunk_size=None):
+        """The frames as consecutive slices, one per numba call: ``chunk_size``
+        frames each, or (None) the frames whose first particle falls in the same
+        window of :data:`CHUNK_PARTICLES` particles (so a chunk holds less than
+        twice that, or a single larger frame)."""
+        if chunk_size is not None:
+            return [slice(s, s + chunk_size) for s in range(0, len(self), chunk_size)]
+        window = self.offsets[:-1] // CHUNK_PARTICLES
+        starts = np.flatnonzero(np.diff(window, prepend=-1)).tolist() + [len(self)]
+        return [slice(a, b) for a, b in zip(starts[:-1], starts[1:])]
 
     def frame(self, k):
         """(positions, cell, periodic) of frame k of the batch."""

@@ -196,10 +196,10 @@ def batch_bispectrum_gradients(calculator, batch, species, progress, chunk_size,
     FeatureGradients
         Kind ``"bispectrum"``, layout as for the power spectrum.
     """
-    starts = range(0, len(batch), chunk_size)
+    chunks = batch.chunks(chunk_size)
     if progress:
-        starts = tqdm(starts, desc="AniSOAP bispectrum gradients", unit="chunk")
-    parts = [_chunk(calculator, batch[s : s + chunk_size], species, gradients, mean_over_samples) for s in starts]
+        chunks = tqdm(chunks, desc="AniSOAP bispectrum gradients", unit="chunk")
+    parts = [_chunk(calculator, batch[c], species, gradients, mean_over_samples) for c in chunks]
     return FeatureGradients.concatenate(parts)
 
 

@@ -695,12 +695,10 @@ def batch_gradients(calculator, batch, species, progress, chunk_size, *, kind, g
     """Features and gradients of a validated ``FrameBatch``, chunk by chunk
     (the work :meth:`EllipsoidalDensityProjection.compute` runs, serial or per
     MPI rank); ``species`` a sorted int64 array, ``gradients`` checked."""
-    starts = range(0, len(batch), chunk_size)
+    chunks = batch.chunks(chunk_size)
     if progress:
-        starts = tqdm(starts, desc="AniSOAP gradients", unit="chunk")
-    parts = [
-        _chunk(calculator, batch[s : s + chunk_size], species, kind, gradients, mean_over_samples) for s in starts
-    ]
+        chunks = tqdm(chunks, desc="AniSOAP gradients", unit="chunk")
+    parts = [_chunk(calculator, batch[c], species, kind, gradients, mean_over_samples) for c in chunks]
     return FeatureGradients.concatenate(parts)
 
 

@@ -46,7 +46,7 @@ def collective(comm, error):
 
 
 def distributed_coefficients(
-    calculator, frames, comm, *, species=None, diameters=None, progress=False, chunk_size=512, compute=None
+    calculator, frames, comm, *, species=None, diameters=None, progress=False, chunk_size=None, compute=None
 ):
     """Density coefficients of all frames, computed in parallel over MPI ranks.
 

@@ -192,7 +192,7 @@ class EllipsoidalDensityProjection:
         diameters=None,
         gradients=None,
         progress=False,
-        chunk_size=512,
+        chunk_size=None,
         comm=None,
     ):
         """Featurise frames: density coefficients or one of their invariants,
@@ -224,9 +224,10 @@ class EllipsoidalDensityProjection:
             Every kind (the bispectrum's: :mod:`.bispectrum_gradients`).
         progress : bool
             Show a tqdm progress bar over chunks (on rank 0 only under MPI).
-        chunk_size : int
-            Frames featurised per numba call (bounds memory); results do not
-            depend on it.
+        chunk_size : int, optional
+            Frames featurised per numba call (bounds memory); default: whole
+            frames of up to about :data:`~.batch.CHUNK_PARTICLES` particles per
+            call. Results do not depend on it.
         comm : mpi4py.MPI.Comm, optional
             Split the frames over the ranks of ``comm`` (:mod:`.mpi`); the
             result is identical to the serial one and returned on rank 0 only.
@@ -290,7 +291,7 @@ class EllipsoidalDensityProjection:
         return coefficients.invariants(kind, mean_over_samples=not per_centre)
 
     def compute_coefficients(
-        self, frames, *, species=None, diameters=None, progress=False, chunk_size=512, comm=None, keep_pairs=False
+        self, frames, *, species=None, diameters=None, progress=False, chunk_size=None, comm=None, keep_pairs=False
     ):
         """The density coefficients behind :meth:`compute`, as the object every
         invariant derives from (``.invariants(kind, mean_over_samples)``,
@@ -315,7 +316,7 @@ class EllipsoidalDensityProjection:
 
     def vector_jacobian_product(
         self, frames, weights, *, kind="power_spectrum", species=None, diameters=None,
-        gradients=GRADIENT_PARAMETERS, chunk_size=512,
+        gradients=GRADIENT_PARAMETERS, chunk_size=None,
     ):
         """Σ_i Σ_f weights[i, f] ∂x_{i f}/∂(r_k, θ_k): forces and torques of a
         potential on the per-centre features, without their gradient tensor.
@@ -354,8 +355,8 @@ class EllipsoidalDensityProjection:
             As in :meth:`compute` (frames only).
         gradients : sequence of {"positions", "orientations"}
             What to return.
-        chunk_size : int
-            Frames per numba call (frames only); results do not depend on it.
+        chunk_size : int, optional
+            As in :meth:`compute` (frames only).
 
         Returns
         -------
@@ -419,7 +420,8 @@ class EllipsoidalDensityProjection:
     def _run(self, frames, species, diameters, progress, chunk_size, comm, work):
         """``work(batch, species, progress, chunk_size)`` on the validated frames,
         serial or split over the ranks of ``comm``."""
-        chunk_size = _check_int("chunk_size", chunk_size, 1)
+        if chunk_size is not None:
+            chunk_size = _check_int("chunk_size", chunk_size, 1)
         if comm is not None and comm.Get_size() > 1:
             from .mpi import distributed_coefficients
 
@@ -483,10 +485,10 @@ class EllipsoidalDensityProjection:
             )
 
     def _coefficients(self, batch, species, progress, chunk_size, keep_pairs=False):
-        starts = range(0, len(batch), chunk_size)
+        chunks = batch.chunks(chunk_size)
         if progress:
-            starts = tqdm(starts, desc="AniSOAP", unit="chunk")
-        parts = [self._chunk(batch[s : s + chunk_size], species, keep_pairs) for s in starts]
+            chunks = tqdm(chunks, desc="AniSOAP", unit="chunk")
+        parts = [self._chunk(batch[c], species, keep_pairs) for c in chunks]
         return DensityCoefficients.concatenate(parts)
 
     def _chunk(self, batch, species, keep_pairs=False):
