@@ -222,42 +222,52 @@ def _first_present(arrays, keys):
     return next((key for key in keys[1:] if key in arrays), None)
 
 
+def _floats(values):
+    """``values`` as a float64 array; an ndarray of float64 as is (the cheap check
+    first: this runs for every field of every frame)."""
+    if type(values) is np.ndarray and values.dtype is _FLOAT64:
+        return values
+    return np.asarray(values, dtype=np.float64)
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _frame_arrays(atoms, index, argument):
     """One frame's raw arrays after the structural checks (fields present, shapes)."""
-    where = f"frame {index}"
     if not isinstance(atoms, Atoms):
-        raise TypeError(f"{where}: expected an ase.Atoms, got {type(atoms).__name__}")
+        raise TypeError(f"frame {index}: expected an ase.Atoms, got {type(atoms).__name__}")
     arrays = atoms.arrays
     n = len(arrays["positions"])
     key = _first_present(arrays, ORIENTATION_KEYS)
     if key is None:
         raise ValueError(
-            f"{where}: field 'c_q' (orientation) is missing; expected one of the "
+            f"frame {index}: field 'c_q' (orientation) is missing; expected one of the "
             f"arrays {', '.join(map(repr, ORIENTATION_KEYS))}, found "
             f"{sorted(arrays)}"
         )
-    orientation = np.asarray(arrays[key], dtype=np.float64)
+    orientation = _floats(arrays[key])
     if key == "rotation_matrix":
         if orientation.size != 9 * n:
             raise ValueError(
-                f"{where}: field 'rotation_matrix' has shape {orientation.shape}, "
+                f"frame {index}: field 'rotation_matrix' has shape {orientation.shape}, "
                 f"expected ({n}, 9) row-major or ({n}, 3, 3)"
             )
         orientation = orientation.reshape(n, 9)
     elif orientation.shape != (n, 4):
         raise ValueError(
-            f"{where}: field '{key}' (quaternion) has shape {orientation.shape}, "
+            f"frame {index}: field '{key}' (quaternion) has shape {orientation.shape}, "
             f"expected ({n}, 4)"
         )
     if argument is None:
-        field, values = _diameters_in_arrays(arrays, where, n)
+        field, values = _diameters_in_arrays(arrays, index, n)
     elif argument.shape == (3,):
         field, values = "diameters", None  # the same for every particle
     elif argument.shape == (n, 3):
         field, values = "diameters", tuple(argument.T)
     else:
         raise ValueError(
-            f"{where}: argument 'diameters' has shape {argument.shape}, "
+            f"frame {index}: argument 'diameters' has shape {argument.shape}, "
             f"expected (3,) or ({n}, 3)"
         )
     return (n, arrays["numbers"], arrays["positions"], atoms.cell.array, atoms.pbc,
@@ -636,32 +646,33 @@ def _require_canonical(atoms, keys):
         )
 
 
-def _diameters_in_arrays(arrays, where, n):
-    """(field name, three (n,) columns) from any accepted spelling of the diameters:
-    all three ``c_diameter[k]`` columns, else one (n, 3) ``c_diameter`` array.
+def _diameters_in_arrays(arrays, index, n):
+    """(field name, three (n,) columns) from any accepted spelling of the diameters
+    of frame ``index``: all three ``c_diameter[k]`` columns, else one (n, 3)
+    ``c_diameter`` array.
 
     Raises ValueError naming the first missing ``c_diameter[k]``, or a wrong shape.
     """
     columns = []
     for k, spellings in enumerate(_DIAMETER_SPELLINGS, 1):
-        key = _first_present(arrays, spellings)
+        key = spellings[0] if spellings[0] in arrays else _first_present(arrays, spellings)
         if key is None and "c_diameter" in arrays:
-            values = np.asarray(arrays["c_diameter"], dtype=np.float64)
+            values = _floats(arrays["c_diameter"])
             if values.shape != (n, 3):
                 raise ValueError(
-                    f"{where}: field 'c_diameter' (diameter) has shape {values.shape}, expected ({n}, 3)"
+                    f"frame {index}: field 'c_diameter' (diameter) has shape {values.shape}, expected ({n}, 3)"
                 )
             return "c_diameter", tuple(values.T)
         if key is None:
             raise ValueError(
-                f"{where}: field 'c_diameter[{k}]' (diameter) is missing; the frame "
+                f"frame {index}: field 'c_diameter[{k}]' (diameter) is missing; the frame "
                 f"has {'no c_diameter[1..3] arrays' if k == 1 else 'only some of c_diameter[1..3]'}, "
                 "pass diameters=(d1, d2, d3)"
             )
-        column = np.asarray(arrays[key], dtype=np.float64)
+        column = _floats(arrays[key])
         if column.shape != (n,):
             raise ValueError(
-                f"{where}: field 'c_diameter[{k}]' (diameter) has shape {column.shape}, expected ({n},)"
+                f"frame {index}: field 'c_diameter[{k}]' (diameter) has shape {column.shape}, expected ({n},)"
             )
         columns.append(column)
     return "c_diameter[1..3]", columns
