@@ -222,15 +222,15 @@ def _first_present(arrays, keys):
     return next((key for key in keys[1:] if key in arrays), None)
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _floats(values):
     """``values`` as a float64 array; an ndarray of float64 as is (the cheap check
     first: this runs for every field of every frame)."""
     if type(values) is np.ndarray and values.dtype is _FLOAT64:
         return values
     return np.asarray(values, dtype=np.float64)
-
-
-_FLOAT64 = np.dtype(np.float64)
 
 
 def _frame_arrays(atoms, index, argument):
