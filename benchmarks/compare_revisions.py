@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/compare_revisions.py BEFORE AFTER [--workloads W2 W1] [--rounds 3] [--runs 5]
-        [--configurations 1 2 mpi]
+        [--configurations 1 2 mpi] [--in-process [--gradients]]
 
 Each revision is exported (``git archive``) to a temporary directory beside a link
 to ``../shared``; then, for each round, one worker process of each revision's own
@@ -14,10 +14,19 @@ the median over rounds of each worker's median time, the speed-up of AFTER over
 BEFORE, each revision's speed-up over its own one-thread run of the same round
 (when ``1`` is among the configurations), and whether the two revisions'
 features are equal bit for bit.
+
+``--in-process``: the two revisions' packages, renamed, are imported in one
+process and their calls alternate one by one (``--runs`` of each, after a
+warm-up), for each thread count among the configurations: a machine whose
+speed drifts between processes (a virtual machine) then slows both alike.
+Prints each revision's median call and the median of the per-call ratios, and
+checks the outputs are equal bit for bit. ``--gradients`` times the power
+spectrum with its position and orientation gradients instead of the features.
 """
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,6 +54,61 @@ def export(revision, directory):
     return tree
 
 
+IN_PROCESS = """
+import statistics, sys, time
+import numba, numpy as np
+sys.path.insert(0, "benchmarks")
+import featurize
+from anisoap_pipeline.frames import validate_frames
+name, runs, gradients, packages, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4:6], sys.argv[6:]
+frames = validate_frames(featurize.workload(name))
+call = {}
+for package in packages:
+    calculator = __import__(package + ".anisoap", fromlist=["x"]).EllipsoidalDensityProjection(**featurize.HYPERS[name])
+    call[package] = calculator.compute_gradients if gradients else calculator.power_spectrum
+outputs = [call[p](frames) for p in packages]
+if gradients:
+    equal = all(np.array_equal(outputs[0].gradients[k], outputs[1].gradients[k]) for k in outputs[0].gradients)
+    equal = equal and np.array_equal(outputs[0].values(), outputs[1].values())
+else:
+    equal = np.array_equal(*outputs)
+print(f"  outputs bitwise equal: {equal}")
+for n in threads:
+    numba.set_num_threads(int(n))
+    times = {p: [] for p in packages}
+    for _ in range(runs):
+        for p in packages:
+            start = time.perf_counter()
+            call[p](frames)
+            times[p].append(time.perf_counter() - start)
+    before, after = (statistics.median(times[p]) for p in packages)
+    ratio = statistics.median(b / a for b, a in zip(*times.values()))
+    print(f"  {n} thread(s): before {before:.3f} s, after {after:.3f} s: after / before speed-up {before / after:.2f}x "
+          f"(median of the per-call ratios {ratio:.2f}x)")
+"""
+
+
+def renamed_package(tree, name):
+    """A copy of ``tree``'s package as ``name`` beside it (its own imports renamed),
+    so that two revisions can be imported in one process."""
+    target = tree.parent / "packages" / name
+    shutil.copytree(tree / "anisoap_pipeline", target, ignore=shutil.ignore_patterns("__pycache__"))
+    for path in target.rglob("*.py"):
+        path.write_text(path.read_text().replace("anisoap_pipeline", name))
+    return name
+
+
+def in_process(trees, name, runs, configurations, gradients):
+    packages = [renamed_package(tree, f"revision_{k}") for k, tree in enumerate(trees.values())]
+    after = list(trees.values())[1]
+    env = dict(os.environ, PYTHONPATH=f"{after}{os.pathsep}{after.parent / 'packages'}", OMP_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1", NUMBA_NUM_THREADS=str(max(int(c) for c in configurations)))
+    what = "power spectrum with position and orientation gradients" if gradients else "power spectrum"
+    print(f"\n{name}, {what}, the two revisions alternating call by call in one process, {runs} calls each:")
+    subprocess.run([sys.executable, "-c", IN_PROCESS, name, str(runs), str(int(gradients)), *packages, *configurations],
+                   cwd=after, env=env, check=True)
+
+
 def worker(tree, name, runs, configuration):
     if configuration == "mpi":
         return spawn(name, runs, threads=1, ranks=2, root=tree)
@@ -59,12 +123,23 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--configurations", nargs="+", default=["1"], choices=["1", "2", "mpi"])
+    parser.add_argument("--in-process", action="store_true", help="alternate the revisions call by call in one process")
+    parser.add_argument("--gradients", action="store_true", help="with --in-process: time the gradients")
     args = parser.parse_args()
+    if args.in_process and "mpi" in args.configurations:
+        parser.error("--in-process takes thread counts only (configurations 1, 2)")
+    if args.gradients and not args.in_process:
+        parser.error("--gradients needs --in-process")
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         (scratch / "shared").symlink_to(ROOT.parent / "shared")
         trees = {revision: export(revision, scratch) for revision in (args.before, args.after)}
         print(f"load average before: {os.getloadavg()}")
+        if args.in_process:
+            for name in args.workloads:
+                in_process(trees, name, args.runs, args.configurations, args.gradients)
+            print(f"\nload average after: {os.getloadavg()}")
+            return
         for name in args.workloads:
             configurations = args.configurations
             times = {(revision, c): [] for revision in trees for c in configurations}
