@@ -98,9 +98,8 @@ def renamed_package(tree, name):
     return name
 
 
-def in_process(trees, name, runs, configurations, gradients):
-    packages = [renamed_package(tree, f"revision_{k}") for k, tree in enumerate(trees.values())]
-    after = list(trees.values())[1]
+def in_process(packages, after, name, runs, configurations, gradients):
+    """:data:`IN_PROCESS` on ``name``, in the tree ``after`` (its workload), timing ``packages``."""
     env = dict(os.environ, PYTHONPATH=f"{after}{os.pathsep}{after.parent / 'packages'}", OMP_NUM_THREADS="1",
                OPENBLAS_NUM_THREADS="1", NUMBA_NUM_THREADS=str(max(int(c) for c in configurations)))
     what = "power spectrum with position and orientation gradients" if gradients else "power spectrum"
@@ -136,8 +135,9 @@ def main():
         trees = {revision: export(revision, scratch) for revision in (args.before, args.after)}
         print(f"load average before: {os.getloadavg()}")
         if args.in_process:
+            packages = [renamed_package(tree, f"revision_{k}") for k, tree in enumerate(trees.values())]
             for name in args.workloads:
-                in_process(trees, name, args.runs, args.configurations, args.gradients)
+                in_process(packages, trees[args.after], name, args.runs, args.configurations, args.gradients)
             print(f"\nload average after: {os.getloadavg()}")
             return
         for name in args.workloads:
