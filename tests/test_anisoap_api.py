@@ -105,7 +105,10 @@ def test_power_spectrum_frame_means_are_numpys_bit_for_bit(threads):
     ``add.reduceat`` of the per-centre rows divided by the count, bit for bit."""
     import numba
 
-    from anisoap_pipeline.anisoap.coefficients import DensityCoefficients, power_spectrum_values
+    from anisoap_pipeline.anisoap.coefficients import (
+        DensityCoefficients,
+        power_spectrum_values,
+    )
 
     rng = np.random.default_rng(0)
     sizes = [1, 2, 8, 9, 0, 70, 3, 200, 1]

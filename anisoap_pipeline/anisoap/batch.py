@@ -5,6 +5,8 @@ once; a ``FrameBatch`` holds them as concatenated NumPy arrays (cheap to slice
 into chunks and cheap to send to MPI ranks, unlike lists of ``ase.Atoms``).
 """
 
+import itertools
+
 import numpy as np
 
 from ..frames import DIAMETER_KEYS, pack_frames
@@ -119,7 +121,7 @@ class FrameBatch:
             return [slice(s, s + chunk_size) for s in range(0, len(self), chunk_size)]
         window = self.offsets[:-1] // CHUNK_PARTICLES
         starts = np.flatnonzero(np.diff(window, prepend=-1)).tolist() + [len(self)]
-        return [slice(a, b) for a, b in zip(starts[:-1], starts[1:])]
+        return [slice(a, b) for a, b in itertools.pairwise(starts)]
 
     def frame(self, k):
         """(positions, cell, periodic) of frame k of the batch."""
