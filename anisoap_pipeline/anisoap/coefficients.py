@@ -196,7 +196,7 @@ class DensityCoefficients:
         np.cumsum(counts, out=group_ptr[1:])
         sums = _power_spectrum_sums(
             np.ascontiguousarray(self.flat), np.asarray(self.num_radial, dtype=np.int64), len(self.species),
-            order.astype(np.int64), group_ptr, max(1, min(n_groups, 2 * numba.get_num_threads())),
+            order.astype(np.int64), group_ptr, _n_tasks(n_groups),
         )
         means = sums / np.maximum(counts, 1)[:, None]
         return means.reshape(len(center_types), self.n_systems, -1).transpose(1, 0, 2).reshape(self.n_systems, -1)
@@ -241,26 +241,13 @@ def power_spectrum_values(flat, num_radial, n_species):
         ordered channel pairs (q, q'), q = (neighbour type, n) — the coupling to
         L = 0 that anisoap 0.1.1's ``cg_combine`` applies.
     """
-    return _power_spectrum(np.ascontiguousarray(flat), np.asarray(num_radial, dtype=np.int64), n_species)
+    flat = np.ascontiguousarray(flat)
+    return _power_spectrum(flat, np.asarray(num_radial, dtype=np.int64), n_species, _n_tasks(len(flat)))
 
 
-@njit(cache=True)
-def _centre_power_spectrum(flat, i, num_radial, n_species, out):
-    """Power spectrum of centre i into ``out`` (n_features,)."""
-    start = 0
-    column = 0
-    for l in range(num_radial.shape[0]):
-        width = n_species * num_radial[l]
-        block = out[column : column + width * width]
-        block[:] = 0.0
-        for m in range(2 * l + 1):
-            c = flat[i, start + m * width : start + (m + 1) * width]
-            for q in range(width):
-                for r in range(width):  # contiguous: vectorised
-                    block[q * width + r] += c[q] * c[r]
-        block *= (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
-        start += (2 * l + 1) * width
-        column += width * width
+def _n_tasks(n_items):
+    """Parallel tasks for ``n_items`` independent items: two per thread, at least one."""
+    return max(1, min(n_items, 2 * numba.get_num_threads()))
 
 
 @njit(cache=True)
@@ -272,10 +259,22 @@ def _power_spectrum_width(num_radial, n_species):
 
 
 @njit(cache=True, parallel=True)
-def _power_spectrum(flat, num_radial, n_species):
-    out = np.empty((flat.shape[0], _power_spectrum_width(num_radial, n_species)))
-    for i in prange(flat.shape[0]):
-        _centre_power_spectrum(flat, i, num_radial, n_species, out[i])
+def _power_spectrum(flat, num_radial, n_species, n_tasks):
+    """Per-centre power spectra (:func:`power_spectrum_values`): ``n_tasks`` runs of
+    consecutive centres in parallel, each by blocks of ``_BLOCK`` centres
+    (:func:`_block_power_spectrum`) in one scratch of its own."""
+    n_centres, n_coefficients = flat.shape
+    n_features = _power_spectrum_width(num_radial, n_species)
+    out = np.empty((n_centres, n_features))
+    for task in prange(n_tasks):
+        coefficients = np.empty((n_coefficients, odd_lines(_BLOCK)))
+        columns = np.empty((n_features, odd_lines(_BLOCK)))
+        for first in range(n_centres * task // n_tasks, n_centres * (task + 1) // n_tasks, _BLOCK):
+            n = min(_BLOCK, n_centres * (task + 1) // n_tasks - first)
+            _block_power_spectrum(flat, np.arange(first, first + n), num_radial, n_species, coefficients, columns)
+            for k in range(n):
+                for f in range(n_features):
+                    out[first + k, f] = columns[f, k]
     return out
 
 
@@ -350,9 +349,48 @@ def odd_lines(n):
     return ((n + 7) // 8 | 1) * 8
 
 
-#: Centres whose power spectra :func:`_power_spectrum_sums` computes together, the
-#: vectorised axis of its scratch (whole groups; a larger group alone).
-_SUM_BLOCK = 64
+#: Centres whose power spectra are computed together, the vectorised axis of the
+#: scratch of :func:`_block_power_spectrum` (for frame means: whole frames, a larger
+#: frame alone).
+_BLOCK = 64
+
+
+@njit(cache=True)
+def _block_power_spectrum(flat, centres, num_radial, n_species, coefficients, columns):
+    """Power spectra (paper Eq. 17, with anisoap's CG factor, see
+    :func:`power_spectrum_values`) of the n rows ``centres`` of ``flat``:
+    ``columns[f, k]`` is feature f of centre ``centres[k]``.
+
+    Their coefficients are first copied transposed into ``coefficients`` (a centre
+    per column), so that every loop runs over the centres, contiguous and
+    vectorised; each value is summed over m in order from 0 and then scaled,
+    the same operations for every centre. Scratch rows of an odd number of
+    cache lines (:func:`odd_lines`): the transposed copy writes one value per
+    row, and rows 512 B apart would evict each other.
+    """
+    n = centres.shape[0]
+    for k in range(n):
+        for a in range(flat.shape[1]):
+            coefficients[a, k] = flat[centres[k], a]
+    start = 0
+    column = 0
+    for l in range(num_radial.shape[0]):
+        width = n_species * num_radial[l]
+        factor = (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
+        for q in range(width):
+            for r in range(width):
+                o = columns[column + q * width + r, :n]
+                for k in range(n):
+                    o[k] = 0.0
+                for m in range(2 * l + 1):
+                    cq = coefficients[start + m * width + q, :n]
+                    cr = coefficients[start + m * width + r, :n]
+                    for k in range(n):
+                        o[k] += cq[k] * cr[k]
+                for k in range(n):
+                    o[k] *= factor
+        start += (2 * l + 1) * width
+        column += width * width
 
 
 @njit(cache=True, parallel=True)
@@ -364,10 +402,8 @@ def _power_spectrum_sums(flat, num_radial, n_species, order, group_ptr, n_tasks)
 
     ``n_tasks`` contiguous runs of groups, of about equal numbers of centres, run
     in parallel, each with one scratch. A task takes whole groups by blocks of
-    about ``_SUM_BLOCK`` centres: their coefficients transposed (a centre per
-    column), then every feature of every centre, the centres being the
-    contiguous, vectorised axis, in the order of :func:`_centre_power_spectrum`;
-    each group's terms of a feature are then contiguous for its sum.
+    about ``_BLOCK`` centres (:func:`_block_power_spectrum`); each group's terms
+    of a feature are then contiguous for its sum.
     """
     n_groups = group_ptr.shape[0] - 1
     n_features = _power_spectrum_width(num_radial, n_species)
@@ -377,13 +413,13 @@ def _power_spectrum_sums(flat, num_radial, n_species, order, group_ptr, n_tasks)
     for task in prange(n_tasks):
         g = np.searchsorted(group_ptr, n_centres * task // n_tasks)
         last = np.searchsorted(group_ptr, n_centres * (task + 1) // n_tasks) if task < n_tasks - 1 else n_groups
-        capacity = _SUM_BLOCK
+        capacity = _BLOCK
         coefficients = np.empty((n_coefficients, odd_lines(capacity)))
         columns = np.empty((n_features, odd_lines(capacity)))
         while g < last:
             first = g
             n = 0
-            while g < last and (n == 0 or n + group_ptr[g + 1] - group_ptr[g] <= _SUM_BLOCK):
+            while g < last and (n == 0 or n + group_ptr[g + 1] - group_ptr[g] <= _BLOCK):
                 n += group_ptr[g + 1] - group_ptr[g]
                 g += 1
             if n == 0:
@@ -393,29 +429,7 @@ def _power_spectrum_sums(flat, num_radial, n_species, order, group_ptr, n_tasks)
                 coefficients = np.empty((n_coefficients, odd_lines(capacity)))
                 columns = np.empty((n_features, odd_lines(capacity)))
             base = group_ptr[first]
-            for k in range(n):
-                centre = order[base + k]
-                for a in range(n_coefficients):
-                    coefficients[a, k] = flat[centre, a]
-            start = 0
-            column = 0
-            for l in range(num_radial.shape[0]):
-                width = n_species * num_radial[l]
-                factor = (-1.0) ** l / np.sqrt(2.0 * l + 1.0)
-                for q in range(width):
-                    for r in range(width):
-                        o = columns[column + q * width + r, :n]
-                        for k in range(n):
-                            o[k] = 0.0
-                        for m in range(2 * l + 1):
-                            cq = coefficients[start + m * width + q, :n]
-                            cr = coefficients[start + m * width + r, :n]
-                            for k in range(n):
-                                o[k] += cq[k] * cr[k]
-                        for k in range(n):
-                            o[k] *= factor
-                start += (2 * l + 1) * width
-                column += width * width
+            _block_power_spectrum(flat, order[base : base + n], num_radial, n_species, coefficients, columns)
             for h in range(first, g):
                 k0 = group_ptr[h] - base
                 size = group_ptr[h + 1] - group_ptr[h]
