@@ -655,7 +655,7 @@ def _diameters_in_arrays(arrays, index, n):
     """
     columns = []
     for k, spellings in enumerate(_DIAMETER_SPELLINGS, 1):
-        key = spellings[0] if spellings[0] in arrays else _first_present(arrays, spellings)
+        key = _first_present(arrays, spellings)
         if key is None and "c_diameter" in arrays:
             values = _floats(arrays["c_diameter"])
             if values.shape != (n, 3):
