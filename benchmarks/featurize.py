@@ -243,8 +243,7 @@ def measure_interleaved(name, runs, mpi):
     ours = [a / b for a, b in zip(times["ours", 1], times["ours", 2])]
     machine = [a / b for a, b in zip(times["control", 1], times["control", 2])]
     return dict(workload=name, mpi=bool(mpi), one_s=times["ours", 1], two_s=times["ours", 2], ratios=ours,
-                control_one_s=times["control", 1], control_two_s=times["control", 2], control_ratios=machine, speedup=statistics.median(ours), control_speedup=statistics.median(machine),
-                efficiency=statistics.median([a / b for a, b in zip(ours, machine)]))
+                control_one_s=times["control", 1], control_two_s=times["control", 2], control_ratios=machine)
 
 
 def breakdown(calculator, frames, kernel_calls, kernel, runs):
