@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/compare_revisions.py BEFORE AFTER [--workloads W2 W1] [--rounds 3] [--runs 5]
-        [--configurations 1 2 mpi] [--in-process [--gradients]]
+        [--configurations 1 2 mpi] [--in-process [--gradients | --kind bispectrum]]
 
 Each revision is exported (``git archive``) to a temporary directory beside a link
 to ``../shared``; then, for each round, one worker process of each revision's own
@@ -21,7 +21,8 @@ warm-up), for each thread count among the configurations: a machine whose
 speed drifts between processes (a virtual machine) then slows both alike.
 Prints each revision's median call and the median of the per-call ratios, and
 checks the outputs are equal bit for bit. ``--gradients`` times the power
-spectrum with its position and orientation gradients instead of the features.
+spectrum with its position and orientation gradients instead of the features;
+``--kind`` another kind of frame means than the power spectrum.
 """
 
 import argparse
@@ -56,16 +57,18 @@ def export(revision, directory):
 
 IN_PROCESS = """
 import statistics, sys, time
+from functools import partial
 import numba, numpy as np
 sys.path.insert(0, "benchmarks")
 import featurize
 from anisoap_pipeline.frames import validate_frames
-name, runs, gradients, packages, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4:6], sys.argv[6:]
+name, runs, kind, packages, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:6], sys.argv[6:]
+gradients = kind == "gradients"
 frames = validate_frames(featurize.workload(name))
 call = {}
 for package in packages:
     calculator = __import__(package + ".anisoap", fromlist=["x"]).EllipsoidalDensityProjection(**featurize.HYPERS[name])
-    call[package] = calculator.compute_gradients if gradients else calculator.power_spectrum
+    call[package] = calculator.compute_gradients if gradients else partial(calculator.compute, kind=kind)
 outputs = [call[p](frames) for p in packages]
 if gradients:
     equal = all(np.array_equal(outputs[0].gradients[k], outputs[1].gradients[k]) for k in outputs[0].gradients)
@@ -98,13 +101,13 @@ def renamed_package(tree, name):
     return name
 
 
-def in_process(packages, after, name, runs, configurations, gradients):
+def in_process(packages, after, name, runs, configurations, kind):
     """:data:`IN_PROCESS` on ``name``, in the tree ``after`` (its workload), timing ``packages``."""
     env = dict(os.environ, PYTHONPATH=f"{after}{os.pathsep}{after.parent / 'packages'}", OMP_NUM_THREADS="1",
                OPENBLAS_NUM_THREADS="1", NUMBA_NUM_THREADS=str(max(int(c) for c in configurations)))
-    what = "power spectrum with position and orientation gradients" if gradients else "power spectrum"
+    what = "power spectrum with position and orientation gradients" if kind == "gradients" else kind.replace("_", " ")
     print(f"\n{name}, {what}, the two revisions alternating call by call in one process, {runs} calls each:")
-    subprocess.run([sys.executable, "-c", IN_PROCESS, name, str(runs), str(int(gradients)), *packages, *configurations],
+    subprocess.run([sys.executable, "-c", IN_PROCESS, name, str(runs), kind, *packages, *configurations],
                    cwd=after, env=env, check=True)
 
 
@@ -124,11 +127,15 @@ def main():
     parser.add_argument("--configurations", nargs="+", default=["1"], choices=["1", "2", "mpi"])
     parser.add_argument("--in-process", action="store_true", help="alternate the revisions call by call in one process")
     parser.add_argument("--gradients", action="store_true", help="with --in-process: time the gradients")
+    parser.add_argument("--kind", default="power_spectrum", choices=["power_spectrum", "bispectrum", "radial_spectrum"],
+                        help="with --in-process: the frame means timed")
     args = parser.parse_args()
     if args.in_process and "mpi" in args.configurations:
         parser.error("--in-process takes thread counts only (configurations 1, 2)")
-    if args.gradients and not args.in_process:
-        parser.error("--gradients needs --in-process")
+    if (args.gradients or args.kind != "power_spectrum") and not args.in_process:
+        parser.error("--gradients and --kind need --in-process")
+    if args.gradients and args.kind != "power_spectrum":
+        parser.error("--gradients times the power spectrum's gradients: no --kind with it")
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         (scratch / "shared").symlink_to(ROOT.parent / "shared")
@@ -137,7 +144,8 @@ def main():
         if args.in_process:
             packages = [renamed_package(tree, f"revision_{k}") for k, tree in enumerate(trees.values())]
             for name in args.workloads:
-                in_process(packages, trees[args.after], name, args.runs, args.configurations, args.gradients)
+                in_process(packages, trees[args.after], name, args.runs, args.configurations,
+                           "gradients" if args.gradients else args.kind)
             print(f"\nload average after: {os.getloadavg()}")
             return
         for name in args.workloads:

@@ -11,6 +11,7 @@ from anisoap_pipeline.anisoap import EllipsoidalDensityProjection, feature_label
 from anisoap_pipeline.anisoap.bispectrum import (
     angular_triples,
     bispectrum_columns,
+    bispectrum_tasks,
     bispectrum_values,
     real_clebsch_gordan,
     zero_coupling,
@@ -168,6 +169,37 @@ def test_frame_means_labels_and_cutoff(coefficients):
     keep = (per.block(0).properties.values[:, :3] <= 1).all(axis=1)
     np.testing.assert_array_equal(cut.block(0).properties.values, per.block(0).properties.values[keep])
     np.testing.assert_array_equal(cut.block(0).values, per.block(0).values[:, keep])
+
+
+def test_group_sums_are_the_per_centre_rows_added_in_order():
+    """Group sums, whatever the groups' sizes (a task's 16-centre chunks then mix
+    groups), are the per-centre rows added one by one in centre order: bit for
+    bit, on one and two threads. Groups: empty, single centres, and groups
+    crossing chunk and task boundaries; centres of a group not contiguous; a
+    centre left out (group -1)."""
+    import numba
+
+    rng = np.random.default_rng(7)
+    sizes = [0, 1, 2, 17, 0, 3, 70, 1, 1, 40, 0, 9]
+    groups = rng.permutation(np.repeat(np.arange(len(sizes)), sizes))
+    groups[np.flatnonzero(groups == 6)[0]] = -1  # one centre of the group of 70
+    num_radial, n_species = (2, 1, 2, 1), 2
+    width = sum((2 * l + 1) * n_species * n for l, n in enumerate(num_radial))
+    flat = rng.normal(size=(len(groups), width))
+    per_centre = bispectrum_values(flat, num_radial, n_species)
+    expected = np.zeros((len(sizes), per_centre.shape[1]))
+    np.add.at(expected, groups[groups >= 0], per_centre[groups >= 0])  # in index order, one at a time
+    tasks = bispectrum_tasks(np.cumsum(np.bincount(groups[groups >= 0], minlength=len(sizes))))
+    # group ends 0, 1, 3, 20, 20, 23, 92, 93, 94, 134, 134, 143: a task ends at the first at or after 64 k
+    assert tasks.tolist() == [0, 92, 134, 143]
+    threads = numba.get_num_threads()
+    try:
+        for n in (1, 2):
+            numba.set_num_threads(n)
+            np.testing.assert_array_equal(bispectrum_values(flat, num_radial, n_species, None, groups, len(sizes)),
+                                          expected)
+    finally:
+        numba.set_num_threads(threads)
 
 
 def test_errors(coefficients):

@@ -56,7 +56,10 @@ import numpy as np
 import wigners
 from numba import njit, prange
 
-__all__ = ["angular_triples", "bispectrum_columns", "bispectrum_values", "real_clebsch_gordan", "zero_coupling"]
+__all__ = [
+    "angular_triples", "bispectrum_columns", "bispectrum_tasks", "bispectrum_values", "real_clebsch_gordan",
+    "zero_coupling",
+]
 
 
 def _real_to_complex(l):
@@ -227,30 +230,59 @@ def bispectrum_values(flat, num_radial, n_species, angular_cutoff=None, groups=N
     triples, offsets, widths, index, weight, pointers, columns = _tables(tuple(num_radial), n_species, angular_cutoff)
     if flat.ndim != 2 or flat.shape[1] != offsets[-1]:
         raise ValueError(f"flat coefficients must have shape (n_centres, {offsets[-1]}), got {flat.shape}")
-    if groups is None:  # one row per centre; tasks of 64 centres
+    if groups is None:  # one row per centre
         order = rows = np.arange(len(flat), dtype=np.int64)
-        tasks = np.append(np.arange(0, len(flat), 64), len(flat)).astype(np.int64)
         n_rows = len(flat)
-    else:  # tasks = groups, so no two threads add to the same row
+        group_ends = np.arange(1, len(flat) + 1, dtype=np.int64)
+    else:
         groups = np.asarray(groups, dtype=np.int64)
         if groups.shape != (len(flat),) or n_groups is None or groups.max(initial=-1) >= n_groups:
             raise ValueError(f"groups must be {len(flat)} integers below n_groups = {n_groups}")
         order = np.argsort(groups, kind="stable")
         order = order[groups[order] >= 0]
         rows = groups[order]
-        tasks = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_groups))]).astype(np.int64)
+        group_ends = np.cumsum(np.bincount(rows, minlength=n_groups)).astype(np.int64)
         n_rows = int(n_groups)
+    tasks = bispectrum_tasks(group_ends)
     return _bispectrum(flat, order, rows, tasks, n_rows, triples, offsets, widths, index, weight, pointers, columns)
 
 
 #: centres handled together in the kernel (the vectorised innermost loops)
 _CHUNK = 16
+#: centres per task of the kernel, at least (whole groups)
+_TASK = 64
+
+
+def bispectrum_tasks(group_ends):
+    """Tasks of :func:`_bispectrum`: runs of whole groups of centres, each ending at
+    the first group end at or after a multiple of ``_TASK`` centres.
+
+    A task's centres fill the kernel's lanes ``_CHUNK`` at a time whatever
+    group they belong to (a frame of two centres does not take 16 lanes), and
+    no two tasks share a group, so no two threads add to the same row. Fixed
+    by the group sizes alone: the same tasks, lanes and bits on any machine.
+
+    Parameters
+    ----------
+    group_ends : ndarray of int64 (n_groups,)
+        Cumulative number of centres at the end of each group (in kernel order).
+
+    Returns
+    -------
+    ndarray of int64 (n_tasks + 1,)
+        Task k is centres ``tasks[k]:tasks[k + 1]`` of the kernel order.
+    """
+    total = int(group_ends[-1]) if len(group_ends) else 0
+    ends = group_ends[np.searchsorted(group_ends, np.arange(_TASK, total, _TASK), side="left")]
+    return np.unique(np.concatenate([[0], ends, [total]])).astype(np.int64)
 
 
 @njit(cache=True, parallel=True)
 def _bispectrum(flat, order, rows, tasks, n_rows, triples, offsets, widths, index, weight, pointers, columns):
     """Centres order[tasks[k]:tasks[k + 1]] are task k (one thread); the
-    invariants of centre order[j] are added to out[rows[j]] in j order."""
+    invariants of centre order[j] are added to out[rows[j]] in j order. Each
+    lane's operations are its own, so a centre's values do not depend on the
+    centres that share its chunk."""
     n_triples, n_coefficients = triples.shape[0], flat.shape[1]
     scratch = 0
     for t in range(n_triples):

@@ -39,9 +39,10 @@ up to D, S the neighbour species, w_l = S num_radial[l]:
     Clebsch–Gordan product of the first two densities (per non-zero coupling
     entry and q1, 1 + 2 × the q2 it runs over) and per non-redundant column
     2 (2 l3 + 1) to contract the third; the kernel runs on lanes of
-    ``_CHUNK`` = 16 centres of one frame (frame means) or of 64-centre tasks
-    (per centre), so a frame of 2 centres costs 16 lanes: lanes, not
-    centres, are counted. Then 1 add per column and centre into its row.
+    ``_CHUNK`` = 16 centres within tasks of whole frames (frame means) or
+    of 64 centres (per centre) (:func:`.bispectrum.bispectrum_tasks`), so
+    a task's last chunk may be partly empty: lanes, not centres, are
+    counted. Then 1 add per column and centre into its row.
 ``frame_means``
     Frame means (not for ``per_centre``): radial and power spectrum, the
     sums over a frame's centres and the divide, together 1 flop per feature
@@ -53,11 +54,9 @@ packing of the frames, and Python overhead; BENCHMARKS.md shows how much of
 the measured time they leave unexplained.
 """
 
-from math import ceil
-
 import numpy as np
 
-from .bispectrum import _CHUNK, _tables
+from .bispectrum import _CHUNK, _tables, bispectrum_tasks
 from .neighbors import SMALL_FRAME_WORK, batch_neighbor_pairs, image_search
 from .solid_harmonics import solid_harmonic_coefficients
 
@@ -77,8 +76,6 @@ PAIR_SETUP = 70
 MOMENT_RECURRENCE = 10
 #: Names of the terms of :func:`operation_count`, in kernel order.
 TERMS = ("neighbour_search", "pair_moments", "contraction", "invariants", "frame_means")
-#: Centres per task of the per-centre bispectrum kernel.
-_BISPECTRUM_TASK = 64
 
 
 def _bispectrum_lane_flop(num_radial, n_species):
@@ -95,16 +92,10 @@ def _bispectrum_lane_flop(num_radial, n_species):
     return per_lane, int(columns[-1])
 
 
-def _lanes(group_sizes, task):
-    """Kernel lanes of the bispectrum: chunks of _CHUNK centres within tasks of centres."""
-    lanes = 0
-    for size in group_sizes:
-        if task is None:
-            lanes += ceil(size / _CHUNK) * _CHUNK
-        else:
-            full, rest = divmod(int(size), task)
-            lanes += full * ceil(task / _CHUNK) * _CHUNK + ceil(rest / _CHUNK) * _CHUNK
-    return lanes
+def _lanes(group_sizes):
+    """Kernel lanes of the bispectrum: chunks of _CHUNK centres within its tasks of whole groups."""
+    tasks = bispectrum_tasks(np.cumsum(group_sizes).astype(np.int64))
+    return int((-(-np.diff(tasks) // _CHUNK) * _CHUNK).sum())
 
 
 def operation_count(calculator, frames, kind="power_spectrum", *, per_centre=False, species=None, diameters=None):
@@ -174,12 +165,12 @@ def operation_count(calculator, frames, kind="power_spectrum", *, per_centre=Fal
         n_features = widths[0]
     elif kind == "bispectrum":
         per_lane, n_features = _bispectrum_lane_flop(num_radial, n_species)
-        if per_centre:
-            lanes = _lanes([n_centres], _BISPECTRUM_TASK)
-        else:  # one task per (centre type, frame)
+        if per_centre:  # groups of one centre
+            lanes = _lanes(np.ones(n_centres, dtype=np.int64))
+        else:  # groups of one centre type in one frame
             types = np.searchsorted(np.unique(batch.numbers), batch.numbers)
             frame = np.repeat(np.arange(n_frames), batch.n_atoms)
-            lanes = _lanes(np.bincount(types * n_frames + frame), None)
+            lanes = _lanes(np.bincount(types * n_frames + frame, minlength=n_types * n_frames))
         terms["invariants"] = lanes * per_lane + n_centres * n_features
     if not per_centre:  # reduceat adds + divides: one per feature and centre; the bispectrum's divides
         terms["frame_means"] = (n_types * n_frames if kind == "bispectrum" else n_centres) * n_features
