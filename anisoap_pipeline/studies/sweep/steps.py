@@ -174,7 +174,7 @@ def sweep_front(job, args):
 
 STEPS = [
     Step("sweep_point", sweep_point, "one grid point of a sweep: timed features (one core) and ridge per target",
-         artifacts={"features": "features.npy", "predictions": "predictions.npz"}, numerics=4,
+         artifacts={"features": "features.npy", "predictions": "predictions.npz"}, numerics=5,
          runtime=45, mem_mb=13000),
     Step("sweep_front", sweep_front,
          "Pareto fronts, best point per budget and learning curves of a sweep -> front.json",
