@@ -171,12 +171,12 @@ def test_frame_means_labels_and_cutoff(coefficients):
     np.testing.assert_array_equal(cut.block(0).values, per.block(0).values[:, keep])
 
 
-def test_group_sums_are_the_per_centre_rows_added_in_order():
-    """Group sums, whatever the groups' sizes (a task's 16-centre chunks then mix
-    groups), are the per-centre rows added one by one in centre order: bit for
-    bit, on one and two threads. Groups: empty, single centres, and groups
-    crossing chunk and task boundaries; centres of a group not contiguous; a
-    centre left out (group -1)."""
+def test_group_means_are_the_per_centre_rows_added_in_order_and_divided():
+    """Group means, whatever the groups' sizes (a task's 16-centre chunks then mix
+    groups), are the per-centre rows added one by one in centre order, then
+    divided by the group's size: bit for bit, on one and two threads. Groups:
+    empty, single centres, and groups crossing chunk and task boundaries;
+    centres of a group not contiguous; a centre left out (group -1)."""
     import numba
 
     rng = np.random.default_rng(7)
@@ -187,11 +187,12 @@ def test_group_sums_are_the_per_centre_rows_added_in_order():
     width = sum((2 * l + 1) * n_species * n for l, n in enumerate(num_radial))
     flat = rng.normal(size=(len(groups), width))
     per_centre = bispectrum_values(flat, num_radial, n_species)
-    expected = np.zeros((len(sizes), per_centre.shape[1]))
-    np.add.at(expected, groups[groups >= 0], per_centre[groups >= 0])  # in index order, one at a time
-    tasks = bispectrum_tasks(np.cumsum(np.bincount(groups[groups >= 0], minlength=len(sizes))))
+    sums = np.zeros((len(sizes), per_centre.shape[1]))
+    np.add.at(sums, groups[groups >= 0], per_centre[groups >= 0])  # in index order, one at a time
+    counts = np.bincount(groups[groups >= 0], minlength=len(sizes))
+    expected = sums / np.maximum(counts, 1)[:, None]
     # group ends 0, 1, 3, 20, 20, 23, 92, 93, 94, 134, 134, 143: a task ends at the first at or after 64 k
-    assert tasks.tolist() == [0, 92, 134, 143]
+    assert bispectrum_tasks(np.cumsum(counts)).tolist() == [0, 92, 134, 143]
     threads = numba.get_num_threads()
     try:
         for n in (1, 2):

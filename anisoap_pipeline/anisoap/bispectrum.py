@@ -46,8 +46,9 @@ the order of the coefficient layout).
 Limit: with an l = 0 density, B_{q1 0, q2 l, q3 l} = c_{q1 0 0} p_{q2 q3 l},
 p the power spectrum of :mod:`.coefficients` (W^{0 l l}_{0 m m'} =
 (-1)^l delta_{m m'} / sqrt(2l + 1), the power spectrum's own coupling).
-Frame means are summed in the kernel, centre by centre in a fixed order (the
-same bits whatever the thread count), without the per-centre array.
+Frame means are taken in the kernel: summed centre by centre in a fixed order,
+then divided by the number of centres (the same bits whatever the thread
+count), without the per-centre array.
 """
 
 from functools import lru_cache
@@ -195,7 +196,7 @@ def _tables(num_radial, n_species, angular_cutoff):
 
 def bispectrum_values(flat, num_radial, n_species, angular_cutoff=None, groups=None, n_groups=None):
     """Per-centre bispectrum (nu = 3 proper invariants, see the module docstring),
-    or its sums over groups of centres.
+    or its means over groups of centres.
 
     Parameters
     ----------
@@ -208,10 +209,12 @@ def bispectrum_values(flat, num_radial, n_species, angular_cutoff=None, groups=N
     angular_cutoff : int, optional
         Largest l of the three densities; default max_angular = len(num_radial) - 1.
     groups : ndarray of int (n_centres,), optional
-        Row of the output each centre is added to (e.g. its frame), in
-        [0, n_groups); a centre with a negative group is left out. Sums are
-        taken in centre order, so they do not depend on the thread count, and
-        the per-centre array (n_centres x n_features) is never held in memory.
+        Row of the output each centre is averaged into (e.g. its frame), in
+        [0, n_groups); a centre with a negative group is left out, a group
+        without centres is zeros. Each row is summed in centre order, then
+        divided by its number of centres (the bits of ``sums / counts``), so
+        it does not depend on the thread count, and the per-centre array
+        (n_centres x n_features) is never held in memory.
     n_groups : int, optional
         Number of output rows with ``groups``.
 
@@ -234,6 +237,7 @@ def bispectrum_values(flat, num_radial, n_species, angular_cutoff=None, groups=N
         order = rows = np.arange(len(flat), dtype=np.int64)
         n_rows = len(flat)
         group_ends = np.arange(1, len(flat) + 1, dtype=np.int64)
+        counts = np.ones(0)  # nothing to divide
     else:
         groups = np.asarray(groups, dtype=np.int64)
         if groups.shape != (len(flat),) or n_groups is None or groups.max(initial=-1) >= n_groups:
@@ -241,10 +245,13 @@ def bispectrum_values(flat, num_radial, n_species, angular_cutoff=None, groups=N
         order = np.argsort(groups, kind="stable")
         order = order[groups[order] >= 0]
         rows = groups[order]
-        group_ends = np.cumsum(np.bincount(rows, minlength=n_groups)).astype(np.int64)
+        sizes = np.bincount(rows, minlength=n_groups)
+        group_ends = np.cumsum(sizes).astype(np.int64)
+        counts = np.maximum(sizes, 1).astype(np.float64)
         n_rows = int(n_groups)
     tasks = bispectrum_tasks(group_ends)
-    return _bispectrum(flat, order, rows, tasks, n_rows, triples, offsets, widths, index, weight, pointers, columns)
+    return _bispectrum(flat, order, rows, tasks, n_rows, counts, triples, offsets, widths, index, weight, pointers,
+                       columns)
 
 
 #: centres handled together in the kernel (the vectorised innermost loops)
@@ -278,9 +285,10 @@ def bispectrum_tasks(group_ends):
 
 
 @njit(cache=True, parallel=True)
-def _bispectrum(flat, order, rows, tasks, n_rows, triples, offsets, widths, index, weight, pointers, columns):
+def _bispectrum(flat, order, rows, tasks, n_rows, counts, triples, offsets, widths, index, weight, pointers, columns):
     """Centres order[tasks[k]:tasks[k + 1]] are task k (one thread); the
-    invariants of centre order[j] are added to out[rows[j]] in j order. Each
+    invariants of centre order[j] are added to out[rows[j]] in j order, then
+    (``counts`` not empty) the task's rows are divided by their ``counts``. Each
     lane's operations are its own, so a centre's values do not depend on the
     centres that share its chunk."""
     n_triples, n_coefficients = triples.shape[0], flat.shape[1]
@@ -325,4 +333,8 @@ def _bispectrum(flat, order, rows, tasks, n_rows, triples, offsets, widths, inde
                             for c in range(n):
                                 out[rows[first + c], column] += value[c]
                             column += 1
+        if counts.shape[0] and tasks[task + 1] > tasks[task]:  # the task's rows are whole groups
+            for r in range(rows[tasks[task]], rows[tasks[task + 1] - 1] + 1):
+                for column in range(out.shape[1]):
+                    out[r, column] /= counts[r]
     return out

@@ -175,12 +175,11 @@ class DensityCoefficients:
         return TensorMap(_labels(["center_type"], center_types.reshape(-1, 1)), blocks)
 
     def _bispectrum_frame_means(self, center_types, angular_cutoff):
-        """Frame means summed per (centre type, frame) in the kernel, without the
+        """Frame means per (centre type, frame) taken in the kernel, without the
         (n_centres x n_features) per-centre array."""
         group = np.searchsorted(center_types, self.center_type) * self.n_systems + self.system
         n_groups = len(center_types) * self.n_systems
-        sums = bispectrum_values(self.flat, self.num_radial, len(self.species), angular_cutoff, group, n_groups)
-        means = sums / np.maximum(np.bincount(group, minlength=n_groups), 1)[:, None]
+        means = bispectrum_values(self.flat, self.num_radial, len(self.species), angular_cutoff, group, n_groups)
         return means.reshape(len(center_types), self.n_systems, -1).transpose(1, 0, 2).reshape(self.n_systems, -1)
 
     def _power_spectrum_frame_means(self, center_types):
