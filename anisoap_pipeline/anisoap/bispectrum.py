@@ -333,7 +333,7 @@ def _bispectrum(flat, order, rows, tasks, n_rows, counts, triples, offsets, widt
                             for c in range(n):
                                 out[rows[first + c], column] += value[c]
                             column += 1
-        if counts.shape[0] and tasks[task + 1] > tasks[task]:  # the task's rows are whole groups
+        if counts.shape[0]:  # the task's rows are whole groups (tasks are never empty)
             for r in range(rows[tasks[task]], rows[tasks[task + 1] - 1] + 1):
                 for column in range(out.shape[1]):
                     out[r, column] /= counts[r]

@@ -11,14 +11,13 @@ import warnings
 from functools import partial
 
 import ase
-import numba
 import numpy as np
 from scipy.spatial.transform import Rotation
 from tqdm.auto import tqdm
 
 from .batch import FrameBatch
 from .bispectrum_gradients import batch_bispectrum_gradients
-from .coefficients import DensityCoefficients, feature_labels
+from .coefficients import DensityCoefficients, _n_tasks, feature_labels
 from .cutoff import shifted_cosine
 from .expansion import density_coefficients
 from .gradients import batch_gradients, check_gradients
@@ -519,7 +518,8 @@ class EllipsoidalDensityProjection:
             values,
             np.asarray(self.num_radial, dtype=np.int64),
             ortho,
-            2 * numba.get_num_threads(),  # a task's fixed cost (scratch, sort, last block) outweighs finer balance
+            # a task's fixed cost (scratch, sort, last block) outweighs finer balance
+            _n_tasks(len(pairs["pair_ptr"]) - 1),
         )
 
     def _pairs(self, batch, species):
